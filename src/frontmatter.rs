@@ -1,0 +1,177 @@
+//! YAML front matter between `---` lines at the top of a page.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::diagnostic::{Diagnostic, Pos, did_you_mean};
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FrontMatter {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Order in the navigation: lower first; pages without a weight come after, by title.
+    pub weight: Option<i64>,
+    pub draft: bool,
+    /// Old URLs that redirect here.
+    pub aliases: Vec<String>,
+    /// `false` hides the page's table of contents.
+    pub toc: Option<bool>,
+    /// Free-form values for custom templates (`page.extra`), as in Zola.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+const KEYS: &[&str] = &["title", "description", "weight", "draft", "aliases", "toc", "extra"];
+
+/// A page split into its front matter and its markdown body.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Split<'a> {
+    pub front: FrontMatter,
+    pub body: &'a str,
+    /// The number of lines before the body, to turn body lines into file lines.
+    pub body_line_offset: usize,
+}
+
+/// Splits `text` into front matter and body. `file` names the page in errors.
+pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
+    let Some((yaml, body, body_line_offset)) = find(text) else {
+        return Ok(Split {
+            body: text,
+            ..Split::default()
+        });
+    };
+    if yaml.trim().is_empty() {
+        return Ok(Split {
+            front: FrontMatter::default(),
+            body,
+            body_line_offset,
+        });
+    }
+    match serde_saphyr::from_str::<FrontMatter>(yaml) {
+        Ok(front) => Ok(Split {
+            front,
+            body,
+            body_line_offset,
+        }),
+        Err(e) => Err(yaml_error(text, file, &e)),
+    }
+}
+
+/// `(yaml, body, lines before body)` when `text` opens with a `---` line closed by another.
+fn find(text: &str) -> Option<(&str, &str, usize)> {
+    let rest = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))?;
+    let mut offset = 0;
+    for (i, line) in rest.split_inclusive('\n').enumerate() {
+        if line.trim_end() == "---" {
+            let yaml = &rest[..offset];
+            let body = &rest[offset + line.len()..];
+            return Some((yaml, body, i + 2));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn yaml_error(text: &str, file: &Path, e: &serde_saphyr::Error) -> Diagnostic {
+    let options = serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off };
+    let rendered = e.render_with_options(options);
+    let message = strip_location(&rendered);
+    let mut d = Diagnostic::error(file, format!("front matter: {message}"));
+    if let Some(unknown) = message
+        .strip_prefix("unknown field `")
+        .and_then(|m| m.split('`').next())
+    {
+        d.message = format!("front matter: unknown key `{unknown}`");
+        if let Some(help) = did_you_mean(unknown, KEYS.iter().copied()) {
+            d = d.with_help(help);
+        } else {
+            d = d.with_help(format!("known keys: {}", KEYS.join(", ")));
+        }
+    }
+    match e.location() {
+        // The YAML starts on the file's second line.
+        Some(loc) if loc.line() > 0 => {
+            let pos = Pos::new(loc.line() as usize + 1, loc.column().max(1) as usize);
+            let width = word_width(text, pos);
+            d.at(text, pos, width)
+        }
+        _ => d.at(text, Pos::new(1, 1), 3),
+    }
+}
+
+/// serde-saphyr appends ` at line L column C`; the diagnostic shows that itself.
+fn strip_location(message: &str) -> &str {
+    let message = message.trim();
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].trim_end_matches(','),
+        None => message,
+    }
+}
+
+/// Width of the word (key or scalar) starting at `pos`, for the underline.
+fn word_width(text: &str, pos: Pos) -> usize {
+    let line = text.lines().nth(pos.line - 1).unwrap_or("");
+    line.chars()
+        .skip(pos.col - 1)
+        .take_while(|c| !matches!(c, ':' | ',' | '}' | ']') && !c.is_whitespace())
+        .count()
+        .max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split_ok(text: &str) -> Split<'_> {
+        split(text, Path::new("p.md")).unwrap()
+    }
+
+    #[test]
+    fn no_front_matter() {
+        let s = split_ok("# Hi\n");
+        assert_eq!(s.body, "# Hi\n");
+        assert_eq!(s.body_line_offset, 0);
+    }
+
+    #[test]
+    fn reads_front_matter_and_offsets_the_body() {
+        let s = split_ok("---\ntitle: T\nweight: 2\naliases: [old/]\n---\nBody\n");
+        assert_eq!(s.front.title.as_deref(), Some("T"));
+        assert_eq!(s.front.weight, Some(2));
+        assert_eq!(s.front.aliases, vec!["old/"]);
+        assert_eq!(s.body, "Body\n");
+        assert_eq!(s.body_line_offset, 5);
+    }
+
+    #[test]
+    fn crlf_front_matter() {
+        let s = split_ok("---\r\ntitle: T\r\n---\r\nBody\r\n");
+        assert_eq!(s.front.title.as_deref(), Some("T"));
+        assert_eq!(s.body, "Body\r\n");
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_body() {
+        assert_eq!(split_ok("---\ntitle: T\n").body, "---\ntitle: T\n");
+    }
+
+    #[test]
+    fn unknown_key_points_at_it() {
+        let e = split("---\ntitle: T\ntitel: U\n---\n", Path::new("p.md")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "error: front matter: unknown key `titel`\n --> p.md:3:1\n  |\n3 | titel: U\n  | ^^^^^\n  = help: did you mean `title`?"
+        );
+    }
+
+    #[test]
+    fn wrong_type_points_at_the_value() {
+        let e = split("---\ntitle: T\nweight: heavy\n---\n", Path::new("p.md")).unwrap_err();
+        let s = e.to_string();
+        assert!(s.contains("--> p.md:3:9"), "{s}");
+        assert!(s.contains("3 | weight: heavy"), "{s}");
+    }
+}

@@ -6,3 +6,4 @@
 pub mod config;
 pub mod diagnostic;
 pub mod frontmatter;
+pub mod markdown;

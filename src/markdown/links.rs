@@ -1,0 +1,188 @@
+//! Link destinations: relative `.md` paths become page URLs, everything
+//! internal gets the site's base path, external links stay as written.
+
+use std::collections::HashMap;
+
+/// What a page needs to know to rewrite its links.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkContext<'a> {
+    /// The path part of base-url, starting and ending with `/`.
+    pub base: &'a str,
+    /// The folder of the page's source, relative to the content folder (`runbooks`, or ``).
+    pub page_dir: &'a str,
+    /// Source path (`runbooks/db-failover.md`) → URL path (`runbooks/db-failover/`).
+    pub pages: &'a HashMap<String, String>,
+}
+
+/// Where a link goes, as far as the site is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Another host, or a scheme such as `mailto:`: not checked.
+    External,
+    /// `#fragment` on the same page.
+    SamePage { fragment: String },
+    /// A page of the site (its URL path), maybe with a fragment.
+    Page { url: String, fragment: Option<String> },
+    /// A `.md` file that is not a page of the site (content-relative path).
+    MissingPage { path: String, fragment: Option<String> },
+    /// Any other file or folder under the content root (content-relative path).
+    File { path: String },
+    /// A relative path that climbs out of the content folder.
+    Outside,
+}
+
+/// The rewritten href and what it points at.
+pub fn rewrite(dest: &str, cx: &LinkContext) -> (String, Target) {
+    if is_external(dest) {
+        return (dest.to_string(), Target::External);
+    }
+    if let Some(fragment) = dest.strip_prefix('#') {
+        let target = Target::SamePage {
+            fragment: fragment.to_string(),
+        };
+        return (dest.to_string(), target);
+    }
+    let (path_and_query, fragment) = match dest.split_once('#') {
+        Some((p, f)) => (p, Some(f.to_string())),
+        None => (dest, None),
+    };
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_and_query, None),
+    };
+    let Some(resolved) = resolve(path, cx.page_dir) else {
+        return (dest.to_string(), Target::Outside);
+    };
+    let suffix = query.map(|q| format!("?{q}")).unwrap_or_default()
+        + &fragment.as_ref().map(|f| format!("#{f}")).unwrap_or_default();
+    if resolved.ends_with(".md") {
+        return match cx.pages.get(&resolved) {
+            Some(url) => (
+                format!("{}{url}{suffix}", cx.base),
+                Target::Page {
+                    url: url.clone(),
+                    fragment,
+                },
+            ),
+            None => (
+                dest.to_string(),
+                Target::MissingPage {
+                    path: resolved,
+                    fragment,
+                },
+            ),
+        };
+    }
+    let href = format!("{}{resolved}{suffix}", cx.base);
+    (href, Target::File { path: resolved })
+}
+
+/// A scheme (`https:`, `mailto:`) or a protocol-relative `//host`.
+fn is_external(dest: &str) -> bool {
+    if dest.starts_with("//") {
+        return true;
+    }
+    match dest.find(':') {
+        Some(i) => {
+            let scheme = &dest[..i];
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+/// `path` relative to `dir` (or to the content root when it starts with `/`),
+/// with `.` and `..` resolved; `None` when it climbs out of the root.
+fn resolve(path: &str, dir: &str) -> Option<String> {
+    let (start, path) = match path.strip_prefix('/') {
+        Some(rest) => ("", rest),
+        None => (dir, path),
+    };
+    let mut parts: Vec<&str> = start.split('/').filter(|p| !p.is_empty()).collect();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            _ => parts.push(part),
+        }
+    }
+    let mut out = parts.join("/");
+    if path.ends_with('/') && !out.is_empty() {
+        out.push('/');
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pages() -> HashMap<String, String> {
+        [
+            ("index.md", ""),
+            ("runbooks/db-failover.md", "runbooks/db-failover/"),
+            ("runbooks/index.md", "runbooks/"),
+            ("guides/on-call.md", "guides/on-call/"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+    }
+
+    fn href(dest: &str, base: &str, dir: &str) -> (String, Target) {
+        let pages = pages();
+        rewrite(
+            dest,
+            &LinkContext {
+                base,
+                page_dir: dir,
+                pages: &pages,
+            },
+        )
+    }
+
+    #[test]
+    fn relative_md_links_become_page_urls_with_fragments() {
+        assert_eq!(
+            href("../runbooks/db-failover.md#promote-the-replica", "/docs/", "guides").0,
+            "/docs/runbooks/db-failover/#promote-the-replica"
+        );
+        assert_eq!(href("db-failover.md", "/", "runbooks").0, "/runbooks/db-failover/");
+        assert_eq!(href("index.md", "/", "runbooks").0, "/runbooks/");
+        assert_eq!(href("../index.md", "/", "runbooks").0, "/");
+        assert_eq!(href("/guides/on-call.md", "/d/", "runbooks").0, "/d/guides/on-call/");
+    }
+
+    #[test]
+    fn other_files_get_the_base_path() {
+        let (h, t) = href("img/diagram.png", "/docs/", "runbooks");
+        assert_eq!(h, "/docs/runbooks/img/diagram.png");
+        assert_eq!(t, Target::File { path: "runbooks/img/diagram.png".into() });
+        assert_eq!(href("../runbooks/", "/", "guides").0, "/runbooks/");
+    }
+
+    #[test]
+    fn external_and_same_page_links_stay() {
+        for dest in ["https://example.com/a.md", "mailto:ops@example.com", "//cdn/x"] {
+            assert_eq!(href(dest, "/docs/", ""), (dest.to_string(), Target::External));
+        }
+        assert_eq!(
+            href("#rollback", "/docs/", "").1,
+            Target::SamePage { fragment: "rollback".into() }
+        );
+    }
+
+    #[test]
+    fn missing_and_escaping_links_are_reported_as_such() {
+        assert_eq!(
+            href("nope.md#x", "/", "runbooks").1,
+            Target::MissingPage { path: "runbooks/nope.md".into(), fragment: Some("x".into()) }
+        );
+        assert_eq!(href("../../x.md", "/", "runbooks").1, Target::Outside);
+    }
+}

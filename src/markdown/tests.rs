@@ -1,0 +1,145 @@
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use super::*;
+
+static HIGHLIGHTER: LazyLock<Highlighter> = LazyLock::new(Highlighter::default);
+
+fn render_md(text: &str) -> Rendered {
+    let pages: HashMap<String, String> = [
+        ("runbooks/db-failover.md", "runbooks/db-failover/"),
+        ("guides/on-call.md", "guides/on-call/"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    render(&Input {
+        file: Path::new("content/guides/page.md"),
+        text,
+        body_start: 0,
+        links: LinkContext {
+            base: "/docs/",
+            page_dir: "guides",
+            pages: &pages,
+        },
+        highlighter: &HIGHLIGHTER,
+    })
+}
+
+#[test]
+fn headings_get_ids_permalinks_and_unique_suffixes() {
+    let r = render_md("# Title\n\n## Verify\n\n## Verify\n\n### Step 2: `kubectl` it {#custom .wide}\n");
+    assert_eq!(
+        r.html,
+        "<h1 id=\"title\">Title<a class=\"headerlink\" href=\"#title\" title=\"Link to this heading\">¶</a></h1>\n\
+         <h2 id=\"verify\">Verify<a class=\"headerlink\" href=\"#verify\" title=\"Link to this heading\">¶</a></h2>\n\
+         <h2 id=\"verify-1\">Verify<a class=\"headerlink\" href=\"#verify-1\" title=\"Link to this heading\">¶</a></h2>\n\
+         <h3 id=\"custom\" class=\"wide\">Step 2: <code>kubectl</code> it<a class=\"headerlink\" href=\"#custom\" title=\"Link to this heading\">¶</a></h3>\n"
+    );
+    assert_eq!(r.title.as_deref(), Some("Title"));
+    let ids: Vec<_> = r.headings.iter().map(|h| (h.level, h.id.as_str())).collect();
+    assert_eq!(ids, [(1, "title"), (2, "verify"), (2, "verify-1"), (3, "custom")]);
+    assert_eq!(r.headings[3].html, "Step 2: <code>kubectl</code> it");
+}
+
+#[test]
+fn custom_ids_are_never_taken_by_generated_ones() {
+    let r = render_md("## Rollback\n\n## Other {#rollback}\n");
+    let ids: Vec<_> = r.headings.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["rollback-1", "rollback"]);
+}
+
+#[test]
+fn duplicate_custom_ids_are_an_error() {
+    let r = render_md("## A {#x}\n\n## B {#x}\n");
+    assert_eq!(r.diagnostics.len(), 1);
+    assert_eq!(
+        r.diagnostics[0].to_string(),
+        "error: duplicate heading id `x`\n --> content/guides/page.md:3:1\n  |\n3 | ## B {#x}\n  | ^^^^^^^^^\n  = help: each `{#id}` must be unique on its page"
+    );
+}
+
+#[test]
+fn links_are_rewritten_and_recorded() {
+    let r = render_md(
+        "See [failover](../runbooks/db-failover.md#promote-the-replica), [below](#x), \
+         [ext](https://example.com) and ![diagram](img/d.png).\n",
+    );
+    assert!(r.html.contains("<a href=\"/docs/runbooks/db-failover/#promote-the-replica\">failover</a>"), "{}", r.html);
+    assert!(r.html.contains("<a href=\"#x\">below</a>"));
+    assert!(r.html.contains("<a href=\"https://example.com\">ext</a>"));
+    assert!(r.html.contains("<img src=\"/docs/guides/img/d.png\" alt=\"diagram\" />"), "{}", r.html);
+    assert_eq!(r.links.len(), 3);
+    assert_eq!(r.links[0].text, "failover");
+    assert_eq!(r.links[0].offset, 4);
+    assert_eq!(
+        r.links[0].target,
+        Target::Page { url: "runbooks/db-failover/".into(), fragment: Some("promote-the-replica".into()) }
+    );
+}
+
+#[test]
+fn code_blocks_are_highlighted_at_build_time() {
+    let r = render_md("```yaml\nname: tomoda\n```\n\n```\n<plain>\n```\n\n    indented\n");
+    assert!(r.html.starts_with("<pre class=\"code\" data-lang=\"yaml\"><code class=\"language-yaml\"><span class=\"hl-"), "{}", r.html);
+    assert!(r.html.contains("<pre class=\"code\"><code>&lt;plain&gt;\n</code></pre>"), "{}", r.html);
+    assert!(r.html.contains("<pre class=\"code\"><code>indented\n</code></pre>"));
+}
+
+#[test]
+fn unknown_languages_are_escaped_plain_text() {
+    let r = render_md("```nosuchlang\n<b>x</b>\n```\n");
+    assert_eq!(
+        r.html,
+        "<pre class=\"code\" data-lang=\"nosuchlang\"><code class=\"language-nosuchlang\">&lt;b&gt;x&lt;/b&gt;\n</code></pre>\n"
+    );
+}
+
+#[test]
+fn alerts_have_a_visible_title() {
+    let r = render_md("> [!WARNING]\n> Check the backups first.\n");
+    assert_eq!(
+        r.html,
+        "<div class=\"markdown-alert markdown-alert-warning\">\n<p class=\"markdown-alert-title\">Warning</p>\n<p>Check the backups first.</p>\n</div>\n"
+    );
+    let plain = render_md("> Just a quote.\n");
+    assert_eq!(plain.html, "<blockquote>\n<p>Just a quote.</p>\n</blockquote>\n");
+}
+
+#[test]
+fn footnotes_are_numbered_and_listed_at_the_end() {
+    let r = render_md("Second[^b] and first[^a].\n\n[^a]: Note A.\n\n[^b]: Note B.\n\nAfter.\n");
+    assert_eq!(
+        r.html,
+        "<p>Second<sup class=\"footnote-ref\"><a href=\"#fn-b\" id=\"fnref-b\">1</a></sup> and first<sup class=\"footnote-ref\"><a href=\"#fn-a\" id=\"fnref-a\">2</a></sup>.</p>\n\
+         <p>After.</p>\n\
+         <section class=\"footnotes\">\n<ol>\n\
+         <li id=\"fn-b\">\n<p>Note B. <a href=\"#fnref-b\" class=\"footnote-backref\" aria-label=\"Back to reference\">↩</a></p>\n</li>\n\
+         <li id=\"fn-a\">\n<p>Note A. <a href=\"#fnref-a\" class=\"footnote-backref\" aria-label=\"Back to reference\">↩</a></p>\n</li>\n\
+         </ol>\n</section>\n"
+    );
+}
+
+#[test]
+fn task_lists_tables_and_strikethrough() {
+    let r = render_md("- [x] done\n- [ ] todo\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n");
+    assert!(r.html.contains("<li><input disabled=\"\" type=\"checkbox\" checked=\"\"/>\ndone</li>"), "{}", r.html);
+    assert!(r.html.contains("<li><input disabled=\"\" type=\"checkbox\"/>\ntodo</li>"));
+    assert!(r.html.contains("<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody>\n<tr><td>1</td><td>2</td></tr>\n</tbody></table>"), "{}", r.html);
+    assert!(r.html.contains("<del>old</del>"));
+}
+
+#[test]
+fn body_offset_maps_to_file_lines() {
+    let text = "---\ntitle: T\n---\n## A {#x}\n## B {#x}\n";
+    let pages = HashMap::new();
+    let r = render(&Input {
+        file: Path::new("p.md"),
+        text,
+        body_start: 16,
+        links: LinkContext { base: "/", page_dir: "", pages: &pages },
+        highlighter: &HIGHLIGHTER,
+    });
+    assert!(r.diagnostics[0].to_string().contains("--> p.md:5:1"), "{}", r.diagnostics[0]);
+}

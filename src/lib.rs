@@ -4,6 +4,8 @@
 //! [`render`] → [`output`]. [`site`] runs it; `cmd` glues it to the command line.
 
 pub mod config;
+pub mod content;
 pub mod diagnostic;
 pub mod frontmatter;
 pub mod markdown;
+pub mod nav;

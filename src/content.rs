@@ -1,0 +1,236 @@
+//! Pages: front matter, URLs and titles, from the markdown files of the
+//! content folder (read by `project`). No I/O.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
+use crate::frontmatter::{self, FrontMatter};
+
+/// A markdown file of the content folder.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Path relative to the content folder, with `/` separators.
+    pub rel: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `runbooks/db-failover.md`
+    Page,
+    /// A folder's `index.md`, `_index.md` or `README.md`.
+    Section,
+    /// A folder without an index page gets one that lists its pages.
+    GeneratedSection,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Content-relative source path; for a generated section, its folder.
+    pub source: String,
+    /// The file as named in diagnostics.
+    pub file: PathBuf,
+    /// URL path relative to the site root: `runbooks/db-failover/`, `` for home.
+    pub url: String,
+    pub kind: Kind,
+    pub front: FrontMatter,
+    pub text: String,
+    /// Where the markdown body starts in `text`.
+    pub body_start: usize,
+}
+
+impl Page {
+    pub fn body(&self) -> &str {
+        &self.text[self.body_start..]
+    }
+
+    /// The folder of the source, relative to the content folder.
+    pub fn dir(&self) -> &str {
+        match self.kind {
+            Kind::GeneratedSection => &self.source,
+            _ => self.source.rsplit_once('/').map_or("", |(dir, _)| dir),
+        }
+    }
+
+    /// The title when neither front matter nor a `#` heading gives one.
+    pub fn fallback_title(&self) -> String {
+        let name = match self.kind {
+            Kind::Page => self.source.rsplit('/').next().unwrap_or("").trim_end_matches(".md"),
+            _ => self.dir().rsplit('/').next().unwrap_or(""),
+        };
+        title_case(name)
+    }
+}
+
+/// `db-failover` → `Db failover`.
+fn title_case(name: &str) -> String {
+    let words = name.replace(['-', '_'], " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The file names that make a folder's section page, in order of preference.
+const INDEX_NAMES: &[&str] = &["index.md", "_index.md", "README.md"];
+
+/// The mdBook-style table of contents, which is not a page.
+pub const SUMMARY: &str = "SUMMARY.md";
+
+/// The URL path of a markdown source: `a/b.md` → `a/b/`, `a/index.md` → `a/`.
+pub fn url_of(rel: &str) -> String {
+    let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let folder = |d: &str| if d.is_empty() { String::new() } else { format!("{d}/") };
+    if INDEX_NAMES.contains(&name) {
+        folder(dir)
+    } else {
+        format!("{}{}/", folder(dir), name.trim_end_matches(".md"))
+    }
+}
+
+/// Reads every source into a page, adds section pages for folders without
+/// one, and reports front matter errors and URL collisions.
+pub fn pages(sources: Vec<Source>, content_dir: &Path) -> (Vec<Page>, Diagnostics) {
+    let mut problems = Diagnostics::default();
+    let mut pages = Vec::with_capacity(sources.len() + 1);
+    for source in sources {
+        if source.rel == SUMMARY {
+            continue;
+        }
+        let file = display_path(content_dir, Path::new(&source.rel));
+        let split = match frontmatter::split(&source.text, &file) {
+            Ok(split) => split,
+            Err(d) => {
+                problems.push(d);
+                continue;
+            }
+        };
+        if split.front.draft {
+            continue;
+        }
+        let body_start = source.text.len() - split.body.len();
+        let name = source.rel.rsplit('/').next().unwrap_or("");
+        pages.push(Page {
+            url: url_of(&source.rel),
+            kind: if INDEX_NAMES.contains(&name) { Kind::Section } else { Kind::Page },
+            front: split.front,
+            body_start,
+            file,
+            source: source.rel,
+            text: source.text,
+        });
+    }
+    check_collisions(&pages, &mut problems);
+    add_generated_sections(&mut pages, content_dir);
+    pages.sort_by(|a, b| a.url.cmp(&b.url).then(a.source.cmp(&b.source)));
+    (pages, problems)
+}
+
+fn check_collisions(pages: &[Page], problems: &mut Diagnostics) {
+    let mut by_url: HashMap<&str, &Page> = HashMap::new();
+    for page in pages {
+        if let Some(first) = by_url.insert(&page.url, page) {
+            problems.push(
+                Diagnostic::error(
+                    &page.file,
+                    format!("`{}` and `{}` would both be the page at /{}", first.source, page.source, page.url),
+                )
+                .with_help("rename or remove one of them"),
+            );
+        }
+    }
+}
+
+/// Every folder that holds pages gets a section page, so that breadcrumbs and
+/// the URL `runbooks/` always lead somewhere.
+fn add_generated_sections(pages: &mut Vec<Page>, content_dir: &Path) {
+    let have: BTreeSet<String> = pages.iter().map(|p| p.url.clone()).collect();
+    // The home page always exists, even for an empty content folder.
+    let mut needed = BTreeSet::from([String::new()]);
+    for page in pages.iter() {
+        let mut url = page.url.trim_end_matches('/');
+        while let Some((parent, _)) = url.rsplit_once('/') {
+            needed.insert(format!("{parent}/"));
+            url = parent;
+        }
+    }
+    for url in needed.difference(&have) {
+        let dir = url.trim_end_matches('/').to_string();
+        pages.push(Page {
+            file: display_path(content_dir, Path::new(&dir)),
+            source: dir,
+            url: url.clone(),
+            kind: Kind::GeneratedSection,
+            front: FrontMatter::default(),
+            text: String::new(),
+            body_start: 0,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(rel: &str, text: &str) -> Source {
+        Source { rel: rel.into(), text: text.into() }
+    }
+
+    #[test]
+    fn urls_follow_the_folder_tree() {
+        assert_eq!(url_of("index.md"), "");
+        assert_eq!(url_of("runbooks/db-failover.md"), "runbooks/db-failover/");
+        assert_eq!(url_of("runbooks/index.md"), "runbooks/");
+        assert_eq!(url_of("runbooks/_index.md"), "runbooks/");
+        assert_eq!(url_of("a/b/README.md"), "a/b/");
+    }
+
+    #[test]
+    fn folders_without_index_get_a_section_page_and_drafts_are_dropped() {
+        let (pages, problems) = pages(
+            vec![
+                src("runbooks/ops/db-failover.md", "# Failover\n"),
+                src("draft.md", "---\ndraft: true\n---\n# Draft\n"),
+                src("SUMMARY.md", "# Summary\n"),
+            ],
+            Path::new("content"),
+        );
+        assert!(problems.is_empty());
+        let urls: Vec<_> = pages.iter().map(|p| (p.url.as_str(), p.kind)).collect();
+        assert_eq!(
+            urls,
+            [
+                ("", Kind::GeneratedSection),
+                ("runbooks/", Kind::GeneratedSection),
+                ("runbooks/ops/", Kind::GeneratedSection),
+                ("runbooks/ops/db-failover/", Kind::Page),
+            ]
+        );
+        assert_eq!(pages[2].fallback_title(), "Ops");
+        assert_eq!(pages[3].fallback_title(), "Db failover");
+    }
+
+    #[test]
+    fn two_sources_for_one_url_is_an_error() {
+        let (_, problems) = pages(
+            vec![src("a.md", ""), src("a/index.md", "")],
+            Path::new("content"),
+        );
+        assert_eq!(
+            problems.to_string(),
+            "error: `a.md` and `a/index.md` would both be the page at /a/\n  --> content/a/index.md\n   = help: rename or remove one of them\n"
+        );
+    }
+
+    #[test]
+    fn front_matter_errors_are_collected() {
+        let (pages, problems) = pages(
+            vec![src("a.md", "---\nweight: x\n---\n"), src("b.md", "---\ntitel: x\n---\n")],
+            Path::new("content"),
+        );
+        assert_eq!(problems.0.len(), 2);
+        assert_eq!(pages.len(), 1, "only the generated home page");
+    }
+}

@@ -3,9 +3,16 @@
 //! The pipeline: [`config`] → [`project`] (content, theme) → [`markdown`] →
 //! [`render`] → [`output`]. [`site`] runs it; `cmd` glues it to the command line.
 
+pub mod cli;
+pub mod cmd;
 pub mod config;
 pub mod content;
 pub mod diagnostic;
 pub mod frontmatter;
 pub mod markdown;
 pub mod nav;
+pub mod output;
+pub mod project;
+pub mod render;
+pub mod site;
+pub mod theme;

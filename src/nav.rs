@@ -94,7 +94,7 @@ impl Nav {
 
 /// The folder tree: the home page first, then its children; each folder's
 /// pages by weight, then title.
-pub fn from_folders(pages: &[Page], titles: &[String]) -> Nav {
+pub fn from_folders(pages: &[&Page], titles: &[String]) -> Nav {
     let index: HashMap<&str, usize> = pages.iter().enumerate().map(|(i, p)| (p.url.as_str(), i)).collect();
     let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
     for (i, page) in pages.iter().enumerate() {
@@ -140,7 +140,7 @@ fn parent_url(url: &str) -> Option<String> {
 /// mdBook's SUMMARY.md: prefix chapters, `# Part` titles, nested lists of
 /// `[Title](path.md)` (an empty path is a draft chapter), `---` separators,
 /// suffix chapters. Links to files that are not pages are reported.
-pub fn from_summary(text: &str, file: &Path, pages: &[Page]) -> (Nav, Diagnostics) {
+pub fn from_summary(text: &str, file: &Path, pages: &[&Page]) -> (Nav, Diagnostics) {
     let index: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.url.clone(), i)).collect();
     let mut nav = Nav::default();
     let mut problems = Diagnostics::default();
@@ -207,10 +207,11 @@ mod tests {
     use super::*;
     use crate::content::{Source, pages as load};
 
-    fn site(files: &[(&str, &str)]) -> (Vec<Page>, Vec<String>) {
+    fn site(files: &[(&str, &str)]) -> (Vec<&'static Page>, Vec<String>) {
         let sources = files.iter().map(|(r, t)| Source { rel: r.to_string(), text: t.to_string() }).collect();
         let (pages, problems) = load(sources, Path::new("content"));
         assert!(problems.is_empty(), "{problems}");
+        let pages: Vec<&'static Page> = pages.into_iter().map(|p| &*Box::leak(Box::new(p))).collect();
         let titles = pages
             .iter()
             .map(|p| p.front.title.clone().unwrap_or_else(|| p.fallback_title()))

@@ -1,0 +1,15 @@
+use super::{Failure, print_warnings};
+use crate::cli::{SiteArgs, Verbosity};
+use crate::markdown::Highlighter;
+use crate::project::Project;
+use crate::site;
+
+pub fn run(args: SiteArgs, verbosity: Verbosity) -> Result<(), Failure> {
+    let project = Project::load(&args.dir)?;
+    let site = site::build(&project, &Highlighter::default())?;
+    print_warnings(&site.warnings, verbosity);
+    if !verbosity.quiet {
+        println!("{}: {} pages, no problems found", args.dir.display(), site.pages);
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! One thin module per command: arguments → library calls → report.
+
+mod build;
+mod check;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, Verbosity};
+use crate::diagnostic::Diagnostics;
+
+/// Why a command failed: problems in the site, or something else (I/O).
+pub enum Failure {
+    Site(Diagnostics),
+    Other(anyhow::Error),
+}
+
+impl From<Diagnostics> for Failure {
+    fn from(d: Diagnostics) -> Self {
+        Failure::Site(d)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Other(e)
+    }
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let verbosity = cli.verbosity();
+    let result = match cli.command {
+        Command::Build(args) => build::run(args, verbosity),
+        Command::Check(args) => check::run(args, verbosity),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Site(problems)) => {
+            eprint!("{problems}");
+            let n = problems.error_count();
+            eprintln!("\nerror: {n} problem{} found", if n == 1 { "" } else { "s" });
+            ExitCode::from(1)
+        }
+        Err(Failure::Other(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Prints warnings that did not stop the run.
+fn print_warnings(warnings: &Diagnostics, verbosity: Verbosity) {
+    if !verbosity.quiet && !warnings.is_empty() {
+        eprint!("{warnings}");
+    }
+}

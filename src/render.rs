@@ -1,0 +1,246 @@
+//! Tera: loading the theme's templates, the view structs templates see, and
+//! rendering. Templates only ever see these views, never internal types, so
+//! the internals can change without breaking a site's own templates.
+
+use serde::Serialize;
+use tera::{Context, ErrorKind, Tera};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Pos};
+use crate::markdown::Heading;
+use crate::nav::{Nav, NodeId, NodeKind};
+use crate::theme::Theme;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    pub title: String,
+    pub description: String,
+    pub language: String,
+    /// The path part of base-url: `/` or `/docs/`.
+    pub base_url: String,
+    /// base-url as configured, with a trailing `/` (a full URL when given one).
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkView {
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChildView {
+    pub title: String,
+    pub url: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TocEntry {
+    pub id: String,
+    /// Inline HTML.
+    pub title: String,
+    pub level: u8,
+    pub children: Vec<TocEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NavItem {
+    pub title: String,
+    /// Empty for a draft chapter, a part title or a separator.
+    pub url: String,
+    /// `page`, `part` or `separator`.
+    pub kind: &'static str,
+    pub current: bool,
+    pub open: bool,
+    pub has_children: bool,
+    /// Only filled for open items: a page's size must not grow with the site.
+    pub children: Vec<NavItem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageView {
+    pub title: String,
+    pub description: String,
+    /// Absolute href: `/docs/runbooks/db-failover/`.
+    pub url: String,
+    /// The page body as HTML.
+    pub content: String,
+    /// The content has no `#` heading of its own, so the template shows the title.
+    pub show_title: bool,
+    pub toc: Vec<TocEntry>,
+    pub children: Vec<ChildView>,
+    pub is_home: bool,
+    /// Content-relative source path, empty for generated pages.
+    pub source: String,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Everything `page.html` and `404.html` see.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageContext<'a> {
+    pub site: &'a SiteView,
+    pub static_url: &'a str,
+    pub page: PageView,
+    pub nav: Vec<NavItem>,
+    pub breadcrumbs: Vec<LinkView>,
+    pub prev: Option<LinkView>,
+    pub next: Option<LinkView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SitemapEntry {
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SitemapContext<'a> {
+    pub site: &'a SiteView,
+    pub pages: Vec<SitemapEntry>,
+}
+
+/// h2 entries with their h3 children.
+pub fn toc(headings: &[Heading]) -> Vec<TocEntry> {
+    let mut entries: Vec<TocEntry> = Vec::new();
+    for h in headings.iter().filter(|h| h.level == 2 || h.level == 3) {
+        let entry = TocEntry { id: h.id.clone(), title: h.html.clone(), level: h.level, children: Vec::new() };
+        match entries.last_mut() {
+            Some(parent) if h.level == 3 => parent.children.push(entry),
+            _ => entries.push(entry),
+        }
+    }
+    entries
+}
+
+/// What a nav needs to turn pages into links.
+pub struct NavLinks<'a> {
+    pub nav: &'a Nav,
+    /// Absolute href of each page, by page index.
+    pub hrefs: &'a [String],
+}
+
+impl NavLinks<'_> {
+    /// The top level, with the branch down to `current` opened.
+    pub fn items(&self, current: Option<NodeId>) -> Vec<NavItem> {
+        let open: Vec<NodeId> = current.map(|c| self.nav.ancestors(c).collect()).unwrap_or_default();
+        self.level(&self.nav.roots, current, &open)
+    }
+
+    fn level(&self, ids: &[NodeId], current: Option<NodeId>, open: &[NodeId]) -> Vec<NavItem> {
+        ids.iter()
+            .map(|&id| {
+                let node = &self.nav.nodes[id];
+                let is_open = open.contains(&id);
+                NavItem {
+                    title: node.title.clone(),
+                    url: node.page.map(|p| self.hrefs[p].clone()).unwrap_or_default(),
+                    kind: match node.kind {
+                        NodeKind::Chapter => "page",
+                        NodeKind::Part => "part",
+                        NodeKind::Separator => "separator",
+                    },
+                    current: current == Some(id),
+                    open: is_open,
+                    has_children: !node.children.is_empty(),
+                    children: if is_open { self.level(&node.children, current, open) } else { Vec::new() },
+                }
+            })
+            .collect()
+    }
+
+    /// The pages above `node`, from the top down.
+    pub fn breadcrumbs(&self, node: NodeId, titles: &[String]) -> Vec<LinkView> {
+        let mut crumbs: Vec<LinkView> = self
+            .nav
+            .ancestors(node)
+            .skip(1)
+            .filter_map(|n| self.nav.nodes[n].page)
+            .map(|p| LinkView { title: titles[p].clone(), url: self.hrefs[p].clone() })
+            .collect();
+        crumbs.reverse();
+        crumbs
+    }
+}
+
+/// The theme's templates, parsed once per build.
+pub struct Renderer {
+    tera: Tera,
+}
+
+impl Renderer {
+    /// Parses every template of `theme`, reporting each one that fails.
+    pub fn new(theme: &Theme) -> Result<Renderer, Diagnostics> {
+        let templates: Vec<(&str, String)> = theme
+            .templates()
+            .map(|(name, f)| (name, String::from_utf8_lossy(&f.bytes).into_owned()))
+            .collect();
+        let mut tera = Tera::new();
+        match tera.add_raw_templates(templates.iter().map(|(n, t)| (*n, t.as_str()))) {
+            Ok(()) => Ok(Renderer { tera }),
+            Err(e) => Err(template_errors(theme, &templates, e)),
+        }
+    }
+
+    pub fn render(&self, template: &str, context: &impl Serialize, theme: &Theme) -> Result<String, Diagnostic> {
+        let context = Context::from_serialize(context).map_err(|e| Diagnostic::error(theme.display_name(template), e.to_string()))?;
+        self.tera
+            .render(template, &context)
+            .map_err(|e| tera_error(theme, &e, template))
+    }
+}
+
+/// Tera stops at the first bad template; parsing each on its own finds them all.
+fn template_errors(theme: &Theme, templates: &[(&str, String)], first: tera::Error) -> Diagnostics {
+    let mut problems = Diagnostics::default();
+    for (name, text) in templates {
+        if let Err(e) = Tera::new().add_raw_template(name, text) {
+            if matches!(e.kind(), ErrorKind::SyntaxError(_)) {
+                problems.push(tera_error(theme, &e, name));
+            }
+        }
+    }
+    if problems.is_empty() {
+        problems.push(tera_error(theme, &first, ""));
+    }
+    problems
+}
+
+/// A Tera error as a diagnostic pointing into the template file.
+fn tera_error(theme: &Theme, e: &tera::Error, fallback: &str) -> Diagnostic {
+    match e.kind() {
+        ErrorKind::SyntaxError(report) | ErrorKind::RenderingError(report) => {
+            let name = if report.filename().is_empty() { fallback } else { report.filename() };
+            let text = theme
+                .templates()
+                .find(|(n, _)| *n == name)
+                .map(|(_, f)| String::from_utf8_lossy(&f.bytes).into_owned())
+                .unwrap_or_default();
+            let span = report.span();
+            let width = if span.end_line == span.start_line { span.end_col.saturating_sub(span.start_col) } else { 1 };
+            Diagnostic::error(theme.display_name(name), report.message().to_string())
+                .at(&text, Pos::new(span.start_line, span.start_col + 1), width)
+        }
+        _ => Diagnostic::error(theme.display_name(fallback), e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toc_nests_h3_under_h2() {
+        let h = |level, id: &str| Heading { level, id: id.into(), html: id.into(), text: id.into() };
+        let toc = toc(&[h(1, "t"), h(3, "orphan"), h(2, "a"), h(3, "a1"), h(4, "deep"), h(2, "b")]);
+        let shape: Vec<_> = toc.iter().map(|e| (e.id.as_str(), e.children.iter().map(|c| c.id.as_str()).collect::<Vec<_>>())).collect();
+        assert_eq!(shape, [("orphan", vec![]), ("a", vec!["a1"]), ("b", vec![])]);
+    }
+
+    #[test]
+    fn template_syntax_errors_point_into_the_site_file() {
+        let mut theme = Theme::default();
+        theme.override_with("templates/page.html".into(), b"{% extends \"base.html\" %}\n{% block content %}{{ page.title }\n{% endblock content %}".to_vec(), "theme/templates/page.html".into());
+        let err = Renderer::new(&theme).err().expect("a syntax error").to_string();
+        assert!(err.contains("--> theme/templates/page.html:2:"), "{err}");
+        assert!(err.contains("2 | {% block content %}{{ page.title }"), "{err}");
+    }
+}

@@ -57,7 +57,10 @@ pub struct Verbosity {
 
 impl Cli {
     pub fn verbosity(&self) -> Verbosity {
-        Verbosity { quiet: self.quiet, verbose: self.verbose }
+        Verbosity {
+            quiet: self.quiet,
+            verbose: self.verbose,
+        }
     }
 }
 

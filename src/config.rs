@@ -107,7 +107,8 @@ impl Config {
         if !problems.is_empty() {
             return Err(problems);
         }
-        let schema = toml::Table::try_from(Config::default()).expect("the default config serializes");
+        let schema =
+            toml::Table::try_from(Config::default()).expect("the default config serializes");
         unknown_keys(table.get_ref(), &schema, "", text, file, &mut problems);
         if !problems.is_empty() {
             return Err(problems);
@@ -122,8 +123,13 @@ impl Config {
         if url.starts_with('/') || url.starts_with("http://") || url.starts_with("https://") {
             return Ok(());
         }
-        let mut d = Diagnostic::error(file, format!("`base-url` must start with `/`, `http://` or `https://`, not `{url}`"))
-            .with_help("for a site hosted at https://host/docs/, write base-url = \"/docs/\" or the full URL");
+        let mut d = Diagnostic::error(
+            file,
+            format!("`base-url` must start with `/`, `http://` or `https://`, not `{url}`"),
+        )
+        .with_help(
+            "for a site hosted at https://host/docs/, write base-url = \"/docs/\" or the full URL",
+        );
         if let Some(start) = text.find("base-url") {
             d = d.at_span(text, start, start + "base-url".len());
         }

@@ -56,7 +56,12 @@ impl Page {
     /// The title when neither front matter nor a `#` heading gives one.
     pub fn fallback_title(&self) -> String {
         let name = match self.kind {
-            Kind::Page => self.source.rsplit('/').next().unwrap_or("").trim_end_matches(".md"),
+            Kind::Page => self
+                .source
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .trim_end_matches(".md"),
             _ => self.dir().rsplit('/').next().unwrap_or(""),
         };
         title_case(name)
@@ -82,7 +87,13 @@ pub const SUMMARY: &str = "SUMMARY.md";
 /// The URL path of a markdown source: `a/b.md` → `a/b/`, `a/index.md` → `a/`.
 pub fn url_of(rel: &str) -> String {
     let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-    let folder = |d: &str| if d.is_empty() { String::new() } else { format!("{d}/") };
+    let folder = |d: &str| {
+        if d.is_empty() {
+            String::new()
+        } else {
+            format!("{d}/")
+        }
+    };
     if INDEX_NAMES.contains(&name) {
         folder(dir)
     } else {
@@ -114,7 +125,11 @@ pub fn pages(sources: Vec<Source>, content_dir: &Path) -> (Vec<Page>, Diagnostic
         let name = source.rel.rsplit('/').next().unwrap_or("");
         pages.push(Page {
             url: url_of(&source.rel),
-            kind: if INDEX_NAMES.contains(&name) { Kind::Section } else { Kind::Page },
+            kind: if INDEX_NAMES.contains(&name) {
+                Kind::Section
+            } else {
+                Kind::Page
+            },
             front: split.front,
             body_start,
             file,
@@ -135,7 +150,10 @@ fn check_collisions(pages: &[Page], problems: &mut Diagnostics) {
             problems.push(
                 Diagnostic::error(
                     &page.file,
-                    format!("`{}` and `{}` would both be the page at /{}", first.source, page.source, page.url),
+                    format!(
+                        "`{}` and `{}` would both be the page at /{}",
+                        first.source, page.source, page.url
+                    ),
                 )
                 .with_help("rename or remove one of them"),
             );
@@ -175,7 +193,10 @@ mod tests {
     use super::*;
 
     fn src(rel: &str, text: &str) -> Source {
-        Source { rel: rel.into(), text: text.into() }
+        Source {
+            rel: rel.into(),
+            text: text.into(),
+        }
     }
 
     #[test]
@@ -227,7 +248,10 @@ mod tests {
     #[test]
     fn front_matter_errors_are_collected() {
         let (pages, problems) = pages(
-            vec![src("a.md", "---\nweight: x\n---\n"), src("b.md", "---\ntitel: x\n---\n")],
+            vec![
+                src("a.md", "---\nweight: x\n---\n"),
+                src("b.md", "---\ntitel: x\n---\n"),
+            ],
             Path::new("content"),
         );
         assert_eq!(problems.0.len(), 2);

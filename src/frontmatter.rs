@@ -22,7 +22,15 @@ pub struct FrontMatter {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-const KEYS: &[&str] = &["title", "description", "weight", "draft", "aliases", "toc", "extra"];
+const KEYS: &[&str] = &[
+    "title",
+    "description",
+    "weight",
+    "draft",
+    "aliases",
+    "toc",
+    "extra",
+];
 
 /// A page split into its front matter and its markdown body.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -63,9 +63,21 @@ impl Nav {
         }
     }
 
-    fn add(&mut self, kind: NodeKind, title: String, page: Option<usize>, parent: Option<NodeId>) -> NodeId {
+    fn add(
+        &mut self,
+        kind: NodeKind,
+        title: String,
+        page: Option<usize>,
+        parent: Option<NodeId>,
+    ) -> NodeId {
         let id = self.nodes.len();
-        self.nodes.push(Node { kind, title, page, parent, children: Vec::new() });
+        self.nodes.push(Node {
+            kind,
+            title,
+            page,
+            parent,
+            children: Vec::new(),
+        });
         match parent {
             Some(p) => self.nodes[p].children.push(id),
             None => self.roots.push(id),
@@ -95,7 +107,11 @@ impl Nav {
 /// The folder tree: the home page first, then its children; each folder's
 /// pages by weight, then title.
 pub fn from_folders(pages: &[&Page], titles: &[String]) -> Nav {
-    let index: HashMap<&str, usize> = pages.iter().enumerate().map(|(i, p)| (p.url.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.url.as_str(), i))
+        .collect();
     let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
     for (i, page) in pages.iter().enumerate() {
         if let Some(parent) = parent_url(&page.url).and_then(|u| index.get(u.as_str())) {
@@ -104,7 +120,12 @@ pub fn from_folders(pages: &[&Page], titles: &[String]) -> Nav {
     }
     let key = |&i: &usize| {
         let w = pages[i].front.weight;
-        (w.is_none(), w, titles[i].to_lowercase(), pages[i].url.clone())
+        (
+            w.is_none(),
+            w,
+            titles[i].to_lowercase(),
+            pages[i].url.clone(),
+        )
     };
     for list in children.values_mut() {
         list.sort_by_cached_key(key);
@@ -134,14 +155,22 @@ fn parent_url(url: &str) -> Option<String> {
         return None;
     }
     let trimmed = url.trim_end_matches('/');
-    Some(trimmed.rsplit_once('/').map_or(String::new(), |(p, _)| format!("{p}/")))
+    Some(
+        trimmed
+            .rsplit_once('/')
+            .map_or(String::new(), |(p, _)| format!("{p}/")),
+    )
 }
 
 /// mdBook's SUMMARY.md: prefix chapters, `# Part` titles, nested lists of
 /// `[Title](path.md)` (an empty path is a draft chapter), `---` separators,
 /// suffix chapters. Links to files that are not pages are reported.
 pub fn from_summary(text: &str, file: &Path, pages: &[&Page]) -> (Nav, Diagnostics) {
-    let index: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.url.clone(), i)).collect();
+    let index: HashMap<String, usize> = pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.url.clone(), i))
+        .collect();
     let mut nav = Nav::default();
     let mut problems = Diagnostics::default();
     let mut parents: Vec<Option<NodeId>> = vec![None]; // one entry per open list
@@ -151,7 +180,10 @@ pub fn from_summary(text: &str, file: &Path, pages: &[&Page]) -> (Nav, Diagnosti
     let mut heading: Option<String> = None;
     for (event, range) in Parser::new(text).into_offset_iter() {
         match event {
-            Event::Start(Tag::Heading { level: HeadingLevel::H1, .. }) => heading = Some(String::new()),
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H1,
+                ..
+            }) => heading = Some(String::new()),
             Event::End(TagEnd::Heading(HeadingLevel::H1)) => {
                 let title = heading.take().unwrap_or_default();
                 // The first `# Summary` heading is the file's own title.
@@ -164,11 +196,15 @@ pub fn from_summary(text: &str, file: &Path, pages: &[&Page]) -> (Nav, Diagnosti
                 nav.add(NodeKind::Separator, String::new(), None, None);
                 seen_content = true;
             }
-            Event::Start(Tag::List(_)) => parents.push(if parents.len() == 1 { None } else { last }),
+            Event::Start(Tag::List(_)) => {
+                parents.push(if parents.len() == 1 { None } else { last })
+            }
             Event::End(TagEnd::List(_)) => {
                 parents.pop();
             }
-            Event::Start(Tag::Link { dest_url, .. }) => link = Some((dest_url.to_string(), String::new(), range.start)),
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                link = Some((dest_url.to_string(), String::new(), range.start))
+            }
             Event::Text(t) | Event::Code(t) => {
                 if let Some((_, title, _)) = link.as_mut() {
                     title.push_str(&t);
@@ -177,7 +213,9 @@ pub fn from_summary(text: &str, file: &Path, pages: &[&Page]) -> (Nav, Diagnosti
                 }
             }
             Event::End(TagEnd::Link) => {
-                let Some((dest, title, offset)) = link.take() else { continue };
+                let Some((dest, title, offset)) = link.take() else {
+                    continue;
+                };
                 seen_content = true;
                 let page = if dest.is_empty() {
                     None
@@ -208,10 +246,19 @@ mod tests {
     use crate::content::{Source, pages as load};
 
     fn site(files: &[(&str, &str)]) -> (Vec<&'static Page>, Vec<String>) {
-        let sources = files.iter().map(|(r, t)| Source { rel: r.to_string(), text: t.to_string() }).collect();
+        let sources = files
+            .iter()
+            .map(|(r, t)| Source {
+                rel: r.to_string(),
+                text: t.to_string(),
+            })
+            .collect();
         let (pages, problems) = load(sources, Path::new("content"));
         assert!(problems.is_empty(), "{problems}");
-        let pages: Vec<&'static Page> = pages.into_iter().map(|p| &*Box::leak(Box::new(p))).collect();
+        let pages: Vec<&'static Page> = pages
+            .into_iter()
+            .map(|p| &*Box::leak(Box::new(p)))
+            .collect();
         let titles = pages
             .iter()
             .map(|p| p.front.title.clone().unwrap_or_else(|| p.fallback_title()))
@@ -244,12 +291,18 @@ mod tests {
             ("index.md", "---\ntitle: Home\n---\n"),
             ("zeta.md", "---\ntitle: Zeta\nweight: 1\n---\n"),
             ("alpha.md", "---\ntitle: Alpha\n---\n"),
-            ("runbooks/index.md", "---\ntitle: Runbooks\nweight: 2\n---\n"),
+            (
+                "runbooks/index.md",
+                "---\ntitle: Runbooks\nweight: 2\n---\n",
+            ),
             ("runbooks/b.md", "---\ntitle: B\n---\n"),
             ("runbooks/a.md", "---\ntitle: A\nweight: 5\n---\n"),
         ]);
         let nav = from_folders(&pages, &titles);
-        assert_eq!(outline(&nav), ["Home", "Zeta", "Runbooks", "  A", "  B", "Alpha"]);
+        assert_eq!(
+            outline(&nav),
+            ["Home", "Zeta", "Runbooks", "  A", "  B", "Alpha"]
+        );
         let order: Vec<_> = nav.order.iter().map(|&i| titles[i].as_str()).collect();
         assert_eq!(order, ["Home", "Zeta", "Runbooks", "A", "B", "Alpha"]);
     }
@@ -266,16 +319,38 @@ mod tests {
         let summary = "# Summary\n\n[Intro](intro.md)\n\n# User guide\n\n- [Setup](guide/setup.md)\n    - [Deep](./guide/deep.md)\n- [Later]()\n\n---\n\n[Appendix](appendix.md)\n";
         let (nav, problems) = from_summary(summary, Path::new("content/SUMMARY.md"), &pages);
         assert!(problems.is_empty(), "{problems}");
-        assert_eq!(outline(&nav), ["Intro", "# User guide", "Setup", "  Deep", "(draft) Later", "---", "Appendix"]);
-        let order: Vec<_> = nav.order.iter().map(|&i| pages[i].source.as_str()).collect();
-        assert_eq!(order, ["intro.md", "guide/setup.md", "guide/deep.md", "appendix.md"]);
+        assert_eq!(
+            outline(&nav),
+            [
+                "Intro",
+                "# User guide",
+                "Setup",
+                "  Deep",
+                "(draft) Later",
+                "---",
+                "Appendix"
+            ]
+        );
+        let order: Vec<_> = nav
+            .order
+            .iter()
+            .map(|&i| pages[i].source.as_str())
+            .collect();
+        assert_eq!(
+            order,
+            ["intro.md", "guide/setup.md", "guide/deep.md", "appendix.md"]
+        );
         let _ = titles;
     }
 
     #[test]
     fn summary_link_to_a_missing_file_is_reported() {
         let (pages, _) = site(&[("a.md", "")]);
-        let (_, problems) = from_summary("# Summary\n\n- [A](a.md)\n- [B](b.md)\n", Path::new("content/SUMMARY.md"), &pages);
+        let (_, problems) = from_summary(
+            "# Summary\n\n- [A](a.md)\n- [B](b.md)\n",
+            Path::new("content/SUMMARY.md"),
+            &pages,
+        );
         assert_eq!(
             problems.to_string(),
             "error: SUMMARY.md links to `b.md`, which is not a page\n --> content/SUMMARY.md:4:3\n  |\n4 | - [B](b.md)\n  |   ^^^^^^^^^\n  = help: create the file, fix the path, or write `[Title]()` for a draft chapter\n"

@@ -37,7 +37,11 @@ pub fn check_target(out: &Path, project: &Project) -> Result<()> {
         return refuse("is or holds the site folder");
     }
     let build = &project.config.build;
-    for (name, dir) in [("content", &build.content), ("data", &build.data), ("theme", &build.theme)] {
+    for (name, dir) in [
+        ("content", &build.content),
+        ("data", &build.data),
+        ("theme", &build.theme),
+    ] {
         let dir = absolute(&project.root.join(dir))?;
         if dir.starts_with(&out_abs) || out_abs.starts_with(&dir) {
             return refuse(&format!("overlaps the {name} folder"));
@@ -46,7 +50,10 @@ pub fn check_target(out: &Path, project: &Project) -> Result<()> {
     if out_abs.exists() && !out_abs.is_dir() {
         return refuse("is a file");
     }
-    if out_abs.is_dir() && !out_abs.join(MARKER).exists() && fs::read_dir(&out_abs)?.next().is_some() {
+    if out_abs.is_dir()
+        && !out_abs.join(MARKER).exists()
+        && fs::read_dir(&out_abs)?.next().is_some()
+    {
         return refuse("holds files that envbook did not write");
     }
     Ok(())
@@ -57,7 +64,10 @@ pub fn write(site: &Site, out: &Path, project: &Project) -> Result<()> {
     check_target(out, project)?;
     let out = absolute(out)?;
     let parent = out.parent().context("the output folder has no parent")?;
-    let name = out.file_name().context("the output folder has no name")?.to_string_lossy();
+    let name = out
+        .file_name()
+        .context("the output folder has no name")?
+        .to_string_lossy();
     fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     let staging = parent.join(format!(".{name}.envbook-new"));
     let old = parent.join(format!(".{name}.envbook-old"));
@@ -69,7 +79,8 @@ pub fn write(site: &Site, out: &Path, project: &Project) -> Result<()> {
         return Err(e);
     }
     if out.exists() {
-        fs::rename(&out, &old).with_context(|| format!("moving the old site aside: {}", out.display()))?;
+        fs::rename(&out, &old)
+            .with_context(|| format!("moving the old site aside: {}", out.display()))?;
     }
     if let Err(e) = fs::rename(&staging, &out) {
         // Put the last good site back.
@@ -81,8 +92,11 @@ pub fn write(site: &Site, out: &Path, project: &Project) -> Result<()> {
 
 fn fill(dir: &Path, site: &Site) -> Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    fs::write(dir.join(MARKER), "This folder is written by envbook and replaced on every build.\n")
-        .with_context(|| format!("writing {}", dir.display()))?;
+    fs::write(
+        dir.join(MARKER),
+        "This folder is written by envbook and replaced on every build.\n",
+    )
+    .with_context(|| format!("writing {}", dir.display()))?;
     let mut folders: Vec<PathBuf> = site
         .files
         .keys()
@@ -100,13 +114,17 @@ fn fill(dir: &Path, site: &Site) -> Result<()> {
     })?;
     site.copies.par_iter().try_for_each(|(rel, from)| {
         let path = dir.join(rel);
-        fs::copy(from, &path).map(drop).with_context(|| format!("copying {} to {}", from.display(), path.display()))
+        fs::copy(from, &path)
+            .map(drop)
+            .with_context(|| format!("copying {} to {}", from.display(), path.display()))
     })
 }
 
 fn remove_if_exists(dir: &Path) -> Result<()> {
     match fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).with_context(|| format!("removing {}", dir.display())),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("removing {}", dir.display()))
+        }
         _ => Ok(()),
     }
 }

@@ -38,7 +38,10 @@ impl Project {
         let content_display = display_path(root, &config.build.content);
         if !content.is_dir() {
             let d = Diagnostic::error(&content_display, "the content folder does not exist")
-                .with_help(format!("create it, or set `content` under [build] in {}", config::FILE_NAME));
+                .with_help(format!(
+                    "create it, or set `content` under [build] in {}",
+                    config::FILE_NAME
+                ));
             return Err(d.into());
         }
         let (sources, assets) = read_content(&content, &content_display, &mut problems);
@@ -46,7 +49,13 @@ impl Project {
         if problems.has_errors() {
             return Err(problems);
         }
-        Ok(Project { root: root.to_path_buf(), config, sources, assets, theme })
+        Ok(Project {
+            root: root.to_path_buf(),
+            config,
+            sources,
+            assets,
+            theme,
+        })
     }
 
     /// A folder of the site (from book.toml) as a real path.
@@ -76,11 +85,18 @@ fn load_config(root: &Path) -> Result<Config, Diagnostics> {
 
 fn folder_name(root: &Path) -> String {
     let abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    abs.file_name().map_or_else(|| "Documentation".into(), |n| n.to_string_lossy().into_owned())
+    abs.file_name().map_or_else(
+        || "Documentation".into(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// Markdown sources and other files, skipping hidden ones (`.git`, editor swap files).
-fn read_content(dir: &Path, display: &Path, problems: &mut Diagnostics) -> (Vec<Source>, Vec<Asset>) {
+fn read_content(
+    dir: &Path,
+    display: &Path,
+    problems: &mut Diagnostics,
+) -> (Vec<Source>, Vec<Asset>) {
     let mut sources = Vec::new();
     let mut assets = Vec::new();
     for (rel, path) in walk(dir, display, problems) {
@@ -123,7 +139,10 @@ fn walk(dir: &Path, display: &Path, problems: &mut Diagnostics) -> Vec<(String, 
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                problems.push(Diagnostic::error(display, format!("cannot read folder: {e}")));
+                problems.push(Diagnostic::error(
+                    display,
+                    format!("cannot read folder: {e}"),
+                ));
                 continue;
             }
         };
@@ -149,7 +168,10 @@ pub fn is_editor_temp(name: &str) -> bool {
 fn read_text(path: &Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())
+        anyhow::anyhow!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
     })?;
     // A byte-order mark is an editor's artefact, not content.
     Ok(match text.strip_prefix('\u{feff}') {

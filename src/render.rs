@@ -102,7 +102,12 @@ pub struct SitemapContext<'a> {
 pub fn toc(headings: &[Heading]) -> Vec<TocEntry> {
     let mut entries: Vec<TocEntry> = Vec::new();
     for h in headings.iter().filter(|h| h.level == 2 || h.level == 3) {
-        let entry = TocEntry { id: h.id.clone(), title: h.html.clone(), level: h.level, children: Vec::new() };
+        let entry = TocEntry {
+            id: h.id.clone(),
+            title: h.html.clone(),
+            level: h.level,
+            children: Vec::new(),
+        };
         match entries.last_mut() {
             Some(parent) if h.level == 3 => parent.children.push(entry),
             _ => entries.push(entry),
@@ -121,7 +126,9 @@ pub struct NavLinks<'a> {
 impl NavLinks<'_> {
     /// The top level, with the branch down to `current` opened.
     pub fn items(&self, current: Option<NodeId>) -> Vec<NavItem> {
-        let open: Vec<NodeId> = current.map(|c| self.nav.ancestors(c).collect()).unwrap_or_default();
+        let open: Vec<NodeId> = current
+            .map(|c| self.nav.ancestors(c).collect())
+            .unwrap_or_default();
         self.level(&self.nav.roots, current, &open)
     }
 
@@ -141,23 +148,43 @@ impl NavLinks<'_> {
                     current: current == Some(id),
                     open: is_open,
                     has_children: !node.children.is_empty(),
-                    children: if is_open { self.level(&node.children, current, open) } else { Vec::new() },
+                    children: if is_open {
+                        self.level(&node.children, current, open)
+                    } else {
+                        Vec::new()
+                    },
                 }
             })
             .collect()
     }
 
-    /// The pages above `node`, from the top down.
-    pub fn breadcrumbs(&self, node: NodeId, titles: &[String]) -> Vec<LinkView> {
-        let mut crumbs: Vec<LinkView> = self
-            .nav
-            .ancestors(node)
-            .skip(1)
-            .filter_map(|n| self.nav.nodes[n].page)
-            .map(|p| LinkView { title: titles[p].clone(), url: self.hrefs[p].clone() })
-            .collect();
-        crumbs.reverse();
-        crumbs
+    /// The home page, then the pages above `page` in the navigation, from the top down.
+    pub fn breadcrumbs(
+        &self,
+        page: usize,
+        home: Option<usize>,
+        titles: &[String],
+    ) -> Vec<LinkView> {
+        let mut pages: Vec<usize> = match self.nav.node_of(page) {
+            Some(node) => self
+                .nav
+                .ancestors(node)
+                .skip(1)
+                .filter_map(|n| self.nav.nodes[n].page)
+                .collect(),
+            None => Vec::new(),
+        };
+        if let Some(home) = home.filter(|&h| h != page && !pages.contains(&h)) {
+            pages.push(home);
+        }
+        pages
+            .iter()
+            .rev()
+            .map(|&p| LinkView {
+                title: titles[p].clone(),
+                url: self.hrefs[p].clone(),
+            })
+            .collect()
     }
 }
 
@@ -180,8 +207,14 @@ impl Renderer {
         }
     }
 
-    pub fn render(&self, template: &str, context: &impl Serialize, theme: &Theme) -> Result<String, Diagnostic> {
-        let context = Context::from_serialize(context).map_err(|e| Diagnostic::error(theme.display_name(template), e.to_string()))?;
+    pub fn render(
+        &self,
+        template: &str,
+        context: &impl Serialize,
+        theme: &Theme,
+    ) -> Result<String, Diagnostic> {
+        let context = Context::from_serialize(context)
+            .map_err(|e| Diagnostic::error(theme.display_name(template), e.to_string()))?;
         self.tera
             .render(template, &context)
             .map_err(|e| tera_error(theme, &e, template))
@@ -208,16 +241,27 @@ fn template_errors(theme: &Theme, templates: &[(&str, String)], first: tera::Err
 fn tera_error(theme: &Theme, e: &tera::Error, fallback: &str) -> Diagnostic {
     match e.kind() {
         ErrorKind::SyntaxError(report) | ErrorKind::RenderingError(report) => {
-            let name = if report.filename().is_empty() { fallback } else { report.filename() };
+            let name = if report.filename().is_empty() {
+                fallback
+            } else {
+                report.filename()
+            };
             let text = theme
                 .templates()
                 .find(|(n, _)| *n == name)
                 .map(|(_, f)| String::from_utf8_lossy(&f.bytes).into_owned())
                 .unwrap_or_default();
             let span = report.span();
-            let width = if span.end_line == span.start_line { span.end_col.saturating_sub(span.start_col) } else { 1 };
-            Diagnostic::error(theme.display_name(name), report.message().to_string())
-                .at(&text, Pos::new(span.start_line, span.start_col + 1), width)
+            let width = if span.end_line == span.start_line {
+                span.end_col.saturating_sub(span.start_col)
+            } else {
+                1
+            };
+            Diagnostic::error(theme.display_name(name), report.message().to_string()).at(
+                &text,
+                Pos::new(span.start_line, span.start_col + 1),
+                width,
+            )
         }
         _ => Diagnostic::error(theme.display_name(fallback), e.to_string()),
     }
@@ -229,18 +273,47 @@ mod tests {
 
     #[test]
     fn toc_nests_h3_under_h2() {
-        let h = |level, id: &str| Heading { level, id: id.into(), html: id.into(), text: id.into() };
-        let toc = toc(&[h(1, "t"), h(3, "orphan"), h(2, "a"), h(3, "a1"), h(4, "deep"), h(2, "b")]);
-        let shape: Vec<_> = toc.iter().map(|e| (e.id.as_str(), e.children.iter().map(|c| c.id.as_str()).collect::<Vec<_>>())).collect();
-        assert_eq!(shape, [("orphan", vec![]), ("a", vec!["a1"]), ("b", vec![])]);
+        let h = |level, id: &str| Heading {
+            level,
+            id: id.into(),
+            html: id.into(),
+            text: id.into(),
+        };
+        let toc = toc(&[
+            h(1, "t"),
+            h(3, "orphan"),
+            h(2, "a"),
+            h(3, "a1"),
+            h(4, "deep"),
+            h(2, "b"),
+        ]);
+        let shape: Vec<_> = toc
+            .iter()
+            .map(|e| {
+                (
+                    e.id.as_str(),
+                    e.children.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [("orphan", vec![]), ("a", vec!["a1"]), ("b", vec![])]
+        );
     }
 
     #[test]
     fn template_syntax_errors_point_into_the_site_file() {
         let mut theme = Theme::default();
         theme.override_with("templates/page.html".into(), b"{% extends \"base.html\" %}\n{% block content %}{{ page.title }\n{% endblock content %}".to_vec(), "theme/templates/page.html".into());
-        let err = Renderer::new(&theme).err().expect("a syntax error").to_string();
+        let err = Renderer::new(&theme)
+            .err()
+            .expect("a syntax error")
+            .to_string();
         assert!(err.contains("--> theme/templates/page.html:2:"), "{err}");
-        assert!(err.contains("2 | {% block content %}{{ page.title }"), "{err}");
+        assert!(
+            err.contains("2 | {% block content %}{{ page.title }"),
+            "{err}"
+        );
     }
 }

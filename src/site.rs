@@ -11,7 +11,10 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::markdown::{self, Highlighter, LinkContext, Rendered};
 use crate::nav::{self, Nav};
 use crate::project::Project;
-use crate::render::{self, ChildView, LinkView, NavLinks, PageContext, PageView, Renderer, SiteView, SitemapContext, SitemapEntry};
+use crate::render::{
+    self, ChildView, LinkView, NavLinks, PageContext, PageView, Renderer, SiteView, SitemapContext,
+    SitemapEntry,
+};
 
 /// The built site: output files by path relative to the output folder.
 #[derive(Debug, Default)]
@@ -60,8 +63,21 @@ pub fn build(project: &Project, highlighter: &Highlighter) -> Result<Site, Diagn
         base_url: base.clone(),
         url: config.base_url(),
     };
-    let views = Views { project, docs: &docs, nav: &nav, site: &site_view, renderer: &renderer, static_url: format!("{base}static/") };
-    let mut site = Site { pages: docs.len(), ..Site::default() };
+    let views = Views {
+        project,
+        hrefs: docs.iter().map(|d| d.href.clone()).collect(),
+        titles: docs.iter().map(|d| d.title.clone()).collect(),
+        home: docs.iter().position(|d| d.page.url.is_empty()),
+        docs: &docs,
+        nav: &nav,
+        site: &site_view,
+        renderer: &renderer,
+        static_url: format!("{base}static/"),
+    };
+    let mut site = Site {
+        pages: docs.len(),
+        ..Site::default()
+    };
     let rendered: Vec<Result<(String, String), Diagnostic>> = (0..docs.len())
         .into_par_iter()
         .map(|i| Ok((output_path(&docs[i].page.url), views.page(i)?)))
@@ -86,7 +102,12 @@ pub fn build(project: &Project, highlighter: &Highlighter) -> Result<Site, Diagn
     Ok(site)
 }
 
-fn render_markdown(pages: Vec<Page>, base: &str, site_title: &str, highlighter: &Highlighter) -> Vec<Doc> {
+fn render_markdown(
+    pages: Vec<Page>,
+    base: &str,
+    site_title: &str,
+    highlighter: &Highlighter,
+) -> Vec<Doc> {
     let urls: HashMap<String, String> = pages
         .iter()
         .filter(|p| p.kind != Kind::GeneratedSection)
@@ -99,7 +120,11 @@ fn render_markdown(pages: Vec<Page>, base: &str, site_title: &str, highlighter: 
                 file: &page.file,
                 text: &page.text,
                 body_start: page.body_start,
-                links: LinkContext { base, page_dir: page.dir(), pages: &urls },
+                links: LinkContext {
+                    base,
+                    page_dir: page.dir(),
+                    pages: &urls,
+                },
                 highlighter,
             });
             let title = page
@@ -107,9 +132,20 @@ fn render_markdown(pages: Vec<Page>, base: &str, site_title: &str, highlighter: 
                 .title
                 .clone()
                 .or_else(|| rendered.title.clone())
-                .unwrap_or_else(|| if page.url.is_empty() { site_title.to_string() } else { page.fallback_title() });
+                .unwrap_or_else(|| {
+                    if page.url.is_empty() {
+                        site_title.to_string()
+                    } else {
+                        page.fallback_title()
+                    }
+                });
             let href = format!("{base}{}", page.url);
-            Doc { page, rendered, title, href }
+            Doc {
+                page,
+                rendered,
+                title,
+                href,
+            }
         })
         .collect()
 }
@@ -118,8 +154,15 @@ fn navigation(project: &Project, docs: &[Doc], content_dir: &Path) -> (Nav, Diag
     let titles: Vec<String> = docs.iter().map(|d| d.title.clone()).collect();
     let page_list: Vec<&Page> = docs.iter().map(|d| &d.page).collect();
     match project.sources.iter().find(|s| s.rel == content::SUMMARY) {
-        Some(summary) => nav::from_summary(&summary.text, &content_dir.join(content::SUMMARY), &page_list),
-        None => (nav::from_folders(&page_list, &titles), Diagnostics::default()),
+        Some(summary) => nav::from_summary(
+            &summary.text,
+            &content_dir.join(content::SUMMARY),
+            &page_list,
+        ),
+        None => (
+            nav::from_folders(&page_list, &titles),
+            Diagnostics::default(),
+        ),
     }
 }
 
@@ -131,6 +174,10 @@ fn output_path(url: &str) -> String {
 /// What every page render shares.
 struct Views<'a> {
     project: &'a Project,
+    /// Each page's href and title, by page index.
+    hrefs: Vec<String>,
+    titles: Vec<String>,
+    home: Option<usize>,
     docs: &'a [Doc],
     nav: &'a Nav,
     site: &'a SiteView,
@@ -139,25 +186,22 @@ struct Views<'a> {
 }
 
 impl Views<'_> {
-    fn nav_links<'b>(&'b self, hrefs: &'b [String]) -> NavLinks<'b> {
-        NavLinks { nav: self.nav, hrefs }
-    }
-
-    fn hrefs(&self) -> Vec<String> {
-        self.docs.iter().map(|d| d.href.clone()).collect()
-    }
-
-    fn titles(&self) -> Vec<String> {
-        self.docs.iter().map(|d| d.title.clone()).collect()
+    fn nav_links(&self) -> NavLinks<'_> {
+        NavLinks {
+            nav: self.nav,
+            hrefs: &self.hrefs,
+        }
     }
 
     fn page(&self, i: usize) -> Result<String, Diagnostic> {
         let doc = &self.docs[i];
-        let hrefs = self.hrefs();
-        let links = self.nav_links(&hrefs);
+        let links = self.nav_links();
         let node = self.nav.node_of(i);
         let (prev, next) = self.nav.neighbours(i);
-        let link = |p: usize| LinkView { title: self.docs[p].title.clone(), url: self.docs[p].href.clone() };
+        let link = |p: usize| LinkView {
+            title: self.docs[p].title.clone(),
+            url: self.docs[p].href.clone(),
+        };
         let show_toc = doc.page.front.toc.unwrap_or(true);
         let context = PageContext {
             site: self.site,
@@ -168,18 +212,27 @@ impl Views<'_> {
                 url: doc.href.clone(),
                 content: doc.rendered.html.clone(),
                 show_title: doc.rendered.title.is_none(),
-                toc: if show_toc { render::toc(&doc.rendered.headings) } else { Vec::new() },
+                toc: if show_toc {
+                    render::toc(&doc.rendered.headings)
+                } else {
+                    Vec::new()
+                },
                 children: self.children(node),
                 is_home: doc.page.url.is_empty(),
-                source: if doc.page.kind == Kind::GeneratedSection { String::new() } else { doc.page.source.clone() },
+                source: if doc.page.kind == Kind::GeneratedSection {
+                    String::new()
+                } else {
+                    doc.page.source.clone()
+                },
                 extra: doc.page.front.extra.clone(),
             },
             nav: links.items(node),
-            breadcrumbs: node.map(|n| links.breadcrumbs(n, &self.titles())).unwrap_or_default(),
+            breadcrumbs: links.breadcrumbs(i, self.home, &self.titles),
             prev: prev.map(link),
             next: next.map(link),
         };
-        self.renderer.render("page.html", &context, &self.project.theme)
+        self.renderer
+            .render("page.html", &context, &self.project.theme)
     }
 
     fn children(&self, node: Option<usize>) -> Vec<ChildView> {
@@ -191,7 +244,12 @@ impl Views<'_> {
             .map(|p| ChildView {
                 title: self.docs[p].title.clone(),
                 url: self.docs[p].href.clone(),
-                description: self.docs[p].page.front.description.clone().unwrap_or_default(),
+                description: self.docs[p]
+                    .page
+                    .front
+                    .description
+                    .clone()
+                    .unwrap_or_default(),
             })
             .collect()
     }
@@ -200,7 +258,6 @@ impl Views<'_> {
     fn extras(&self) -> Result<BTreeMap<String, Vec<u8>>, Diagnostic> {
         let theme = &self.project.theme;
         let mut files = BTreeMap::new();
-        let hrefs = self.hrefs();
         let not_found = PageContext {
             site: self.site,
             static_url: &self.static_url,
@@ -216,18 +273,37 @@ impl Views<'_> {
                 source: String::new(),
                 extra: Default::default(),
             },
-            nav: self.nav_links(&hrefs).items(None),
+            nav: self.nav_links().items(None),
             breadcrumbs: Vec::new(),
             prev: None,
             next: None,
         };
-        files.insert("404.html".into(), self.renderer.render("404.html", &not_found, theme)?.into_bytes());
+        files.insert(
+            "404.html".into(),
+            self.renderer
+                .render("404.html", &not_found, theme)?
+                .into_bytes(),
+        );
         let sitemap = SitemapContext {
             site: self.site,
-            pages: self.docs.iter().map(|d| SitemapEntry { url: format!("{}{}", self.site.url, d.page.url) }).collect(),
+            pages: self
+                .docs
+                .iter()
+                .map(|d| SitemapEntry {
+                    url: format!("{}{}", self.site.url, d.page.url),
+                })
+                .collect(),
         };
-        files.insert("sitemap.xml".into(), self.renderer.render("sitemap.xml", &sitemap, theme)?.into_bytes());
-        files.insert("static/highlight.css".into(), Highlighter::stylesheet().into_bytes());
+        files.insert(
+            "sitemap.xml".into(),
+            self.renderer
+                .render("sitemap.xml", &sitemap, theme)?
+                .into_bytes(),
+        );
+        files.insert(
+            "static/highlight.css".into(),
+            Highlighter::stylesheet().into_bytes(),
+        );
         for (name, file) in theme.statics() {
             files.insert(format!("static/{name}"), file.bytes.clone());
         }
@@ -240,7 +316,9 @@ fn add_assets(project: &Project, site: &mut Site, problems: &mut Diagnostics) {
     for asset in &project.assets {
         if site.files.contains_key(&asset.rel) {
             problems.push(Diagnostic::error(
-                project.display(&project.config.build.content).join(&asset.rel),
+                project
+                    .display(&project.config.build.content)
+                    .join(&asset.rel),
                 format!("this file would overwrite the generated `{}`", asset.rel),
             ));
             continue;

@@ -38,7 +38,10 @@ impl Default for Theme {
             dirs.extend(dir.dirs());
             for file in dir.files() {
                 let name = file.path().to_string_lossy().replace('\\', "/");
-                let theme_file = ThemeFile { bytes: file.contents().to_vec(), origin: Origin::BuiltIn };
+                let theme_file = ThemeFile {
+                    bytes: file.contents().to_vec(),
+                    origin: Origin::BuiltIn,
+                };
                 files.insert(name, theme_file);
             }
         }
@@ -52,7 +55,13 @@ pub const STATIC: &str = "static/";
 impl Theme {
     /// Replaces (or adds) a file with the site's own.
     pub fn override_with(&mut self, name: String, bytes: Vec<u8>, file: PathBuf) {
-        self.files.insert(name, ThemeFile { bytes, origin: Origin::Site(file) });
+        self.files.insert(
+            name,
+            ThemeFile {
+                bytes,
+                origin: Origin::Site(file),
+            },
+        );
     }
 
     /// Templates by name (`page.html`).
@@ -71,7 +80,11 @@ impl Theme {
 
     /// How a template is named in diagnostics.
     pub fn display_name(&self, template: &str) -> PathBuf {
-        match self.files.get(&format!("{TEMPLATES}{template}")).map(|f| &f.origin) {
+        match self
+            .files
+            .get(&format!("{TEMPLATES}{template}"))
+            .map(|f| &f.origin)
+        {
             Some(Origin::Site(file)) => file.clone(),
             _ => PathBuf::from(format!("(built-in theme)/{TEMPLATES}{template}")),
         }
@@ -87,7 +100,10 @@ mod tests {
         let theme = Theme::default();
         let templates: Vec<_> = theme.templates().map(|(n, _)| n).collect();
         for name in ["base.html", "page.html", "404.html", "sitemap.xml"] {
-            assert!(templates.contains(&name), "{name} missing from {templates:?}");
+            assert!(
+                templates.contains(&name),
+                "{name} missing from {templates:?}"
+            );
         }
         assert!(theme.statics().any(|(n, _)| n == "envbook.css"));
     }
@@ -95,10 +111,24 @@ mod tests {
     #[test]
     fn site_files_override_by_name() {
         let mut theme = Theme::default();
-        theme.override_with("templates/page.html".into(), b"mine".to_vec(), "theme/templates/page.html".into());
-        let page = theme.templates().find(|(n, _)| *n == "page.html").unwrap().1;
+        theme.override_with(
+            "templates/page.html".into(),
+            b"mine".to_vec(),
+            "theme/templates/page.html".into(),
+        );
+        let page = theme
+            .templates()
+            .find(|(n, _)| *n == "page.html")
+            .unwrap()
+            .1;
         assert_eq!(page.bytes, b"mine");
-        assert_eq!(theme.display_name("page.html"), PathBuf::from("theme/templates/page.html"));
-        assert_eq!(theme.display_name("base.html"), PathBuf::from("(built-in theme)/templates/base.html"));
+        assert_eq!(
+            theme.display_name("page.html"),
+            PathBuf::from("theme/templates/page.html")
+        );
+        assert_eq!(
+            theme.display_name("base.html"),
+            PathBuf::from("(built-in theme)/templates/base.html")
+        );
     }
 }

@@ -9,7 +9,11 @@ pub fn run(args: SiteArgs, verbosity: Verbosity) -> Result<(), Failure> {
     let site = site::build(&project, &Highlighter::default())?;
     print_warnings(&site.warnings, verbosity);
     if !verbosity.quiet {
-        println!("{}: {} pages, no problems found", args.dir.display(), site.pages);
+        println!(
+            "{}: {} pages, no problems found",
+            args.dir.display(),
+            site.pages
+        );
     }
     Ok(())
 }

@@ -37,7 +37,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Err(Failure::Site(problems)) => {
             eprint!("{problems}");
             let n = problems.error_count();
-            eprintln!("\nerror: {n} problem{} found", if n == 1 { "" } else { "s" });
+            eprintln!(
+                "\nerror: {n} problem{} found",
+                if n == 1 { "" } else { "s" }
+            );
             ExitCode::from(1)
         }
         Err(Failure::Other(e)) => {

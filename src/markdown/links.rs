@@ -22,9 +22,15 @@ pub enum Target {
     /// `#fragment` on the same page.
     SamePage { fragment: String },
     /// A page of the site (its URL path), maybe with a fragment.
-    Page { url: String, fragment: Option<String> },
+    Page {
+        url: String,
+        fragment: Option<String>,
+    },
     /// A `.md` file that is not a page of the site (content-relative path).
-    MissingPage { path: String, fragment: Option<String> },
+    MissingPage {
+        path: String,
+        fragment: Option<String>,
+    },
     /// Any other file or folder under the content root (content-relative path).
     File { path: String },
     /// A relative path that climbs out of the content folder.
@@ -54,7 +60,10 @@ pub fn rewrite(dest: &str, cx: &LinkContext) -> (String, Target) {
         return (dest.to_string(), Target::Outside);
     };
     let suffix = query.map(|q| format!("?{q}")).unwrap_or_default()
-        + &fragment.as_ref().map(|f| format!("#{f}")).unwrap_or_default();
+        + &fragment
+            .as_ref()
+            .map(|f| format!("#{f}"))
+            .unwrap_or_default();
     if resolved.ends_with(".md") {
         return match cx.pages.get(&resolved) {
             Some(url) => (
@@ -149,31 +158,56 @@ mod tests {
     #[test]
     fn relative_md_links_become_page_urls_with_fragments() {
         assert_eq!(
-            href("../runbooks/db-failover.md#promote-the-replica", "/docs/", "guides").0,
+            href(
+                "../runbooks/db-failover.md#promote-the-replica",
+                "/docs/",
+                "guides"
+            )
+            .0,
             "/docs/runbooks/db-failover/#promote-the-replica"
         );
-        assert_eq!(href("db-failover.md", "/", "runbooks").0, "/runbooks/db-failover/");
+        assert_eq!(
+            href("db-failover.md", "/", "runbooks").0,
+            "/runbooks/db-failover/"
+        );
         assert_eq!(href("index.md", "/", "runbooks").0, "/runbooks/");
         assert_eq!(href("../index.md", "/", "runbooks").0, "/");
-        assert_eq!(href("/guides/on-call.md", "/d/", "runbooks").0, "/d/guides/on-call/");
+        assert_eq!(
+            href("/guides/on-call.md", "/d/", "runbooks").0,
+            "/d/guides/on-call/"
+        );
     }
 
     #[test]
     fn other_files_get_the_base_path() {
         let (h, t) = href("img/diagram.png", "/docs/", "runbooks");
         assert_eq!(h, "/docs/runbooks/img/diagram.png");
-        assert_eq!(t, Target::File { path: "runbooks/img/diagram.png".into() });
+        assert_eq!(
+            t,
+            Target::File {
+                path: "runbooks/img/diagram.png".into()
+            }
+        );
         assert_eq!(href("../runbooks/", "/", "guides").0, "/runbooks/");
     }
 
     #[test]
     fn external_and_same_page_links_stay() {
-        for dest in ["https://example.com/a.md", "mailto:ops@example.com", "//cdn/x"] {
-            assert_eq!(href(dest, "/docs/", ""), (dest.to_string(), Target::External));
+        for dest in [
+            "https://example.com/a.md",
+            "mailto:ops@example.com",
+            "//cdn/x",
+        ] {
+            assert_eq!(
+                href(dest, "/docs/", ""),
+                (dest.to_string(), Target::External)
+            );
         }
         assert_eq!(
             href("#rollback", "/docs/", "").1,
-            Target::SamePage { fragment: "rollback".into() }
+            Target::SamePage {
+                fragment: "rollback".into()
+            }
         );
     }
 
@@ -181,7 +215,10 @@ mod tests {
     fn missing_and_escaping_links_are_reported_as_such() {
         assert_eq!(
             href("nope.md#x", "/", "runbooks").1,
-            Target::MissingPage { path: "runbooks/nope.md".into(), fragment: Some("x".into()) }
+            Target::MissingPage {
+                path: "runbooks/nope.md".into(),
+                fragment: Some("x".into())
+            }
         );
         assert_eq!(href("../../x.md", "/", "runbooks").1, Target::Outside);
     }

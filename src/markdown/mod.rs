@@ -11,9 +11,7 @@ use std::fmt::Write;
 use std::ops::Range;
 use std::path::Path;
 
-use pulldown_cmark::{
-    BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd,
-};
+use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::{escape_href, escape_html};
 
 use crate::diagnostic::Diagnostic;
@@ -150,7 +148,11 @@ fn headings<'a>(events: Vec<Spanned<'a>>, input: &Input, out: &mut Rendered) -> 
     result
 }
 
-fn write_classes_and_attrs(out: &mut String, classes: &[CowStr], attrs: &[(CowStr, Option<CowStr>)]) {
+fn write_classes_and_attrs(
+    out: &mut String,
+    classes: &[CowStr],
+    attrs: &[(CowStr, Option<CowStr>)],
+) {
     if !classes.is_empty() {
         out.push_str(" class=\"");
         escape_html(&mut *out, &classes.join(" ")).ok();
@@ -200,12 +202,21 @@ fn inline_html<'a>(events: impl Iterator<Item = Event<'a>>) -> String {
 }
 
 /// Rewrites link and image destinations for the built site and records links.
-fn rewrite_links<'a>(events: Vec<Spanned<'a>>, input: &Input, out: &mut Rendered) -> Vec<Spanned<'a>> {
+fn rewrite_links<'a>(
+    events: Vec<Spanned<'a>>,
+    input: &Input,
+    out: &mut Rendered,
+) -> Vec<Spanned<'a>> {
     let mut result = Vec::with_capacity(events.len());
     let mut open: Option<usize> = None; // index in out.links of the link being read
     for (event, range) in events {
         let event = match event {
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let (href, target) = links::rewrite(&dest_url, &input.links);
                 out.links.push(Link {
                     dest: dest_url.to_string(),
@@ -214,11 +225,26 @@ fn rewrite_links<'a>(events: Vec<Spanned<'a>>, input: &Input, out: &mut Rendered
                     offset: input.body_start + range.start,
                 });
                 open = Some(out.links.len() - 1);
-                Event::Start(Tag::Link { link_type, dest_url: href.into(), title, id })
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: href.into(),
+                    title,
+                    id,
+                })
             }
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let (href, _) = links::rewrite(&dest_url, &input.links);
-                Event::Start(Tag::Image { link_type, dest_url: href.into(), title, id })
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: href.into(),
+                    title,
+                    id,
+                })
             }
             Event::End(TagEnd::Link) => {
                 open = None;
@@ -258,7 +284,9 @@ fn code_blocks<'a>(events: Vec<Spanned<'a>>, highlighter: &Highlighter) -> Vec<E
                 _ => {}
             }
         }
-        result.push(Event::Html(code_block_html(&code, lang, highlighter).into()));
+        result.push(Event::Html(
+            code_block_html(&code, lang, highlighter).into(),
+        ));
     }
     result
 }
@@ -270,9 +298,16 @@ fn code_block_html(code: &str, lang: &str, highlighter: &Highlighter) -> String 
     } else {
         let mut escaped = String::new();
         escape_html(&mut escaped, lang).ok();
-        write!(html, "<pre class=\"code\" data-lang=\"{escaped}\"><code class=\"language-{escaped}\">").ok();
+        write!(
+            html,
+            "<pre class=\"code\" data-lang=\"{escaped}\"><code class=\"language-{escaped}\">"
+        )
+        .ok();
     }
-    match highlighter.highlight(code, lang).filter(|_| !lang.is_empty()) {
+    match highlighter
+        .highlight(code, lang)
+        .filter(|_| !lang.is_empty())
+    {
         Some(highlighted) => html.push_str(&highlighted),
         None => {
             escape_html(&mut html, code).ok();
@@ -315,10 +350,12 @@ fn alert_name(kind: BlockQuoteKind) -> (&'static str, &'static str) {
 /// Footnote references become numbered links; the definitions move to a list
 /// at the end of the page, in order of first reference, with a link back.
 fn footnotes(events: Vec<Event>) -> Vec<Event> {
-    if !events
-        .iter()
-        .any(|e| matches!(e, Event::FootnoteReference(_) | Event::Start(Tag::FootnoteDefinition(_))))
-    {
+    if !events.iter().any(|e| {
+        matches!(
+            e,
+            Event::FootnoteReference(_) | Event::Start(Tag::FootnoteDefinition(_))
+        )
+    }) {
         return events;
     }
     let mut result = Vec::with_capacity(events.len());
@@ -333,7 +370,11 @@ fn footnotes(events: Vec<Event>) -> Vec<Event> {
                 let count = refs.entry(name.to_string()).or_default();
                 *count += 1;
                 let id = footnote_id(&name);
-                let ref_id = if *count == 1 { format!("fnref-{id}") } else { format!("fnref-{id}-{count}") };
+                let ref_id = if *count == 1 {
+                    format!("fnref-{id}")
+                } else {
+                    format!("fnref-{id}-{count}")
+                };
                 result.push(Event::InlineHtml(
                     format!("<sup class=\"footnote-ref\"><a href=\"#fn-{id}\" id=\"{ref_id}\">{number}</a></sup>").into(),
                 ));
@@ -349,9 +390,14 @@ fn footnotes(events: Vec<Event>) -> Vec<Event> {
         }
     }
     // Definitions never referenced still show, after the referenced ones.
-    let mut unreferenced: Vec<&String> = definitions.keys().filter(|k| !order.contains(k)).collect();
+    let mut unreferenced: Vec<&String> =
+        definitions.keys().filter(|k| !order.contains(k)).collect();
     unreferenced.sort();
-    let names: Vec<String> = order.iter().cloned().chain(unreferenced.into_iter().cloned()).collect();
+    let names: Vec<String> = order
+        .iter()
+        .cloned()
+        .chain(unreferenced.into_iter().cloned())
+        .collect();
     result.push(Event::Html("<section class=\"footnotes\">\n<ol>\n".into()));
     for name in names {
         let id = footnote_id(&name);
@@ -360,7 +406,10 @@ fn footnotes(events: Vec<Event>) -> Vec<Event> {
         let back = Event::InlineHtml(
             format!(" <a href=\"#fnref-{id}\" class=\"footnote-backref\" aria-label=\"Back to reference\">↩</a>").into(),
         );
-        match body.iter().rposition(|e| matches!(e, Event::End(TagEnd::Paragraph))) {
+        match body
+            .iter()
+            .rposition(|e| matches!(e, Event::End(TagEnd::Paragraph)))
+        {
             Some(i) if refs.contains_key(&name) => body.insert(i, back),
             _ => {}
         }
@@ -385,7 +434,13 @@ fn number_of(name: &str, order: &mut Vec<String>) -> usize {
 fn footnote_id(name: &str) -> String {
     let id: String = name
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     id.to_lowercase()
 }

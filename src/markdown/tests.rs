@@ -29,7 +29,9 @@ fn render_md(text: &str) -> Rendered {
 
 #[test]
 fn headings_get_ids_permalinks_and_unique_suffixes() {
-    let r = render_md("# Title\n\n## Verify\n\n## Verify\n\n### Step 2: `kubectl` it {#custom .wide}\n");
+    let r = render_md(
+        "# Title\n\n## Verify\n\n## Verify\n\n### Step 2: `kubectl` it {#custom .wide}\n",
+    );
     assert_eq!(
         r.html,
         "<h1 id=\"title\">Title<a class=\"headerlink\" href=\"#title\" title=\"Link to this heading\">¶</a></h1>\n\
@@ -38,8 +40,15 @@ fn headings_get_ids_permalinks_and_unique_suffixes() {
          <h3 id=\"custom\" class=\"wide\">Step 2: <code>kubectl</code> it<a class=\"headerlink\" href=\"#custom\" title=\"Link to this heading\">¶</a></h3>\n"
     );
     assert_eq!(r.title.as_deref(), Some("Title"));
-    let ids: Vec<_> = r.headings.iter().map(|h| (h.level, h.id.as_str())).collect();
-    assert_eq!(ids, [(1, "title"), (2, "verify"), (2, "verify-1"), (3, "custom")]);
+    let ids: Vec<_> = r
+        .headings
+        .iter()
+        .map(|h| (h.level, h.id.as_str()))
+        .collect();
+    assert_eq!(
+        ids,
+        [(1, "title"), (2, "verify"), (2, "verify-1"), (3, "custom")]
+    );
     assert_eq!(r.headings[3].html, "Step 2: <code>kubectl</code> it");
 }
 
@@ -66,25 +75,52 @@ fn links_are_rewritten_and_recorded() {
         "See [failover](../runbooks/db-failover.md#promote-the-replica), [below](#x), \
          [ext](https://example.com) and ![diagram](img/d.png).\n",
     );
-    assert!(r.html.contains("<a href=\"/docs/runbooks/db-failover/#promote-the-replica\">failover</a>"), "{}", r.html);
+    assert!(
+        r.html
+            .contains("<a href=\"/docs/runbooks/db-failover/#promote-the-replica\">failover</a>"),
+        "{}",
+        r.html
+    );
     assert!(r.html.contains("<a href=\"#x\">below</a>"));
     assert!(r.html.contains("<a href=\"https://example.com\">ext</a>"));
-    assert!(r.html.contains("<img src=\"/docs/guides/img/d.png\" alt=\"diagram\" />"), "{}", r.html);
+    assert!(
+        r.html
+            .contains("<img src=\"/docs/guides/img/d.png\" alt=\"diagram\" />"),
+        "{}",
+        r.html
+    );
     assert_eq!(r.links.len(), 3);
     assert_eq!(r.links[0].text, "failover");
     assert_eq!(r.links[0].offset, 4);
     assert_eq!(
         r.links[0].target,
-        Target::Page { url: "runbooks/db-failover/".into(), fragment: Some("promote-the-replica".into()) }
+        Target::Page {
+            url: "runbooks/db-failover/".into(),
+            fragment: Some("promote-the-replica".into())
+        }
     );
 }
 
 #[test]
 fn code_blocks_are_highlighted_at_build_time() {
     let r = render_md("```yaml\nname: tomoda\n```\n\n```\n<plain>\n```\n\n    indented\n");
-    assert!(r.html.starts_with("<pre class=\"code\" data-lang=\"yaml\"><code class=\"language-yaml\"><span class=\"hl-"), "{}", r.html);
-    assert!(r.html.contains("<pre class=\"code\"><code>&lt;plain&gt;\n</code></pre>"), "{}", r.html);
-    assert!(r.html.contains("<pre class=\"code\"><code>indented\n</code></pre>"));
+    assert!(
+        r.html.starts_with(
+            "<pre class=\"code\" data-lang=\"yaml\"><code class=\"language-yaml\"><span class=\"hl-"
+        ),
+        "{}",
+        r.html
+    );
+    assert!(
+        r.html
+            .contains("<pre class=\"code\"><code>&lt;plain&gt;\n</code></pre>"),
+        "{}",
+        r.html
+    );
+    assert!(
+        r.html
+            .contains("<pre class=\"code\"><code>indented\n</code></pre>")
+    );
 }
 
 #[test]
@@ -104,7 +140,10 @@ fn alerts_have_a_visible_title() {
         "<div class=\"markdown-alert markdown-alert-warning\">\n<p class=\"markdown-alert-title\">Warning</p>\n<p>Check the backups first.</p>\n</div>\n"
     );
     let plain = render_md("> Just a quote.\n");
-    assert_eq!(plain.html, "<blockquote>\n<p>Just a quote.</p>\n</blockquote>\n");
+    assert_eq!(
+        plain.html,
+        "<blockquote>\n<p>Just a quote.</p>\n</blockquote>\n"
+    );
 }
 
 #[test]
@@ -124,8 +163,16 @@ fn footnotes_are_numbered_and_listed_at_the_end() {
 #[test]
 fn task_lists_tables_and_strikethrough() {
     let r = render_md("- [x] done\n- [ ] todo\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n");
-    assert!(r.html.contains("<li><input disabled=\"\" type=\"checkbox\" checked=\"\"/>\ndone</li>"), "{}", r.html);
-    assert!(r.html.contains("<li><input disabled=\"\" type=\"checkbox\"/>\ntodo</li>"));
+    assert!(
+        r.html
+            .contains("<li><input disabled=\"\" type=\"checkbox\" checked=\"\"/>\ndone</li>"),
+        "{}",
+        r.html
+    );
+    assert!(
+        r.html
+            .contains("<li><input disabled=\"\" type=\"checkbox\"/>\ntodo</li>")
+    );
     assert!(r.html.contains("<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody>\n<tr><td>1</td><td>2</td></tr>\n</tbody></table>"), "{}", r.html);
     assert!(r.html.contains("<del>old</del>"));
 }
@@ -138,8 +185,16 @@ fn body_offset_maps_to_file_lines() {
         file: Path::new("p.md"),
         text,
         body_start: 16,
-        links: LinkContext { base: "/", page_dir: "", pages: &pages },
+        links: LinkContext {
+            base: "/",
+            page_dir: "",
+            pages: &pages,
+        },
         highlighter: &HIGHLIGHTER,
     });
-    assert!(r.diagnostics[0].to_string().contains("--> p.md:5:1"), "{}", r.diagnostics[0]);
+    assert!(
+        r.diagnostics[0].to_string().contains("--> p.md:5:1"),
+        "{}",
+        r.diagnostics[0]
+    );
 }

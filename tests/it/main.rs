@@ -1,0 +1,8 @@
+//! Integration tests: fixture sites under tests/fixtures, copied to a temp
+//! folder and built by the real binary.
+
+mod build;
+mod cli;
+mod errors;
+mod output;
+mod support;

@@ -1,0 +1,164 @@
+//! Shared helpers: fixture copies, running the binary, reading the output.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use scraper::{Html, Selector};
+use tempfile::TempDir;
+
+/// A fixture site copied into a temp folder (removed when dropped).
+pub struct Site {
+    _tmp: TempDir,
+    pub dir: PathBuf,
+}
+
+impl Site {
+    /// Copies `tests/fixtures/NAME`.
+    pub fn fixture(name: &str) -> Site {
+        let tmp = TempDir::new().unwrap();
+        let dir = tmp.path().join(name);
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+            &dir,
+        );
+        Site { _tmp: tmp, dir }
+    }
+
+    /// Runs `envbook ARGS` inside the site folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        run_in(&self.dir, args)
+    }
+
+    /// Runs `envbook ARGS` with `HOME` set to `home`.
+    pub fn run_with_home(&self, args: &[&str], home: &Path) -> Run {
+        collect(
+            Command::new(env!("CARGO_BIN_EXE_envbook"))
+                .args(args)
+                .current_dir(&self.dir)
+                .env("HOME", home),
+        )
+    }
+
+    /// Builds and asserts success.
+    pub fn build(&self) -> Run {
+        let run = self.run(&["build"]);
+        assert_eq!(run.code, 0, "build failed:\n{}", run.stderr);
+        run
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// A built page, parsed.
+    pub fn page(&self, rel: &str) -> Page {
+        Page(Html::parse_document(&self.read(rel)))
+    }
+
+    /// Every file under `rel` with its bytes.
+    pub fn snapshot(&self, rel: &str) -> BTreeMap<PathBuf, Vec<u8>> {
+        let root = self.path(rel);
+        walkdir::WalkDir::new(&root)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                (
+                    e.path().strip_prefix(&root).unwrap().to_path_buf(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect()
+    }
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    collect(
+        Command::new(env!("CARGO_BIN_EXE_envbook"))
+            .args(args)
+            .current_dir(dir),
+    )
+}
+
+fn collect(command: &mut Command) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("the envbook binary runs");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A parsed HTML page with CSS-selector helpers.
+pub struct Page(pub Html);
+
+impl Page {
+    /// The text of every element matching `selector`, whitespace collapsed.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let sel = Selector::parse(selector).unwrap();
+        self.0
+            .select(&sel)
+            .map(|e| {
+                e.text()
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    /// The `attr` attribute of every element matching `selector`.
+    pub fn attrs(&self, selector: &str, attr: &str) -> Vec<String> {
+        let sel = Selector::parse(selector).unwrap();
+        self.0
+            .select(&sel)
+            .filter_map(|e| e.value().attr(attr).map(String::from))
+            .collect()
+    }
+
+    /// The inner HTML of the first element matching `selector`.
+    pub fn inner(&self, selector: &str) -> String {
+        let sel = Selector::parse(selector).unwrap();
+        self.0
+            .select(&sel)
+            .next()
+            .unwrap_or_else(|| panic!("nothing matches {selector}"))
+            .inner_html()
+    }
+}

@@ -92,10 +92,10 @@ impl Nav {
         let mut order = Vec::new();
         let mut stack: Vec<NodeId> = self.roots.iter().rev().copied().collect();
         while let Some(n) = stack.pop() {
-            if let Some(page) = self.nodes[n].page {
-                if !order.contains(&page) {
-                    order.push(page);
-                }
+            if let Some(page) = self.nodes[n].page
+                && !order.contains(&page)
+            {
+                order.push(page);
             }
             stack.extend(self.nodes[n].children.iter().rev());
         }

@@ -225,10 +225,10 @@ impl Renderer {
 fn template_errors(theme: &Theme, templates: &[(&str, String)], first: tera::Error) -> Diagnostics {
     let mut problems = Diagnostics::default();
     for (name, text) in templates {
-        if let Err(e) = Tera::new().add_raw_template(name, text) {
-            if matches!(e.kind(), ErrorKind::SyntaxError(_)) {
-                problems.push(tera_error(theme, &e, name));
-            }
+        if let Err(e) = Tera::new().add_raw_template(name, text)
+            && matches!(e.kind(), ErrorKind::SyntaxError(_))
+        {
+            problems.push(tera_error(theme, &e, name));
         }
     }
     if problems.is_empty() {

@@ -93,15 +93,15 @@ pub fn render(input: &Input) -> Rendered {
 fn headings<'a>(events: Vec<Spanned<'a>>, input: &Input, out: &mut Rendered) -> Vec<Spanned<'a>> {
     let mut ids = ids::Ids::default();
     for (event, range) in &events {
-        if let Event::Start(Tag::Heading { id: Some(id), .. }) = event {
-            if !ids.reserve(id) {
-                let start = input.body_start + range.start;
-                out.diagnostics.push(
-                    Diagnostic::error(input.file, format!("duplicate heading id `{id}`"))
-                        .at_span(input.text, start, input.body_start + range.end)
-                        .with_help("each `{#id}` must be unique on its page"),
-                );
-            }
+        if let Event::Start(Tag::Heading { id: Some(id), .. }) = event
+            && !ids.reserve(id)
+        {
+            let start = input.body_start + range.start;
+            out.diagnostics.push(
+                Diagnostic::error(input.file, format!("duplicate heading id `{id}`"))
+                    .at_span(input.text, start, input.body_start + range.end)
+                    .with_help("each `{#id}` must be unique on its page"),
+            );
         }
     }
     let mut result = Vec::with_capacity(events.len());

@@ -3,6 +3,7 @@
 
 mod build;
 mod cli;
+mod corpus;
 mod errors;
 mod output;
 mod support;

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
 use crate::frontmatter::{self, FrontMatter};
@@ -12,7 +13,8 @@ use crate::frontmatter::{self, FrontMatter};
 pub struct Source {
     /// Path relative to the content folder, with `/` separators.
     pub rel: String,
-    pub text: String,
+    /// Shared with the pages made from it, so a build copies no text.
+    pub text: Arc<str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +37,7 @@ pub struct Page {
     pub url: String,
     pub kind: Kind,
     pub front: FrontMatter,
-    pub text: String,
+    pub text: Arc<str>,
     /// Where the markdown body starts in `text`.
     pub body_start: usize,
 }
@@ -103,7 +105,7 @@ pub fn url_of(rel: &str) -> String {
 
 /// Reads every source into a page, adds section pages for folders without
 /// one, and reports front matter errors and URL collisions.
-pub fn pages(sources: Vec<Source>, content_dir: &Path) -> (Vec<Page>, Diagnostics) {
+pub fn pages(sources: &[Source], content_dir: &Path) -> (Vec<Page>, Diagnostics) {
     let mut problems = Diagnostics::default();
     let mut pages = Vec::with_capacity(sources.len() + 1);
     for source in sources {
@@ -133,8 +135,8 @@ pub fn pages(sources: Vec<Source>, content_dir: &Path) -> (Vec<Page>, Diagnostic
             front: split.front,
             body_start,
             file,
-            source: source.rel,
-            text: source.text,
+            source: source.rel.clone(),
+            text: source.text.clone(),
         });
     }
     check_collisions(&pages, &mut problems);
@@ -182,7 +184,7 @@ fn add_generated_sections(pages: &mut Vec<Page>, content_dir: &Path) {
             url: url.clone(),
             kind: Kind::GeneratedSection,
             front: FrontMatter::default(),
-            text: String::new(),
+            text: Arc::from(""),
             body_start: 0,
         });
     }
@@ -211,7 +213,7 @@ mod tests {
     #[test]
     fn folders_without_index_get_a_section_page_and_drafts_are_dropped() {
         let (pages, problems) = pages(
-            vec![
+            &[
                 src("runbooks/ops/db-failover.md", "# Failover\n"),
                 src("draft.md", "---\ndraft: true\n---\n# Draft\n"),
                 src("SUMMARY.md", "# Summary\n"),
@@ -236,7 +238,7 @@ mod tests {
     #[test]
     fn two_sources_for_one_url_is_an_error() {
         let (_, problems) = pages(
-            vec![src("a.md", ""), src("a/index.md", "")],
+            &[src("a.md", ""), src("a/index.md", "")],
             Path::new("content"),
         );
         assert_eq!(
@@ -248,7 +250,7 @@ mod tests {
     #[test]
     fn front_matter_errors_are_collected() {
         let (pages, problems) = pages(
-            vec![
+            &[
                 src("a.md", "---\nweight: x\n---\n"),
                 src("b.md", "---\ntitel: x\n---\n"),
             ],

@@ -246,14 +246,14 @@ mod tests {
     use crate::content::{Source, pages as load};
 
     fn site(files: &[(&str, &str)]) -> (Vec<&'static Page>, Vec<String>) {
-        let sources = files
+        let sources: Vec<Source> = files
             .iter()
             .map(|(r, t)| Source {
                 rel: r.to_string(),
-                text: t.to_string(),
+                text: t.to_string().into(),
             })
             .collect();
-        let (pages, problems) = load(sources, Path::new("content"));
+        let (pages, problems) = load(&sources, Path::new("content"));
         assert!(problems.is_empty(), "{problems}");
         let pages: Vec<&'static Page> = pages
             .into_iter()

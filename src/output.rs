@@ -7,11 +7,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
-use rayon::prelude::*;
-
 use crate::project::Project;
-use crate::site::Site;
+use crate::site::Sink;
+use anyhow::{Context, Result, bail};
 
 /// Marks a folder as envbook's output, which it may replace.
 const MARKER: &str = ".envbook-output";
@@ -59,65 +57,88 @@ pub fn check_target(out: &Path, project: &Project) -> Result<()> {
     Ok(())
 }
 
-/// Writes `site` to `out`, replacing the previous site only once the new one is complete.
-pub fn write(site: &Site, out: &Path, project: &Project) -> Result<()> {
-    check_target(out, project)?;
-    let out = absolute(out)?;
-    let parent = out.parent().context("the output folder has no parent")?;
-    let name = out
-        .file_name()
-        .context("the output folder has no name")?
-        .to_string_lossy();
-    fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let staging = parent.join(format!(".{name}.envbook-new"));
-    let old = parent.join(format!(".{name}.envbook-old"));
-    // Leftovers of an interrupted run are our own folders, named for this output.
-    remove_if_exists(&staging)?;
-    remove_if_exists(&old)?;
-    if let Err(e) = fill(&staging, site) {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(e);
-    }
-    if out.exists() {
-        fs::rename(&out, &old)
-            .with_context(|| format!("moving the old site aside: {}", out.display()))?;
-    }
-    if let Err(e) = fs::rename(&staging, &out) {
-        // Put the last good site back.
-        let _ = fs::rename(&old, &out);
-        return Err(e).with_context(|| format!("moving the new site into {}", out.display()));
-    }
-    remove_if_exists(&old)
+/// A fresh folder beside the output that the build writes into; [`Staging::commit`]
+/// swaps it in, and dropping it uncommitted removes it.
+pub struct Staging {
+    out: PathBuf,
+    dir: PathBuf,
+    old: PathBuf,
+    committed: bool,
 }
 
-fn fill(dir: &Path, site: &Site) -> Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    fs::write(
-        dir.join(MARKER),
-        "This folder is written by envbook and replaced on every build.\n",
-    )
-    .with_context(|| format!("writing {}", dir.display()))?;
-    let mut folders: Vec<PathBuf> = site
-        .files
-        .keys()
-        .chain(site.copies.keys())
-        .filter_map(|p| Path::new(p).parent().map(|f| dir.join(f)))
-        .collect();
-    folders.sort();
-    folders.dedup();
-    for folder in &folders {
-        fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
+impl Staging {
+    /// Checks `out` (see [`check_target`]) and makes an empty staging folder beside it.
+    pub fn create(out: &Path, project: &Project) -> Result<Staging> {
+        check_target(out, project)?;
+        let out = absolute(out)?;
+        let parent = out.parent().context("the output folder has no parent")?;
+        let name = out
+            .file_name()
+            .context("the output folder has no name")?
+            .to_string_lossy();
+        let staging = Staging {
+            dir: parent.join(format!(".{name}.envbook-new")),
+            old: parent.join(format!(".{name}.envbook-old")),
+            out: out.clone(),
+            committed: false,
+        };
+        // Leftovers of an interrupted run are our own folders, named for this output.
+        remove_if_exists(&staging.dir)?;
+        remove_if_exists(&staging.old)?;
+        fs::create_dir_all(&staging.dir)
+            .with_context(|| format!("creating {}", staging.dir.display()))?;
+        fs::write(
+            staging.dir.join(MARKER),
+            "This folder is written by envbook and replaced on every build.\n",
+        )
+        .with_context(|| format!("writing in {}", staging.dir.display()))?;
+        Ok(staging)
     }
-    site.files.par_iter().try_for_each(|(rel, bytes)| {
-        let path = dir.join(rel);
+
+    /// Replaces the output folder with the staged site.
+    pub fn commit(mut self) -> Result<()> {
+        if self.out.exists() {
+            fs::rename(&self.out, &self.old)
+                .with_context(|| format!("moving the old site aside: {}", self.out.display()))?;
+        }
+        if let Err(e) = fs::rename(&self.dir, &self.out) {
+            // Put the last good site back.
+            let _ = fs::rename(&self.old, &self.out);
+            return Err(e)
+                .with_context(|| format!("moving the new site into {}", self.out.display()));
+        }
+        self.committed = true;
+        remove_if_exists(&self.old)
+    }
+
+    fn path(&self, rel: &str) -> Result<PathBuf> {
+        let path = self.dir.join(rel);
+        let parent = path.parent().context("an output file has no folder")?;
+        fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        Ok(path)
+    }
+}
+
+impl Sink for Staging {
+    fn put(&self, rel: &str, bytes: Vec<u8>) -> Result<()> {
+        let path = self.path(rel)?;
         fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))
-    })?;
-    site.copies.par_iter().try_for_each(|(rel, from)| {
-        let path = dir.join(rel);
+    }
+
+    fn copy(&self, rel: &str, from: &Path) -> Result<()> {
+        let path = self.path(rel)?;
         fs::copy(from, &path)
             .map(drop)
             .with_context(|| format!("copying {} to {}", from.display(), path.display()))
-    })
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 fn remove_if_exists(dir: &Path) -> Result<()> {

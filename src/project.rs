@@ -105,7 +105,10 @@ fn read_content(
             continue;
         }
         match read_text(&path) {
-            Ok(text) => sources.push(Source { rel, text }),
+            Ok(text) => sources.push(Source {
+                rel,
+                text: text.into(),
+            }),
             Err(e) => problems.push(Diagnostic::error(display.join(&rel), format!("{e:#}"))),
         }
     }

@@ -1,14 +1,17 @@
-//! One build, in memory: pages → markdown → navigation → templates, plus the
-//! extra files (404, sitemap, theme static files). Writing is `output`'s job.
+//! One build: pages → titles → navigation → for each page, markdown then
+//! templates, handed to a [`Sink`] as soon as it is rendered (so a big site is
+//! never held in memory twice), then the extra files (404, sitemap, theme
+//! static files). Where the files go is the sink's business.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::content::{self, Kind, Page};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::markdown::{self, Highlighter, LinkContext, Rendered};
+use crate::markdown::{self, Highlighter, LinkContext};
 use crate::nav::{self, Nav};
 use crate::project::Project;
 use crate::render::{
@@ -16,47 +19,81 @@ use crate::render::{
     SitemapEntry,
 };
 
-/// The built site: output files by path relative to the output folder.
+/// Where a build puts its files (paths relative to the output folder).
+pub trait Sink: Sync {
+    fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<()>;
+    /// A file copied as it is (an image of the content folder).
+    fn copy(&self, path: &str, from: &Path) -> anyhow::Result<()>;
+}
+
+/// Keeps the files in memory (for tests and the preview server).
 #[derive(Debug, Default)]
-pub struct Site {
-    pub files: BTreeMap<String, Vec<u8>>,
-    /// Files copied as they are (content assets): output path → source.
-    pub copies: BTreeMap<String, PathBuf>,
+pub struct Memory {
+    pub files: Mutex<std::collections::BTreeMap<String, Vec<u8>>>,
+}
+
+impl Sink for Memory {
+    fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+        self.files
+            .lock()
+            .expect("no panics while holding the lock")
+            .insert(path.to_string(), bytes);
+        Ok(())
+    }
+
+    fn copy(&self, path: &str, from: &Path) -> anyhow::Result<()> {
+        let bytes =
+            std::fs::read(from).map_err(|e| anyhow::anyhow!("reading {}: {e}", from.display()))?;
+        self.put(path, bytes)
+    }
+}
+
+/// Writes nothing: `check`.
+pub struct Discard;
+
+impl Sink for Discard {
+    fn put(&self, _: &str, _: Vec<u8>) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn copy(&self, _: &str, _: &Path) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+/// What a successful build reports.
+#[derive(Debug, Default)]
+pub struct Summary {
     pub pages: usize,
     /// Problems that did not stop the build.
     pub warnings: Diagnostics,
 }
 
-/// A page with its markdown rendered and its title settled.
-struct Doc {
-    page: Page,
-    rendered: Rendered,
-    title: String,
-    href: String,
-}
-
-/// Builds `project`. Every problem found is reported; any error means no site.
-pub fn build(project: &Project, highlighter: &Highlighter) -> Result<Site, Diagnostics> {
+/// Builds `project` into `sink`. Every problem found is reported; any error
+/// means the build failed (the sink may then hold part of the site).
+pub fn build(
+    project: &Project,
+    highlighter: &Highlighter,
+    sink: &dyn Sink,
+) -> Result<Summary, Diagnostics> {
     let config = &project.config;
     let content_dir = project.display(&config.build.content);
-    let (pages, mut problems) = content::pages(project.sources.clone(), &content_dir);
-    let base = config.base_path();
-    let docs = render_markdown(pages, &base, &project.config.book.title, highlighter);
-    for doc in &docs {
-        problems.0.extend(doc.rendered.diagnostics.iter().cloned());
-    }
-    let (nav, nav_problems) = navigation(project, &docs, &content_dir);
+    let (pages, mut problems) = content::pages(&project.sources, &content_dir);
+    let titles: Vec<String> = pages
+        .par_iter()
+        .map(|p| title(p, &config.book.title))
+        .collect();
+    let (nav, nav_problems) = navigation(project, &pages, &titles, &content_dir);
     problems.extend(nav_problems);
-    let renderer = Renderer::new(&project.theme);
-    let renderer = match renderer {
-        Ok(r) if !problems.has_errors() => r,
-        Ok(_) => return Err(problems.sorted()),
+    let renderer = match Renderer::new(&project.theme) {
+        Ok(r) => r,
         Err(template_problems) => {
             problems.extend(template_problems);
             return Err(problems.sorted());
         }
     };
-    let site_view = SiteView {
+    let base = config.base_path();
+    let site = SiteView {
         title: config.book.title.clone(),
         description: config.book.description.clone(),
         language: config.book.language.clone(),
@@ -65,124 +102,93 @@ pub fn build(project: &Project, highlighter: &Highlighter) -> Result<Site, Diagn
     };
     let views = Views {
         project,
-        hrefs: docs.iter().map(|d| d.href.clone()).collect(),
-        titles: docs.iter().map(|d| d.title.clone()).collect(),
-        home: docs.iter().position(|d| d.page.url.is_empty()),
-        docs: &docs,
+        hrefs: pages.iter().map(|p| format!("{base}{}", p.url)).collect(),
+        sources: pages
+            .iter()
+            .filter(|p| p.kind != Kind::GeneratedSection)
+            .map(|p| (p.source.clone(), p.url.clone()))
+            .collect(),
+        home: pages.iter().position(|p| p.url.is_empty()),
+        pages: &pages,
+        titles,
         nav: &nav,
-        site: &site_view,
+        site: &site,
         renderer: &renderer,
         static_url: format!("{base}static/"),
+        highlighter,
     };
-    let mut site = Site {
-        pages: docs.len(),
-        ..Site::default()
-    };
-    let rendered: Vec<Result<(String, String), Diagnostic>> = (0..docs.len())
+    let page_problems: Vec<Vec<Diagnostic>> = (0..pages.len())
         .into_par_iter()
-        .map(|i| Ok((output_path(&docs[i].page.url), views.page(i)?)))
+        .map(|i| {
+            views
+                .page(i)
+                .and_then(|(path, html)| put(sink, &path, html))
+                .err()
+                .unwrap_or_default()
+        })
         .collect();
-    for result in rendered {
-        match result {
-            Ok((path, html)) => {
-                site.files.insert(path, html.into_bytes());
-            }
-            Err(d) => problems.push(d),
-        }
-    }
-    match views.extras() {
-        Ok(files) => site.files.extend(files),
-        Err(d) => problems.push(d),
-    }
-    add_assets(project, &mut site, &mut problems);
+    problems.0.extend(page_problems.into_iter().flatten());
+    problems.0.extend(views.extras(sink));
+    problems.0.extend(copy_assets(project, &pages, sink));
     if problems.has_errors() {
         return Err(problems.sorted());
     }
-    site.warnings = problems.sorted();
-    Ok(site)
+    Ok(Summary {
+        pages: pages.len(),
+        warnings: problems.sorted(),
+    })
 }
 
-fn render_markdown(
-    pages: Vec<Page>,
-    base: &str,
-    site_title: &str,
-    highlighter: &Highlighter,
-) -> Vec<Doc> {
-    let urls: HashMap<String, String> = pages
-        .iter()
-        .filter(|p| p.kind != Kind::GeneratedSection)
-        .map(|p| (p.source.clone(), p.url.clone()))
-        .collect();
-    pages
-        .into_par_iter()
-        .map(|page| {
-            let rendered = markdown::render(&markdown::Input {
-                file: &page.file,
-                text: &page.text,
-                body_start: page.body_start,
-                links: LinkContext {
-                    base,
-                    page_dir: page.dir(),
-                    pages: &urls,
-                },
-                highlighter,
-            });
-            let title = page
-                .front
-                .title
-                .clone()
-                .or_else(|| rendered.title.clone())
-                .unwrap_or_else(|| {
-                    if page.url.is_empty() {
-                        site_title.to_string()
-                    } else {
-                        page.fallback_title()
-                    }
-                });
-            let href = format!("{base}{}", page.url);
-            Doc {
-                page,
-                rendered,
-                title,
-                href,
+fn put(sink: &dyn Sink, path: &str, bytes: Vec<u8>) -> Result<(), Vec<Diagnostic>> {
+    sink.put(path, bytes)
+        .map_err(|e| vec![Diagnostic::error(path, format!("{e:#}"))])
+}
+
+/// Front matter `title`, else the first `#` heading, else the file name (the site title for home).
+fn title(page: &Page, site_title: &str) -> String {
+    page.front
+        .title
+        .clone()
+        .or_else(|| markdown::title(page.body()))
+        .unwrap_or_else(|| {
+            if page.url.is_empty() {
+                site_title.to_string()
+            } else {
+                page.fallback_title()
             }
         })
-        .collect()
 }
 
-fn navigation(project: &Project, docs: &[Doc], content_dir: &Path) -> (Nav, Diagnostics) {
-    let titles: Vec<String> = docs.iter().map(|d| d.title.clone()).collect();
-    let page_list: Vec<&Page> = docs.iter().map(|d| &d.page).collect();
+fn navigation(
+    project: &Project,
+    pages: &[Page],
+    titles: &[String],
+    content_dir: &Path,
+) -> (Nav, Diagnostics) {
+    let pages: Vec<&Page> = pages.iter().collect();
     match project.sources.iter().find(|s| s.rel == content::SUMMARY) {
-        Some(summary) => nav::from_summary(
-            &summary.text,
-            &content_dir.join(content::SUMMARY),
-            &page_list,
-        ),
-        None => (
-            nav::from_folders(&page_list, &titles),
-            Diagnostics::default(),
-        ),
+        Some(summary) => {
+            nav::from_summary(&summary.text, &content_dir.join(content::SUMMARY), &pages)
+        }
+        None => (nav::from_folders(&pages, titles), Diagnostics::default()),
     }
-}
-
-/// `runbooks/db-failover/` → `runbooks/db-failover/index.html`.
-fn output_path(url: &str) -> String {
-    format!("{url}index.html")
 }
 
 /// What every page render shares.
 struct Views<'a> {
     project: &'a Project,
+    pages: &'a [Page],
     /// Each page's href and title, by page index.
     hrefs: Vec<String>,
     titles: Vec<String>,
+    /// Source path → URL, for link rewriting.
+    sources: HashMap<String, String>,
     home: Option<usize>,
-    docs: &'a [Doc],
     nav: &'a Nav,
     site: &'a SiteView,
     renderer: &'a Renderer,
     static_url: String,
+    highlighter: &'a Highlighter,
 }
 
 impl Views<'_> {
@@ -193,46 +199,63 @@ impl Views<'_> {
         }
     }
 
-    fn page(&self, i: usize) -> Result<String, Diagnostic> {
-        let doc = &self.docs[i];
+    /// Page `i` as (output path, HTML), or its problems.
+    fn page(&self, i: usize) -> Result<(String, Vec<u8>), Vec<Diagnostic>> {
+        let page = &self.pages[i];
+        let rendered = markdown::render(&markdown::Input {
+            file: &page.file,
+            text: &page.text,
+            body_start: page.body_start,
+            links: LinkContext {
+                base: &self.site.base_url,
+                page_dir: page.dir(),
+                pages: &self.sources,
+            },
+            highlighter: self.highlighter,
+        });
+        if rendered.diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(rendered.diagnostics);
+        }
         let links = self.nav_links();
         let node = self.nav.node_of(i);
         let (prev, next) = self.nav.neighbours(i);
         let link = |p: usize| LinkView {
-            title: self.docs[p].title.clone(),
-            url: self.docs[p].href.clone(),
+            title: self.titles[p].clone(),
+            url: self.hrefs[p].clone(),
         };
-        let show_toc = doc.page.front.toc.unwrap_or(true);
         let context = PageContext {
             site: self.site,
             static_url: &self.static_url,
             page: PageView {
-                title: doc.title.clone(),
-                description: doc.page.front.description.clone().unwrap_or_default(),
-                url: doc.href.clone(),
-                content: doc.rendered.html.clone(),
-                show_title: doc.rendered.title.is_none(),
-                toc: if show_toc {
-                    render::toc(&doc.rendered.headings)
+                title: self.titles[i].clone(),
+                description: page.front.description.clone().unwrap_or_default(),
+                url: self.hrefs[i].clone(),
+                show_title: !rendered.has_title,
+                toc: if page.front.toc.unwrap_or(true) {
+                    render::toc(&rendered.headings)
                 } else {
                     Vec::new()
                 },
+                content: rendered.html,
                 children: self.children(node),
-                is_home: doc.page.url.is_empty(),
-                source: if doc.page.kind == Kind::GeneratedSection {
+                is_home: page.url.is_empty(),
+                source: if page.kind == Kind::GeneratedSection {
                     String::new()
                 } else {
-                    doc.page.source.clone()
+                    page.source.clone()
                 },
-                extra: doc.page.front.extra.clone(),
+                extra: page.front.extra.clone(),
             },
             nav: links.items(node),
             breadcrumbs: links.breadcrumbs(i, self.home, &self.titles),
             prev: prev.map(link),
             next: next.map(link),
         };
-        self.renderer
+        let html = self
+            .renderer
             .render("page.html", &context, &self.project.theme)
+            .map_err(|d| vec![d])?;
+        Ok((format!("{}index.html", page.url), html.into_bytes()))
     }
 
     fn children(&self, node: Option<usize>) -> Vec<ChildView> {
@@ -242,22 +265,16 @@ impl Views<'_> {
             .iter()
             .filter_map(|&c| self.nav.nodes[c].page)
             .map(|p| ChildView {
-                title: self.docs[p].title.clone(),
-                url: self.docs[p].href.clone(),
-                description: self.docs[p]
-                    .page
-                    .front
-                    .description
-                    .clone()
-                    .unwrap_or_default(),
+                title: self.titles[p].clone(),
+                url: self.hrefs[p].clone(),
+                description: self.pages[p].front.description.clone().unwrap_or_default(),
             })
             .collect()
     }
 
-    /// 404.html, sitemap.xml, the theme's static files and the highlighting stylesheet.
-    fn extras(&self) -> Result<BTreeMap<String, Vec<u8>>, Diagnostic> {
+    /// 404.html, sitemap.xml, the highlighting stylesheet and the theme's static files.
+    fn extras(&self, sink: &dyn Sink) -> Vec<Diagnostic> {
         let theme = &self.project.theme;
-        let mut files = BTreeMap::new();
         let not_found = PageContext {
             site: self.site,
             static_url: &self.static_url,
@@ -278,51 +295,74 @@ impl Views<'_> {
             prev: None,
             next: None,
         };
-        files.insert(
-            "404.html".into(),
-            self.renderer
-                .render("404.html", &not_found, theme)?
-                .into_bytes(),
-        );
         let sitemap = SitemapContext {
             site: self.site,
             pages: self
-                .docs
+                .pages
                 .iter()
-                .map(|d| SitemapEntry {
-                    url: format!("{}{}", self.site.url, d.page.url),
+                .map(|p| SitemapEntry {
+                    url: format!("{}{}", self.site.url, p.url),
                 })
                 .collect(),
         };
-        files.insert(
-            "sitemap.xml".into(),
-            self.renderer
-                .render("sitemap.xml", &sitemap, theme)?
-                .into_bytes(),
+        let mut files = vec![
+            (
+                "404.html".to_string(),
+                self.renderer
+                    .render("404.html", &not_found, theme)
+                    .map(String::into_bytes),
+            ),
+            (
+                "sitemap.xml".to_string(),
+                self.renderer
+                    .render("sitemap.xml", &sitemap, theme)
+                    .map(String::into_bytes),
+            ),
+            (
+                "static/highlight.css".to_string(),
+                Ok(Highlighter::stylesheet().into_bytes()),
+            ),
+        ];
+        files.extend(
+            theme
+                .statics()
+                .map(|(name, f)| (format!("static/{name}"), Ok(f.bytes.clone()))),
         );
-        files.insert(
-            "static/highlight.css".into(),
-            Highlighter::stylesheet().into_bytes(),
-        );
-        for (name, file) in theme.statics() {
-            files.insert(format!("static/{name}"), file.bytes.clone());
+        let mut problems = Vec::new();
+        for (path, result) in files {
+            match result {
+                Ok(bytes) => problems.extend(put(sink, &path, bytes).err().into_iter().flatten()),
+                Err(d) => problems.push(d),
+            }
         }
-        Ok(files)
+        problems
     }
 }
 
 /// Content files that are not markdown are copied beside the pages.
-fn add_assets(project: &Project, site: &mut Site, problems: &mut Diagnostics) {
+fn copy_assets(project: &Project, pages: &[Page], sink: &dyn Sink) -> Vec<Diagnostic> {
+    let generated: std::collections::HashSet<String> = pages
+        .iter()
+        .map(|p| format!("{}index.html", p.url))
+        .collect();
+    let content = project.display(&project.config.build.content);
+    let mut problems = Vec::new();
     for asset in &project.assets {
-        if site.files.contains_key(&asset.rel) {
+        let file: PathBuf = content.join(&asset.rel);
+        if generated.contains(&asset.rel)
+            || asset.rel.starts_with("static/")
+                && project
+                    .theme
+                    .statics()
+                    .any(|(n, _)| asset.rel == format!("static/{n}"))
+        {
             problems.push(Diagnostic::error(
-                project
-                    .display(&project.config.build.content)
-                    .join(&asset.rel),
+                file,
                 format!("this file would overwrite the generated `{}`", asset.rel),
             ));
-            continue;
+        } else if let Err(e) = sink.copy(&asset.rel, &asset.path) {
+            problems.push(Diagnostic::error(file, format!("{e:#}")));
         }
-        site.copies.insert(asset.rel.clone(), asset.path.clone());
     }
+    problems
 }

@@ -14,16 +14,16 @@ pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
         Some(dir) => dir,
         None => display_path(&project.root, &project.config.build.output),
     };
-    // Refuse a dangerous output folder before spending time on the build.
-    output::check_target(&out, &project)?;
+    // Refuses a dangerous output folder before spending time on the build.
+    let staging = output::Staging::create(&out, &project)?;
     let loaded = start.elapsed();
-    let site = site::build(&project, &Highlighter::default())?;
+    let summary = site::build(&project, &Highlighter::default(), &staging)?;
     let built = start.elapsed();
-    print_warnings(&site.warnings, verbosity);
-    output::write(&site, &out, &project)?;
+    print_warnings(&summary.warnings, verbosity);
+    staging.commit()?;
     if verbosity.verbose {
         eprintln!(
-            "read in {} ms, rendered in {} ms, written in {} ms",
+            "read in {} ms, rendered and written in {} ms, swapped in {} ms",
             loaded.as_millis(),
             (built - loaded).as_millis(),
             (start.elapsed() - built).as_millis()
@@ -32,7 +32,7 @@ pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
     if !verbosity.quiet {
         println!(
             "Built {} pages into {} in {} ms",
-            site.pages,
+            summary.pages,
             out.display(),
             start.elapsed().as_millis()
         );

@@ -6,13 +6,13 @@ use crate::site;
 
 pub fn run(args: SiteArgs, verbosity: Verbosity) -> Result<(), Failure> {
     let project = Project::load(&args.dir)?;
-    let site = site::build(&project, &Highlighter::default())?;
-    print_warnings(&site.warnings, verbosity);
+    let summary = site::build(&project, &Highlighter::default(), &site::Discard)?;
+    print_warnings(&summary.warnings, verbosity);
     if !verbosity.quiet {
         println!(
             "{}: {} pages, no problems found",
             args.dir.display(),
-            site.pages
+            summary.pages
         );
     }
     Ok(())

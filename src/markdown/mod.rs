@@ -60,8 +60,8 @@ pub struct Link {
 #[derive(Debug, Default)]
 pub struct Rendered {
     pub html: String,
-    /// The text of the first `#` heading.
-    pub title: Option<String>,
+    /// The page has a `#` heading (see [`title`]).
+    pub has_title: bool,
     pub headings: Vec<Heading>,
     pub links: Vec<Link>,
     pub diagnostics: Vec<Diagnostic>,
@@ -80,12 +80,27 @@ pub fn render(input: &Input) -> Rendered {
     let events = footnotes(events);
     out.html.reserve(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
-    out.title = out
-        .headings
-        .iter()
-        .find(|h| h.level == 1)
-        .map(|h| h.text.clone());
+    out.has_title = out.headings.iter().any(|h| h.level == 1);
     out
+}
+
+/// The text of the first `#` heading, without rendering the page: titles are
+/// needed for the navigation before any page is rendered.
+pub fn title(body: &str) -> Option<String> {
+    let mut events = Parser::new_ext(body, OPTIONS);
+    events.find(|e| {
+        matches!(
+            e,
+            Event::Start(Tag::Heading {
+                level: pulldown_cmark::HeadingLevel::H1,
+                ..
+            })
+        )
+    })?;
+    let inner: Vec<Event> = events
+        .take_while(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
+        .collect();
+    Some(plain_text(inner.iter()))
 }
 
 /// Gives every heading an id (its `{#id}` or GitHub's slug, unique on the

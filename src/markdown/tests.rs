@@ -39,7 +39,12 @@ fn headings_get_ids_permalinks_and_unique_suffixes() {
          <h2 id=\"verify-1\">Verify<a class=\"headerlink\" href=\"#verify-1\" title=\"Link to this heading\">¶</a></h2>\n\
          <h3 id=\"custom\" class=\"wide\">Step 2: <code>kubectl</code> it<a class=\"headerlink\" href=\"#custom\" title=\"Link to this heading\">¶</a></h3>\n"
     );
-    assert_eq!(r.title.as_deref(), Some("Title"));
+    assert!(r.has_title);
+    assert_eq!(
+        title("Intro\n\n## Not this\n\n# The `real` *title*\n\n# Later\n").as_deref(),
+        Some("The real title")
+    );
+    assert_eq!(title("```\n# in code\n```\n"), None);
     let ids: Vec<_> = r
         .headings
         .iter()

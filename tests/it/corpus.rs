@@ -25,8 +25,13 @@ fn the_1000_page_corpus_builds_without_errors() {
     assert!(status.success());
     let run = run_in(&dir, &["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.starts_with("Built 1108 pages into site"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("Built 1108 pages into site"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(run.stderr, "");
-    let page = std::fs::read_to_string(dir.join("site/platform/compute/runbooks/index.html")).unwrap();
+    let page =
+        std::fs::read_to_string(dir.join("site/platform/compute/runbooks/index.html")).unwrap();
     assert!(page.contains("class=\"sidebar\""));
 }

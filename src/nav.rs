@@ -40,6 +40,8 @@ pub struct Nav {
     /// Pages in reading order (prev/next).
     pub order: Vec<usize>,
     node_of_page: HashMap<usize, NodeId>,
+    /// Position of each page in `order`.
+    place: HashMap<usize, usize>,
 }
 
 impl Nav {
@@ -54,7 +56,7 @@ impl Nav {
 
     /// The pages before and after `page` in reading order.
     pub fn neighbours(&self, page: usize) -> (Option<usize>, Option<usize>) {
-        match self.order.iter().position(|&p| p == page) {
+        match self.place.get(&page).copied() {
             Some(i) => (
                 i.checked_sub(1).map(|j| self.order[j]),
                 self.order.get(i + 1).copied(),
@@ -88,18 +90,18 @@ impl Nav {
         id
     }
 
+    /// Settles the reading order: depth first, each page once.
     fn finish(mut self) -> Self {
-        let mut order = Vec::new();
         let mut stack: Vec<NodeId> = self.roots.iter().rev().copied().collect();
         while let Some(n) = stack.pop() {
             if let Some(page) = self.nodes[n].page
-                && !order.contains(&page)
+                && !self.place.contains_key(&page)
             {
-                order.push(page);
+                self.place.insert(page, self.order.len());
+                self.order.push(page);
             }
             stack.extend(self.nodes[n].children.iter().rev());
         }
-        self.order = order;
         self
     }
 }

@@ -1,0 +1,595 @@
+//! `data/environments.yaml`: environments, sections and settings, checked
+//! against the format in DESIGN.md with every problem reported at its exact
+//! line and column. No I/O.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Pos, closest, did_you_mean};
+use crate::yaml::{self, Kind, Node};
+
+pub const FILE_NAME: &str = "environments.yaml";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Data {
+    /// The data file, as named in diagnostics.
+    pub file: PathBuf,
+    /// In column order.
+    pub environments: Vec<Environment>,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Environment {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    pub id: String,
+    pub title: String,
+    /// Header of the label column (`Purpose` for ingress hosts); often empty.
+    pub label_header: String,
+    pub settings: Vec<Setting>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting {
+    pub id: String,
+    /// `SECTION-ID.SETTING-ID`: the row's anchor, `envbook get`'s key, the JSON key.
+    pub key: String,
+    /// Inline markdown.
+    pub label: String,
+    /// Inline markdown.
+    pub note: Option<String>,
+    /// One cell per environment, in column order.
+    pub cells: Vec<Cell>,
+    /// Where the setting is written, so a reader can find it.
+    pub pos: Pos,
+}
+
+/// How a value is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// As code (the default for a plain value).
+    Code,
+    /// As plain text.
+    Text,
+    /// As inline markdown.
+    Markdown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    /// `~`, or an environment an `optional` setting leaves out: shown as —.
+    Empty,
+    Value {
+        text: String,
+        format: Format,
+    },
+}
+
+impl Cell {
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Cell::Empty => None,
+            Cell::Value { text, .. } => Some(text),
+        }
+    }
+}
+
+impl Data {
+    pub fn env_index(&self, id: &str) -> Option<usize> {
+        self.environments.iter().position(|e| e.id == id)
+    }
+
+    pub fn section(&self, id: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.id == id)
+    }
+
+    /// The setting named `SECTION.SETTING`.
+    pub fn setting(&self, key: &str) -> Option<&Setting> {
+        let (section, _) = key.split_once('.')?;
+        self.section(section)?
+            .settings
+            .iter()
+            .find(|s| s.key == key)
+    }
+
+    pub fn env_ids(&self) -> impl Iterator<Item = &str> {
+        self.environments.iter().map(|e| e.id.as_str())
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.sections
+            .iter()
+            .flat_map(|s| s.settings.iter().map(|t| t.key.as_str()))
+    }
+}
+
+const TOP_KEYS: &[&str] = &["environments", "sections"];
+const ENV_KEYS: &[&str] = &["id", "title"];
+const SECTION_KEYS: &[&str] = &["id", "title", "label-header", "format", "settings"];
+const SETTING_KEYS: &[&str] = &[
+    "id", "label", "value", "values", "note", "optional", "format",
+];
+const CELL_KEYS: &[&str] = &["text", "code", "markdown"];
+
+/// Reads the data file's text. Every problem is reported; any error means no data.
+pub fn parse(text: &str, file: &Path) -> Result<Data, Diagnostics> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (root, mut problems) = yaml::parse(text, file);
+    let mut reader = Reader {
+        text,
+        file,
+        problems: Diagnostics::default(),
+    };
+    let data = match root {
+        Some(root) if !matches!(root.kind, Kind::Null) => Some(reader.data(&root)),
+        Some(_) | None if problems.is_empty() => {
+            let d = Diagnostic::error(file, "the data file is empty")
+                .at(text, Pos::new(1, 1), 1)
+                .with_help("list the environments and sections, as in DESIGN.md's example");
+            problems.push(d);
+            None
+        }
+        _ => None,
+    };
+    problems.extend(reader.problems);
+    match data {
+        Some(data) if !problems.has_errors() => Ok(data),
+        _ => Err(problems.sorted()),
+    }
+}
+
+/// Walks the YAML tree, collecting problems as it goes.
+struct Reader<'a> {
+    text: &'a str,
+    file: &'a Path,
+    problems: Diagnostics,
+}
+
+/// The fields of one mapping, checked against the keys it may have.
+struct Fields<'n> {
+    map: HashMap<&'n str, (&'n Node, &'n Node)>,
+    /// Known keys that a misspelt key was taken for: not reported missing again.
+    suggested: Vec<&'static str>,
+}
+
+impl<'n> Fields<'n> {
+    fn get(&self, key: &str) -> Option<&'n Node> {
+        self.map.get(key).map(|(_, v)| *v)
+    }
+
+    fn key(&self, key: &str) -> Option<&'n Node> {
+        self.map.get(key).map(|(k, _)| *k)
+    }
+}
+
+impl Reader<'_> {
+    fn error(&mut self, node: &Node, message: impl Into<String>) -> &mut Diagnostic {
+        let width = self.text[node.span.clone()]
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .count();
+        let d = Diagnostic::error(self.file, message).at(self.text, node.pos, width);
+        self.problems.push(d);
+        self.problems.0.last_mut().expect("just pushed")
+    }
+
+    /// The mapping's fields, reporting keys not in `known` (with the closest one).
+    fn fields<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+        known: &[&'static str],
+    ) -> Option<Fields<'n>> {
+        let Kind::Map(pairs) = &node.kind else {
+            self.error(
+                node,
+                format!(
+                    "{what} should be a mapping (`key: value` lines), not {}",
+                    node.describe()
+                ),
+            );
+            return None;
+        };
+        let mut map = HashMap::new();
+        let mut suggested = Vec::new();
+        for (k, v) in pairs {
+            let Some(name) = k.scalar() else {
+                self.error(k, "keys must be plain names");
+                continue;
+            };
+            if known.contains(&name) {
+                map.insert(name, (k, v));
+                continue;
+            }
+            let closest = closest(name, known.iter().copied());
+            suggested.extend(closest);
+            let help = match closest {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => format!("the keys of {what} are: {}", known.join(", ")),
+            };
+            self.error(k, format!("unknown key `{name}` in {what}"))
+                .help = Some(help);
+        }
+        Some(Fields { map, suggested })
+    }
+
+    fn list<'n>(&mut self, node: &'n Node, what: &str) -> &'n [Node] {
+        match &node.kind {
+            Kind::Seq(items) => items,
+            Kind::Null => &[],
+            _ => {
+                self.error(
+                    node,
+                    format!(
+                        "{what} should be a list (`- ` items), not {}",
+                        node.describe()
+                    ),
+                );
+                &[]
+            }
+        }
+    }
+
+    /// A required single value.
+    fn string(&mut self, fields: &Fields, key: &str, what: &str, at: &Node) -> Option<String> {
+        match fields.get(key) {
+            Some(node) => self.scalar(node, &format!("`{key}` of {what}")),
+            None if fields.suggested.contains(&key) => None,
+            None => {
+                self.error(at, format!("{what} has no `{key}`"));
+                None
+            }
+        }
+    }
+
+    fn scalar(&mut self, node: &Node, what: &str) -> Option<String> {
+        match node.scalar() {
+            Some(text) => Some(text.to_string()),
+            None => {
+                self.error(
+                    node,
+                    format!("{what} should be a single value, not {}", node.describe()),
+                );
+                None
+            }
+        }
+    }
+
+    /// An id: part of URLs and keys, so letters, digits, `-` and `_` only.
+    fn id<'n>(&mut self, fields: &Fields<'n>, what: &str, at: &Node) -> Option<(String, &'n Node)> {
+        let id = self.string(fields, "id", what, at)?;
+        let node = fields.get("id")?;
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            self.error(node, format!("`{id}` is not a valid id")).help =
+                Some("ids are part of links and keys: use letters, digits, `-` and `_`".into());
+            return None;
+        }
+        Some((id, node))
+    }
+
+    fn data(&mut self, root: &Node) -> Data {
+        let mut data = Data {
+            file: self.file.to_path_buf(),
+            environments: Vec::new(),
+            sections: Vec::new(),
+        };
+        let Some(top) = self.fields(root, "the data file", TOP_KEYS) else {
+            return data;
+        };
+        match top.get("environments") {
+            Some(envs) => data.environments = self.environments(envs),
+            None => {
+                self.error(root, "the data file has no `environments`");
+            }
+        }
+        if let Some(sections) = top.get("sections") {
+            data.sections = self.sections(sections, &data.environments);
+        }
+        data
+    }
+
+    fn environments(&mut self, node: &Node) -> Vec<Environment> {
+        let mut envs: Vec<Environment> = Vec::new();
+        let mut seen = Ids::default();
+        for item in self.list(node, "`environments`") {
+            let Some(fields) = self.fields(item, "an environment", ENV_KEYS) else {
+                continue;
+            };
+            let Some((id, id_node)) = self.id(&fields, "this environment", item) else {
+                continue;
+            };
+            if !seen.add(self, &id, id_node, "environment") {
+                continue;
+            }
+            let title = match fields.get("title") {
+                Some(t) => self.scalar(t, "`title`").unwrap_or_default(),
+                None => id.clone(),
+            };
+            envs.push(Environment { id, title });
+        }
+        if envs.is_empty() && self.problems.is_empty() {
+            self.error(node, "`environments` lists no environment");
+        }
+        envs
+    }
+
+    fn sections(&mut self, node: &Node, envs: &[Environment]) -> Vec<Section> {
+        let mut sections = Vec::new();
+        let mut seen = Ids::default();
+        for item in self.list(node, "`sections`") {
+            let Some(fields) = self.fields(item, "a section", SECTION_KEYS) else {
+                continue;
+            };
+            let Some((id, id_node)) = self.id(&fields, "this section", item) else {
+                continue;
+            };
+            if !seen.add(self, &id, id_node, "section") {
+                continue;
+            }
+            let title = match fields.get("title") {
+                Some(t) => self.scalar(t, "`title`").unwrap_or_default(),
+                None => id.clone(),
+            };
+            let label_header = fields
+                .get("label-header")
+                .and_then(|n| self.optional_scalar(n, "`label-header`"))
+                .unwrap_or_default();
+            let format = self.format(fields.get("format")).unwrap_or(Format::Code);
+            let settings = match fields.get("settings") {
+                Some(list) => self.settings(list, &id, format, envs),
+                None => Vec::new(),
+            };
+            sections.push(Section {
+                id,
+                title,
+                label_header,
+                settings,
+            });
+        }
+        sections
+    }
+
+    fn optional_scalar(&mut self, node: &Node, what: &str) -> Option<String> {
+        if matches!(node.kind, Kind::Null) {
+            None
+        } else {
+            self.scalar(node, what)
+        }
+    }
+
+    fn format(&mut self, node: Option<&Node>) -> Option<Format> {
+        let node = node?;
+        let text = self.scalar(node, "`format`")?;
+        match text.as_str() {
+            "code" => Some(Format::Code),
+            "text" => Some(Format::Text),
+            "markdown" => Some(Format::Markdown),
+            other => {
+                self.error(
+                    node,
+                    format!("`format` is `code`, `text` or `markdown`, not `{other}`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn settings(
+        &mut self,
+        node: &Node,
+        section: &str,
+        format: Format,
+        envs: &[Environment],
+    ) -> Vec<Setting> {
+        let mut settings = Vec::new();
+        let mut seen = Ids::default();
+        for item in self.list(node, "`settings`") {
+            let Some(fields) = self.fields(item, "a setting", SETTING_KEYS) else {
+                continue;
+            };
+            let Some((id, id_node)) = self.id(&fields, "this setting", item) else {
+                continue;
+            };
+            if !seen.add(self, &id, id_node, "setting") {
+                continue;
+            }
+            let label = self.string(&fields, "label", "this setting", item);
+            let note = fields
+                .get("note")
+                .and_then(|n| self.optional_scalar(n, "`note`"));
+            let optional = match fields.get("optional") {
+                Some(n) => self.boolean(n, "`optional`"),
+                None => false,
+            };
+            let format = self.format(fields.get("format")).unwrap_or(format);
+            let cells = self.cells(&fields, item, format, optional, envs);
+            if let (Some(label), Some(cells)) = (label, cells) {
+                let key = format!("{section}.{id}");
+                settings.push(Setting {
+                    id,
+                    key,
+                    label,
+                    note,
+                    cells,
+                    pos: item.pos,
+                });
+            }
+        }
+        settings
+    }
+
+    fn boolean(&mut self, node: &Node, what: &str) -> bool {
+        match node.scalar() {
+            Some("true") => true,
+            Some("false") => false,
+            _ => {
+                self.error(node, format!("{what} is `true` or `false`"));
+                false
+            }
+        }
+    }
+
+    /// One cell per environment from `value:` or `values:`.
+    fn cells(
+        &mut self,
+        fields: &Fields,
+        item: &Node,
+        format: Format,
+        optional: bool,
+        envs: &[Environment],
+    ) -> Option<Vec<Cell>> {
+        match (fields.get("value"), fields.get("values")) {
+            (Some(_), Some(_)) => {
+                let key = fields.key("values").expect("values is there");
+                self.error(key, "a setting has `value` (the same everywhere) or `values` (one per environment), not both").help =
+                    Some("remove one of them".into());
+                None
+            }
+            (Some(value), None) => {
+                let cell = self.cell(value, format)?;
+                Some(vec![cell; envs.len()])
+            }
+            (None, Some(values)) => self.values(
+                values,
+                fields.key("values").expect("values is there"),
+                format,
+                optional,
+                envs,
+            ),
+            (None, None) => {
+                self.error(item, "this setting has neither `value` nor `values`").help =
+                    Some("`value: x` for the same value everywhere, `values: { dev: x, prod: y }` for one per environment".into());
+                None
+            }
+        }
+    }
+
+    fn values(
+        &mut self,
+        node: &Node,
+        key: &Node,
+        format: Format,
+        optional: bool,
+        envs: &[Environment],
+    ) -> Option<Vec<Cell>> {
+        let Kind::Map(pairs) = &node.kind else {
+            self.error(
+                node,
+                format!(
+                    "`values` should map environments to values (`{{ dev: x, prod: y }}`), not {}",
+                    node.describe()
+                ),
+            );
+            return None;
+        };
+        let mut cells: Vec<Option<Cell>> = vec![None; envs.len()];
+        let mut ok = true;
+        for (env, value) in pairs {
+            let name = env.scalar().unwrap_or_default();
+            let Some(i) = envs.iter().position(|e| e.id == name) else {
+                let help =
+                    did_you_mean(name, envs.iter().map(|e| e.id.as_str())).unwrap_or_else(|| {
+                        format!(
+                            "the environments are: {}",
+                            envs.iter()
+                                .map(|e| e.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    });
+                self.error(env, format!("unknown environment `{name}`"))
+                    .help = Some(help);
+                ok = false;
+                continue;
+            };
+            match self.cell(value, format) {
+                Some(cell) => cells[i] = Some(cell),
+                None => ok = false,
+            }
+        }
+        let missing: Vec<&str> = envs
+            .iter()
+            .zip(&cells)
+            .filter(|(_, c)| c.is_none())
+            .map(|(e, _)| e.id.as_str())
+            .collect();
+        if ok && !missing.is_empty() && !optional {
+            let list = missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.error(key, format!("`values` has no value for {list}"))
+                .help =
+                Some("add it (`~` shows as —), or say `optional: true` on the setting".into());
+            return None;
+        }
+        ok.then(|| {
+            cells
+                .into_iter()
+                .map(|c| c.unwrap_or(Cell::Empty))
+                .collect()
+        })
+    }
+
+    /// A plain value (in the setting's format), `~`, or `{ text | code | markdown: … }`.
+    fn cell(&mut self, node: &Node, format: Format) -> Option<Cell> {
+        match &node.kind {
+            Kind::Null => Some(Cell::Empty),
+            Kind::Scalar { text, .. } => Some(Cell::Value {
+                text: text.clone(),
+                format,
+            }),
+            Kind::Map(pairs) if pairs.len() == 1 => {
+                let fields = self.fields(node, "a value", CELL_KEYS)?;
+                let (name, format) = [
+                    ("text", Format::Text),
+                    ("code", Format::Code),
+                    ("markdown", Format::Markdown),
+                ]
+                .into_iter()
+                .find(|(name, _)| fields.get(name).is_some())?;
+                let text = self.scalar(fields.get(name)?, &format!("`{name}`"))?;
+                Some(Cell::Value { text, format })
+            }
+            _ => {
+                self.error(node, format!("a value should be a single value, `~`, or `{{ text: … }}`, not {}", node.describe())).help =
+                    Some("`{ text: … }` shows plain text, `{ markdown: … }` inline markdown, `{ code: … }` code".into());
+                None
+            }
+        }
+    }
+}
+
+/// Ids seen so far at one level, to report duplicates.
+#[derive(Default)]
+struct Ids {
+    lines: HashMap<String, usize>,
+}
+
+impl Ids {
+    fn add(&mut self, reader: &mut Reader, id: &str, node: &Node, what: &str) -> bool {
+        if let Some(line) = self.lines.get(id) {
+            reader
+                .error(node, format!("duplicate {what} id `{id}`"))
+                .help = Some(format!("the first is on line {line}; ids must be unique"));
+            return false;
+        }
+        self.lines.insert(id.to_string(), node.pos.line);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests;

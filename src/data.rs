@@ -97,11 +97,11 @@ impl Data {
             .find(|s| s.key == key)
     }
 
-    pub fn env_ids(&self) -> impl Iterator<Item = &str> {
+    pub fn env_ids(&self) -> impl Iterator<Item = &str> + Clone {
         self.environments.iter().map(|e| e.id.as_str())
     }
 
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
+    pub fn keys(&self) -> impl Iterator<Item = &str> + Clone {
         self.sections
             .iter()
             .flat_map(|s| s.settings.iter().map(|t| t.key.as_str()))

@@ -9,6 +9,7 @@ pub mod config;
 pub mod content;
 pub mod data;
 pub mod diagnostic;
+pub mod directives;
 pub mod frontmatter;
 pub mod markdown;
 pub mod matrix;

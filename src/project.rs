@@ -8,6 +8,7 @@ use walkdir::WalkDir;
 
 use crate::config::{self, Config};
 use crate::content::Source;
+use crate::data::{self, Data};
 use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
 use crate::theme::Theme;
 
@@ -27,6 +28,8 @@ pub struct Project {
     pub sources: Vec<Source>,
     pub assets: Vec<Asset>,
     pub theme: Theme,
+    /// `data/environments.yaml`, when the site has one.
+    pub data: Option<Data>,
 }
 
 impl Project {
@@ -46,6 +49,7 @@ impl Project {
         }
         let (sources, assets) = read_content(&content, &content_display, &mut problems);
         let theme = read_theme(root, &config, &mut problems);
+        let data = read_data(root, &config, &mut problems);
         if problems.has_errors() {
             return Err(problems);
         }
@@ -55,6 +59,7 @@ impl Project {
             sources,
             assets,
             theme,
+            data,
         })
     }
 
@@ -129,6 +134,34 @@ fn read_theme(root: &Path, config: &Config, problems: &mut Diagnostics) -> Theme
         }
     }
     theme
+}
+
+fn read_data(root: &Path, config: &Config, problems: &mut Diagnostics) -> Option<Data> {
+    let rel = config.build.data.join(data::FILE_NAME);
+    let display = display_path(root, &rel);
+    let text = match std::fs::read(root.join(&rel)) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                problems.push(Diagnostic::error(
+                    display,
+                    format!(
+                        "not UTF-8 text (invalid byte at offset {})",
+                        e.utf8_error().valid_up_to()
+                    ),
+                ));
+                return None;
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            problems.push(Diagnostic::error(display, format!("cannot read: {e}")));
+            return None;
+        }
+    };
+    data::parse(&text, &display)
+        .map_err(|d| problems.extend(d))
+        .ok()
 }
 
 /// Files under `dir` as (relative path with `/`, real path), sorted, hidden ones skipped.

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::content::{self, Kind, Page};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::directives::Expander;
 use crate::markdown::{self, Highlighter, LinkContext};
 use crate::nav::{self, Nav};
 use crate::project::Project;
@@ -116,6 +117,9 @@ pub fn build(
         renderer: &renderer,
         static_url: format!("{base}static/"),
         highlighter,
+        expander: Expander {
+            data: project.data.as_ref(),
+        },
     };
     let page_problems: Vec<Vec<Diagnostic>> = (0..pages.len())
         .into_par_iter()
@@ -189,6 +193,7 @@ struct Views<'a> {
     renderer: &'a Renderer,
     static_url: String,
     highlighter: &'a Highlighter,
+    expander: Expander<'a>,
 }
 
 impl Views<'_> {
@@ -212,6 +217,7 @@ impl Views<'_> {
                 pages: &self.sources,
             },
             highlighter: self.highlighter,
+            expander: &self.expander,
         });
         if rendered.diagnostics.iter().any(Diagnostic::is_error) {
             return Err(rendered.diagnostics);

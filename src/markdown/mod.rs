@@ -4,6 +4,7 @@
 
 mod highlight;
 mod ids;
+mod inline;
 mod links;
 
 use std::collections::HashMap;
@@ -15,11 +16,13 @@ use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Pars
 use pulldown_cmark_escape::{escape_href, escape_html};
 
 use crate::diagnostic::Diagnostic;
+use crate::directives::{self, Call, Expander};
 pub use highlight::Highlighter;
 pub use ids::slug;
+pub use inline::inline;
 pub use links::{LinkContext, Target};
 
-const OPTIONS: Options = Options::ENABLE_TABLES
+pub(crate) const OPTIONS: Options = Options::ENABLE_TABLES
     .union(Options::ENABLE_FOOTNOTES)
     .union(Options::ENABLE_STRIKETHROUGH)
     .union(Options::ENABLE_TASKLISTS)
@@ -36,6 +39,7 @@ pub struct Input<'a> {
     pub body_start: usize,
     pub links: LinkContext<'a>,
     pub highlighter: &'a Highlighter,
+    pub expander: &'a Expander<'a>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,8 +75,13 @@ type Spanned<'a> = (Event<'a>, Range<usize>);
 
 pub fn render(input: &Input) -> Rendered {
     let body = &input.text[input.body_start..];
-    let events: Vec<Spanned> = Parser::new_ext(body, OPTIONS).into_offset_iter().collect();
     let mut out = Rendered::default();
+    let (calls, with_placeholders) = find_directives(body, input, &mut out);
+    let source = with_placeholders.as_deref().unwrap_or(body);
+    let events: Vec<Spanned> = Parser::new_ext(source, OPTIONS)
+        .into_offset_iter()
+        .collect();
+    let events = expand_directives(events, &calls, input, &mut out);
     let events = headings(events, input, &mut out);
     let events = rewrite_links(events, input, &mut out);
     let events = code_blocks(events, input.highlighter);
@@ -82,6 +91,132 @@ pub fn render(input: &Input) -> Rendered {
     pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
     out.has_title = out.headings.iter().any(|h| h.level == 1);
     out
+}
+
+/// Finds the directives of `body` and, when there are any, returns the body
+/// with each replaced by a placeholder of the same length (so every offset
+/// still points into the page), which markdown reads as a plain word.
+fn find_directives(body: &str, input: &Input, out: &mut Rendered) -> (Vec<Call>, Option<String>) {
+    let (calls, malformed) = directives::find(body);
+    for m in malformed {
+        out.diagnostics
+            .push(directive_error(input, &m.range, m.message));
+    }
+    if calls.is_empty() || body.contains(PLACEHOLDER_START) {
+        return (calls, None);
+    }
+    let mut text = body.to_string();
+    for (i, call) in calls.iter().enumerate() {
+        let digits = i.to_string();
+        let fixed = PLACEHOLDER_START.len_utf8() + digits.len() + PLACEHOLDER_END.len_utf8();
+        // The shortest directive, `{{value()}}`, leaves room for 100,000 of them.
+        let pad = call.range.len().saturating_sub(fixed);
+        let placeholder = format!(
+            "{PLACEHOLDER_START}{digits}{}{PLACEHOLDER_END}",
+            "x".repeat(pad)
+        );
+        if placeholder.len() == call.range.len() {
+            text.replace_range(call.range.clone(), &placeholder);
+        }
+    }
+    (calls, Some(text))
+}
+
+/// Private-use characters: never in real text, never markdown syntax.
+const PLACEHOLDER_START: char = '\u{E000}';
+const PLACEHOLDER_END: char = '\u{E001}';
+
+fn directive_error(input: &Input, range: &Range<usize>, message: String) -> Diagnostic {
+    let start = input.body_start + range.start;
+    Diagnostic::error(input.file, message).at_span(input.text, start, input.body_start + range.end)
+}
+
+/// Replaces each placeholder with its directive's HTML: a block when it is
+/// alone in its paragraph, inline HTML otherwise.
+fn expand_directives<'a>(
+    events: Vec<Spanned<'a>>,
+    calls: &[Call],
+    input: &Input,
+    out: &mut Rendered,
+) -> Vec<Spanned<'a>> {
+    if calls.is_empty() {
+        return events;
+    }
+    let mut expand = |index: usize, block: bool| -> String {
+        let call = &calls[index];
+        input
+            .expander
+            .expand(call, block)
+            .unwrap_or_else(|message| {
+                out.diagnostics
+                    .push(directive_error(input, &call.range, message));
+                String::new()
+            })
+    };
+    let mut result = Vec::with_capacity(events.len());
+    let mut i = 0;
+    while i < events.len() {
+        if let (
+            Event::Start(Tag::Paragraph),
+            Some((Event::Text(t), _)),
+            Some((Event::End(TagEnd::Paragraph), _)),
+        ) = (&events[i].0, events.get(i + 1), events.get(i + 2))
+            && let [Piece::Directive(index)] = split_placeholders(t).as_slice()
+        {
+            result.push((
+                Event::Html(expand(*index, true).into()),
+                events[i].1.clone(),
+            ));
+            i += 3;
+            continue;
+        }
+        let (event, range) = events[i].clone();
+        i += 1;
+        match event {
+            Event::Text(t) if t.contains(PLACEHOLDER_START) => {
+                for piece in split_placeholders(&t) {
+                    let event = match piece {
+                        Piece::Text(s) => Event::Text(s.to_string().into()),
+                        Piece::Directive(index) => Event::InlineHtml(expand(index, false).into()),
+                    };
+                    result.push((event, range.clone()));
+                }
+            }
+            other => result.push((other, range)),
+        }
+    }
+    result
+}
+
+enum Piece<'t> {
+    Text(&'t str),
+    Directive(usize),
+}
+
+/// Text and directive placeholders, in order (empty text left out).
+fn split_placeholders(text: &str) -> Vec<Piece<'_>> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(PLACEHOLDER_START) {
+        let after = &rest[start + PLACEHOLDER_START.len_utf8()..];
+        let Some(end) = after.find(PLACEHOLDER_END) else {
+            break;
+        };
+        let digits: String = after[..end]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let Ok(index) = digits.parse() else { break };
+        if start > 0 {
+            pieces.push(Piece::Text(&rest[..start]));
+        }
+        pieces.push(Piece::Directive(index));
+        rest = &after[end + PLACEHOLDER_END.len_utf8()..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest));
+    }
+    pieces
 }
 
 /// The text of the first `#` heading, without rendering the page: titles are

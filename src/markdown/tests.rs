@@ -24,6 +24,7 @@ fn render_md(text: &str) -> Rendered {
             pages: &pages,
         },
         highlighter: &HIGHLIGHTER,
+        expander: &Expander { data: None },
     })
 }
 
@@ -196,6 +197,7 @@ fn body_offset_maps_to_file_lines() {
             pages: &pages,
         },
         highlighter: &HIGHLIGHTER,
+        expander: &Expander { data: None },
     });
     assert!(
         r.diagnostics[0].to_string().contains("--> p.md:5:1"),

@@ -1,0 +1,458 @@
+//! `{{ matrix(…) }}`, `{{ shared() }}` and `{{ value(…) }}` in markdown: found
+//! outside code, parsed, and expanded to HTML from the environment data.
+//! No I/O.
+
+use std::fmt::Write;
+use std::ops::Range;
+
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use pulldown_cmark_escape::escape_html;
+
+use crate::data::{Cell, Data, Format, Setting};
+use crate::diagnostic::did_you_mean;
+use crate::markdown::inline;
+use crate::matrix::{self, State};
+
+/// A parsed directive: `name(key=value, …)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub name: String,
+    pub args: Vec<(String, Arg)>,
+    /// The whole `{{ … }}` in the markdown body.
+    pub range: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Str(String),
+    Bool(bool),
+    List(Vec<String>),
+}
+
+/// A directive that could not be read, with its place in the body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Malformed {
+    pub range: Range<usize>,
+    pub message: String,
+}
+
+/// Every `{{ … }}` of `body` outside code spans, code blocks and raw HTML.
+/// `\{{` is a literal `{{` (markdown's backslash escape shows it as text).
+pub fn find(body: &str) -> (Vec<Call>, Vec<Malformed>) {
+    let mut calls = Vec::new();
+    let mut problems = Vec::new();
+    if !body.contains("{{") {
+        return (calls, problems);
+    }
+    let skip = code_ranges(body);
+    let mut from = 0;
+    while let Some(i) = body[from..].find("{{").map(|i| i + from) {
+        from = i + 2;
+        if skip.iter().any(|r| r.contains(&i)) || body[..i].ends_with('\\') {
+            continue;
+        }
+        let line_end = body[i..].find('\n').map_or(body.len(), |n| i + n);
+        let Some(end) = closing(&body[i + 2..line_end]).map(|e| i + 2 + e) else {
+            let message = "this `{{` has no `}}` on its line".to_string();
+            problems.push(Malformed {
+                range: i..i + 2,
+                message: message + " (write `\\{{` for a literal `{{`)",
+            });
+            continue;
+        };
+        let range = i..end + 2;
+        from = range.end;
+        match parse_call(body[i + 2..end].trim()) {
+            Ok((name, args)) => calls.push(Call { name, args, range }),
+            Err(message) => problems.push(Malformed { range, message }),
+        }
+    }
+    (calls, problems)
+}
+
+/// Where directives are not evaluated: code spans, code blocks, raw HTML.
+fn code_ranges(body: &str) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut block_start = None;
+    for (event, range) in Parser::new_ext(body, crate::markdown::OPTIONS).into_offset_iter() {
+        match event {
+            Event::Code(_) | Event::Html(_) | Event::InlineHtml(_) => ranges.push(range),
+            Event::Start(Tag::CodeBlock(_)) => block_start = Some(range.start),
+            Event::End(TagEnd::CodeBlock) => {
+                ranges.push(block_start.take().unwrap_or(range.start)..range.end)
+            }
+            _ => {}
+        }
+    }
+    ranges
+}
+
+/// The offset of the `}}` that closes a directive, skipping quoted strings.
+fn closing(s: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '}' if !in_string && s[i..].starts_with("}}") => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `name(key=value, …)` → name and arguments.
+fn parse_call(s: &str) -> Result<(String, Vec<(String, Arg)>), String> {
+    let open = s
+        .find('(')
+        .ok_or_else(|| format!("`{s}` is not a directive: expected `name(…)`"))?;
+    let name = s[..open].trim();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("`{s}` is not a directive: expected `name(…)`"));
+    }
+    let rest = s[open + 1..].trim_end();
+    let inner = rest
+        .strip_suffix(')')
+        .ok_or_else(|| format!("`{name}(` is not closed with `)`"))?;
+    let mut args = Vec::new();
+    let mut p = ArgParser { s: inner, i: 0 };
+    while p.skip_ws() {
+        let key = p
+            .word()
+            .ok_or_else(|| "expected an argument name such as `section=`".to_string())?;
+        p.skip_ws();
+        if !p.eat('=') {
+            return Err(format!("expected `=` after `{key}`"));
+        }
+        p.skip_ws();
+        let value = p.value().map_err(|e| format!("{e} for `{key}`"))?;
+        args.push((key, value));
+        p.skip_ws();
+        if !p.eat(',') && p.i < p.s.len() {
+            return Err("expected `,` between arguments".into());
+        }
+    }
+    Ok((name.to_string(), args))
+}
+
+struct ArgParser<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl ArgParser<'_> {
+    /// Skips white space; false at the end.
+    fn skip_ws(&mut self) -> bool {
+        while self.s[self.i..].starts_with(char::is_whitespace) {
+            self.i += 1;
+        }
+        self.i < self.s.len()
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        let found = self.s[self.i..].starts_with(c);
+        if found {
+            self.i += c.len_utf8();
+        }
+        found
+    }
+
+    fn word(&mut self) -> Option<String> {
+        let len = self.s[self.i..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(self.s.len() - self.i);
+        let word = &self.s[self.i..self.i + len];
+        self.i += len;
+        (!word.is_empty()).then(|| word.to_string())
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        let mut out = String::new();
+        let mut chars = self.s[self.i + 1..].char_indices();
+        while let Some((j, c)) = chars.next() {
+            match c {
+                '"' => {
+                    self.i += j + 2;
+                    return Ok(out);
+                }
+                '\\' => out.extend(chars.next().map(|(_, c)| c)),
+                c => out.push(c),
+            }
+        }
+        Err("a string is not closed with `\"`".into())
+    }
+
+    fn value(&mut self) -> Result<Arg, String> {
+        if self.s[self.i..].starts_with('"') {
+            return self.string().map(Arg::Str);
+        }
+        if self.eat('[') {
+            let mut items = Vec::new();
+            loop {
+                self.skip_ws();
+                if self.eat(']') {
+                    return Ok(Arg::List(items));
+                }
+                if !self.s[self.i..].starts_with('"') {
+                    return Err("expected a list of strings such as `[\"dev\", \"prod\"]`".into());
+                }
+                items.push(self.string()?);
+                self.skip_ws();
+                if !self.eat(',') && !self.s[self.i..].starts_with(']') {
+                    return Err("expected `,` or `]` in the list".into());
+                }
+            }
+        }
+        match self.word().as_deref() {
+            Some("true") => Ok(Arg::Bool(true)),
+            Some("false") => Ok(Arg::Bool(false)),
+            _ => Err("expected a \"string\", true, false or a [list]".into()),
+        }
+    }
+}
+
+/// What each directive accepts.
+const DIRECTIVES: &[(&str, &[&str])] = &[
+    ("matrix", &["section", "all", "envs"]),
+    ("shared", &["section"]),
+    ("value", &["key", "env"]),
+];
+
+/// Expands directives with the site's environment data.
+pub struct Expander<'a> {
+    pub data: Option<&'a Data>,
+}
+
+impl Expander<'_> {
+    /// The HTML for `call`; `block` when it stands alone on its line.
+    pub fn expand(&self, call: &Call, block: bool) -> Result<String, String> {
+        let Some((_, known)) = DIRECTIVES.iter().find(|(name, _)| *name == call.name) else {
+            let help = did_you_mean(&call.name, DIRECTIVES.iter().map(|(n, _)| *n))
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
+            return Err(format!(
+                "unknown directive `{}`{help}; the directives are matrix(), shared() and value()",
+                call.name
+            ));
+        };
+        for (key, _) in &call.args {
+            if !known.contains(&key.as_str()) {
+                let help = did_you_mean(key, known.iter().copied())
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
+                return Err(format!("`{}()` has no argument `{key}`{help}", call.name));
+            }
+        }
+        let data = self
+            .data
+            .ok_or("this site has no environment data (data/environments.yaml)")?;
+        let args = Args { call, data };
+        match call.name.as_str() {
+            "matrix" if block => matrix_table(&args),
+            "shared" if block => shared_list(&args),
+            "value" => value(&args),
+            name => Err(format!(
+                "`{name}()` makes a block: put it on a line of its own"
+            )),
+        }
+    }
+}
+
+/// A call's arguments, checked against the data.
+struct Args<'a> {
+    call: &'a Call,
+    data: &'a Data,
+}
+
+impl<'a> Args<'a> {
+    fn get(&self, key: &str) -> Option<&'a Arg> {
+        self.call
+            .args
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    fn string(&self, key: &str) -> Result<Option<&'a str>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Arg::Str(s)) => Ok(Some(s)),
+            Some(_) => Err(format!("`{key}` is a string: `{key}=\"…\"`")),
+        }
+    }
+
+    fn required(&self, key: &str) -> Result<&'a str, String> {
+        self.string(key)?
+            .ok_or_else(|| format!("`{}()` needs `{key}=\"…\"`", self.call.name))
+    }
+
+    fn flag(&self, key: &str) -> Result<bool, String> {
+        match self.get(key) {
+            None => Ok(false),
+            Some(Arg::Bool(b)) => Ok(*b),
+            Some(_) => Err(format!("`{key}` is `true` or `false`")),
+        }
+    }
+
+    fn env(&self, id: &str) -> Result<usize, String> {
+        self.data
+            .env_index(id)
+            .ok_or_else(|| unknown("environment", id, self.data.env_ids()))
+    }
+
+    /// `envs=[…]`, or every environment.
+    fn envs(&self) -> Result<Vec<usize>, String> {
+        match self.get("envs") {
+            None => Ok((0..self.data.environments.len()).collect()),
+            Some(Arg::List(ids)) if !ids.is_empty() => ids.iter().map(|id| self.env(id)).collect(),
+            Some(_) => {
+                Err("`envs` is a list of environment ids: `envs=[\"staging\", \"prod\"]`".into())
+            }
+        }
+    }
+
+    fn section(&self) -> Result<&'a crate::data::Section, String> {
+        let id = self.required("section")?;
+        self.data.section(id).ok_or_else(|| {
+            unknown(
+                "section",
+                id,
+                self.data.sections.iter().map(|s| s.id.as_str()),
+            )
+        })
+    }
+}
+
+fn unknown<'a>(what: &str, id: &str, known: impl Iterator<Item = &'a str> + Clone) -> String {
+    let help = match did_you_mean(id, known.clone()) {
+        Some(h) => h,
+        None => format!("the {what}s are: {}", known.collect::<Vec<_>>().join(", ")),
+    };
+    format!("unknown {what} `{id}` ({help})")
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape_html(&mut out, s).ok();
+    out
+}
+
+/// A cell as HTML: code, text, inline markdown, or — for nothing.
+fn cell_html(cell: &Cell) -> String {
+    match cell {
+        Cell::Empty => "—".into(),
+        Cell::Value {
+            text,
+            format: Format::Code,
+        } => format!("<code>{}</code>", escape(text)),
+        Cell::Value {
+            text,
+            format: Format::Text,
+        } => escape(text),
+        Cell::Value {
+            text,
+            format: Format::Markdown,
+        } => inline(text),
+    }
+}
+
+fn row_link(key: &str) -> String {
+    let key = escape(key);
+    format!(
+        "<a class=\"row-link\" href=\"#{key}\" title=\"Link to this row\" aria-label=\"Link to this row\">🔗</a>"
+    )
+}
+
+fn matrix_table(args: &Args) -> Result<String, String> {
+    let section = args.section()?;
+    let envs = args.envs()?;
+    let rows = matrix::rows(section, &envs, args.flag("all")?);
+    let titles: Vec<String> = envs
+        .iter()
+        .map(|&e| escape(&args.data.environments[e].title))
+        .collect();
+    if rows.is_empty() {
+        return Ok(format!(
+            "<p class=\"matrix-empty\">{} do not differ here.</p>\n",
+            titles.join(", ")
+        ));
+    }
+    let mut html = String::with_capacity(256 + rows.len() * 200);
+    let _ = write!(
+        html,
+        "<div class=\"matrix-wrap\"><table class=\"matrix\" data-section=\"{}\">\n<thead><tr><th scope=\"col\">{}</th>",
+        escape(&section.id),
+        inline(&section.label_header)
+    );
+    for title in &titles {
+        let _ = write!(html, "<th scope=\"col\">{title}</th>");
+    }
+    html.push_str("</tr></thead>\n<tbody>\n");
+    for row in rows {
+        let key = escape(&row.setting.key);
+        let _ = write!(
+            html,
+            "<tr id=\"{key}\"><th scope=\"row\">{} {}</th>",
+            inline(&row.setting.label),
+            row_link(&row.setting.key)
+        );
+        for (cell, state) in row.cells {
+            let class = match state {
+                State::Same => "same",
+                State::Differs => "differs",
+                State::Missing => "missing",
+            };
+            let _ = write!(html, "<td class=\"{class}\">{}</td>", cell_html(cell));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</tbody>\n</table></div>\n");
+    Ok(html)
+}
+
+fn shared_list(args: &Args) -> Result<String, String> {
+    let settings: Vec<&Setting> = match args.string("section")? {
+        Some(_) => {
+            let all: Vec<usize> = (0..args.data.environments.len()).collect();
+            args.section()?
+                .settings
+                .iter()
+                .filter(|s| matrix::is_shared(s, &all))
+                .collect()
+        }
+        None => matrix::shared(args.data),
+    };
+    let mut html = String::from("<ul class=\"shared-list\">\n");
+    for setting in settings {
+        let _ = write!(
+            html,
+            "<li id=\"{}\">{}",
+            escape(&setting.key),
+            inline(&setting.label)
+        );
+        if let Some(cell @ Cell::Value { .. }) = setting.cells.first() {
+            let _ = write!(html, ": {}", cell_html(cell));
+        }
+        if let Some(note) = &setting.note {
+            let _ = write!(html, " — {}", inline(note));
+        }
+        let _ = writeln!(html, " {}</li>", row_link(&setting.key));
+    }
+    html.push_str("</ul>\n");
+    Ok(html)
+}
+
+fn value(args: &Args) -> Result<String, String> {
+    let key = args.required("key")?;
+    let env = args.env(args.required("env")?)?;
+    let setting = args
+        .data
+        .setting(key)
+        .ok_or_else(|| unknown("key", key, args.data.keys()))?;
+    Ok(cell_html(&setting.cells[env]))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,176 @@
+use std::path::Path;
+
+use super::*;
+
+fn data() -> Data {
+    crate::data::parse(
+        "environments: [{id: dev, title: Dev}, {id: staging, title: Staging}, {id: prod, title: Prod}]\n\
+         sections:\n  - id: k\n    title: Kubernetes\n    label-header: Purpose\n    settings:\n\
+         \x20     - {id: replicas, label: Replicas, values: {dev: 1, staging: 2, prod: 2}}\n\
+         \x20     - {id: region, label: Region, value: eu, note: One region.}\n\
+         \x20     - {id: mode, label: 'Backend `GIN_MODE`', values: {dev: {text: (default)}, staging: release, prod: release}}\n\
+         \x20     - {id: host, label: Host, values: {dev: ~, staging: b, prod: {markdown: '`c` (main)'}}}\n",
+        Path::new("d.yaml"),
+    )
+    .unwrap()
+}
+
+fn call(s: &str) -> Call {
+    let (calls, problems) = find(s);
+    assert!(problems.is_empty(), "{problems:?}");
+    calls.into_iter().next().expect("a directive")
+}
+
+fn expand(s: &str, block: bool) -> Result<String, String> {
+    let data = data();
+    Expander { data: Some(&data) }.expand(&call(s), block)
+}
+
+#[test]
+fn finds_directives_outside_code_only() {
+    let body = "A {{ value(key=\"k.region\", env=\"dev\") }} b `{{ x }}`\n\n```yaml\nsha: ${{ github.sha }}\n```\n\n    {{ indented }}\n\n\\{{ literal }}\n";
+    let (calls, problems) = find(body);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].name, "value");
+    assert_eq!(
+        &body[calls[0].range.clone()],
+        "{{ value(key=\"k.region\", env=\"dev\") }}"
+    );
+}
+
+#[test]
+fn parses_arguments() {
+    let c = call("{{ matrix(section=\"k\", all=true, envs=[\"staging\", \"prod\"]) }}");
+    assert_eq!(
+        c.args,
+        [
+            ("section".to_string(), Arg::Str("k".into())),
+            ("all".to_string(), Arg::Bool(true)),
+            (
+                "envs".to_string(),
+                Arg::List(vec!["staging".into(), "prod".into()])
+            ),
+        ]
+    );
+    assert_eq!(call("{{shared()}}").args, []);
+    assert_eq!(
+        call("{{ value(key=\"a\\\"}}b\", env=\"x\") }}").args[0].1,
+        Arg::Str("a\"}}b".into())
+    );
+}
+
+#[test]
+fn malformed_directives_are_reported() {
+    let message = |s: &str| {
+        find(s)
+            .1
+            .into_iter()
+            .next()
+            .map(|m| m.message)
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        message("{{ matrix(section=\"k\" }}"),
+        "`matrix(` is not closed with `)`"
+    );
+    assert_eq!(
+        message("{{ matrix(section=k) }}"),
+        "expected a \"string\", true, false or a [list] for `section`"
+    );
+    assert_eq!(
+        message("{{ .Values.image }}"),
+        "`.Values.image` is not a directive: expected `name(…)`"
+    );
+    assert_eq!(
+        message("see {{ value(key=\"x\""),
+        "this `{{` has no `}}` on its line (write `\\{{` for a literal `{{`)"
+    );
+}
+
+#[test]
+fn matrix_html() {
+    let html = expand("{{ matrix(section=\"k\") }}", true).unwrap();
+    insta::assert_snapshot!(html, @r##"
+    <div class="matrix-wrap"><table class="matrix" data-section="k">
+    <thead><tr><th scope="col">Purpose</th><th scope="col">Dev</th><th scope="col">Staging</th><th scope="col">Prod</th></tr></thead>
+    <tbody>
+    <tr id="k.replicas"><th scope="row">Replicas <a class="row-link" href="#k.replicas" title="Link to this row" aria-label="Link to this row">🔗</a></th><td class="differs"><code>1</code></td><td class="differs"><code>2</code></td><td class="differs"><code>2</code></td></tr>
+    <tr id="k.mode"><th scope="row">Backend <code>GIN_MODE</code> <a class="row-link" href="#k.mode" title="Link to this row" aria-label="Link to this row">🔗</a></th><td class="differs">(default)</td><td class="differs"><code>release</code></td><td class="differs"><code>release</code></td></tr>
+    <tr id="k.host"><th scope="row">Host <a class="row-link" href="#k.host" title="Link to this row" aria-label="Link to this row">🔗</a></th><td class="missing">—</td><td class="differs"><code>b</code></td><td class="differs"><code>c</code> (main)</td></tr>
+    </tbody>
+    </table></div>
+    "##);
+}
+
+#[test]
+fn matrix_subsets_and_all() {
+    let rows = |s: &str| expand(s, true).unwrap().matches("<tr id=").count();
+    // staging and prod differ only in host: rows where only dev differs are hidden.
+    assert_eq!(
+        rows("{{ matrix(section=\"k\", envs=[\"staging\", \"prod\"]) }}"),
+        1
+    );
+    assert_eq!(rows("{{ matrix(section=\"k\", all=true) }}"), 4);
+    let html = expand(
+        "{{ matrix(section=\"k\", envs=[\"prod\", \"dev\"]) }}",
+        true,
+    )
+    .unwrap();
+    assert!(
+        html.contains("<th scope=\"col\">Prod</th><th scope=\"col\">Dev</th>"),
+        "{html}"
+    );
+}
+
+#[test]
+fn shared_and_value() {
+    assert_eq!(
+        expand("{{ shared() }}", true).unwrap(),
+        "<ul class=\"shared-list\">\n<li id=\"k.region\">Region: <code>eu</code> — One region. <a class=\"row-link\" href=\"#k.region\" title=\"Link to this row\" aria-label=\"Link to this row\">🔗</a></li>\n</ul>\n"
+    );
+    assert_eq!(
+        expand("{{ value(key=\"k.replicas\", env=\"prod\") }}", false).unwrap(),
+        "<code>2</code>"
+    );
+    assert_eq!(
+        expand("{{ value(key=\"k.host\", env=\"dev\") }}", false).unwrap(),
+        "—"
+    );
+}
+
+#[test]
+fn errors_name_what_is_wrong() {
+    let err = |s: &str| expand(s, true).unwrap_err();
+    assert_eq!(
+        err("{{ matrix(section=\"kube\") }}"),
+        "unknown section `kube` (the sections are: k)"
+    );
+    assert_eq!(
+        err("{{ matrix(sectoin=\"k\") }}"),
+        "`matrix()` has no argument `sectoin` (did you mean `section`?)"
+    );
+    assert_eq!(
+        err("{{ matrix(section=\"k\", envs=[\"prd\"]) }}"),
+        "unknown environment `prd` (did you mean `prod`?)"
+    );
+    assert_eq!(
+        err("{{ value(key=\"k.replica\", env=\"dev\") }}"),
+        "unknown key `k.replica` (did you mean `k.replicas`?)"
+    );
+    assert_eq!(
+        err("{{ matrx(section=\"k\") }}"),
+        "unknown directive `matrx` (did you mean `matrix`?); the directives are matrix(), shared() and value()"
+    );
+    assert_eq!(
+        expand("{{ matrix(section=\"k\") }}", false).unwrap_err(),
+        "`matrix()` makes a block: put it on a line of its own"
+    );
+    let no_data = Expander { data: None }
+        .expand(&call("{{ shared() }}"), true)
+        .unwrap_err();
+    assert_eq!(
+        no_data,
+        "this site has no environment data (data/environments.yaml)"
+    );
+}

@@ -30,6 +30,30 @@ pub enum Command {
     Build(BuildArgs),
     /// Check everything a build checks, writing nothing
     Check(SiteArgs),
+    /// Print one value: `envbook get prod data-plane.storage-size`
+    Get(GetArgs),
+    /// Print the settings that differ between two environments
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// The environment id (`prod`)
+    pub env: String,
+    /// The setting, as SECTION.SETTING (`data-plane.storage-size`)
+    pub key: String,
+    #[command(flatten)]
+    pub site: SiteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The first environment id
+    pub a: String,
+    /// The second environment id
+    pub b: String,
+    #[command(flatten)]
+    pub site: SiteArgs,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::data::Data;
 use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
 use crate::frontmatter::{self, FrontMatter};
 
@@ -25,6 +26,8 @@ pub enum Kind {
     Section,
     /// A folder without an index page gets one that lists its pages.
     GeneratedSection,
+    /// One environment's page, generated from the data (`environments/prod/`).
+    Environment,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +56,11 @@ impl Page {
             Kind::GeneratedSection => &self.source,
             _ => self.source.rsplit_once('/').map_or("", |(dir, _)| dir),
         }
+    }
+
+    /// Whether the page is written in the content folder (not generated).
+    pub fn is_source(&self) -> bool {
+        matches!(self.kind, Kind::Page | Kind::Section)
     }
 
     /// The title when neither front matter nor a `#` heading gives one.
@@ -105,9 +113,14 @@ pub fn url_of(rel: &str) -> String {
 
 /// Reads every source into a page, adds section pages for folders without
 /// one, and reports front matter errors and URL collisions.
-pub fn pages(sources: &[Source], content_dir: &Path) -> (Vec<Page>, Diagnostics) {
+pub fn pages(
+    sources: &[Source],
+    data: Option<&Data>,
+    content_dir: &Path,
+) -> (Vec<Page>, Diagnostics) {
     let mut problems = Diagnostics::default();
     let mut pages = Vec::with_capacity(sources.len() + 1);
+    pages.extend(data.into_iter().flat_map(environment_pages));
     for source in sources {
         if source.rel == SUMMARY {
             continue;
@@ -143,6 +156,42 @@ pub fn pages(sources: &[Source], content_dir: &Path) -> (Vec<Page>, Diagnostics)
     add_generated_sections(&mut pages, content_dir);
     pages.sort_by(|a, b| a.url.cmp(&b.url).then(a.source.cmp(&b.source)));
     (pages, problems)
+}
+
+/// The folder of the generated environment pages.
+pub const ENVIRONMENTS: &str = "environments";
+
+/// One page per environment, listing all its settings by section. Written as
+/// markdown with directives, so it is built like any page.
+fn environment_pages(data: &Data) -> Vec<Page> {
+    data.environments
+        .iter()
+        .enumerate()
+        .map(|(i, env)| {
+            let mut text = format!(
+                "# {}\n\nEvery setting of {}, by section.\n",
+                env.title, env.title
+            );
+            for section in data.sections.iter().filter(|s| !s.settings.is_empty()) {
+                text.push_str(&format!(
+                    "\n## {}\n\n{{{{ matrix(section=\"{}\", envs=[\"{}\"], all=true) }}}}\n",
+                    section.title, section.id, env.id
+                ));
+            }
+            Page {
+                source: format!("{ENVIRONMENTS}/{}", env.id),
+                file: data.file.clone(),
+                url: format!("{ENVIRONMENTS}/{}/", env.id),
+                kind: Kind::Environment,
+                front: FrontMatter {
+                    weight: Some(i as i64),
+                    ..FrontMatter::default()
+                },
+                text: Arc::from(text),
+                body_start: 0,
+            }
+        })
+        .collect()
 }
 
 fn check_collisions(pages: &[Page], problems: &mut Diagnostics) {
@@ -218,6 +267,7 @@ mod tests {
                 src("draft.md", "---\ndraft: true\n---\n# Draft\n"),
                 src("SUMMARY.md", "# Summary\n"),
             ],
+            None,
             Path::new("content"),
         );
         assert!(problems.is_empty());
@@ -239,6 +289,7 @@ mod tests {
     fn two_sources_for_one_url_is_an_error() {
         let (_, problems) = pages(
             &[src("a.md", ""), src("a/index.md", "")],
+            None,
             Path::new("content"),
         );
         assert_eq!(
@@ -254,6 +305,7 @@ mod tests {
                 src("a.md", "---\nweight: x\n---\n"),
                 src("b.md", "---\ntitel: x\n---\n"),
             ],
+            None,
             Path::new("content"),
         );
         assert_eq!(problems.0.len(), 2);

@@ -10,6 +10,7 @@ pub mod content;
 pub mod data;
 pub mod diagnostic;
 pub mod directives;
+pub mod export;
 pub mod frontmatter;
 pub mod markdown;
 pub mod matrix;

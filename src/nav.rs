@@ -255,7 +255,7 @@ mod tests {
                 text: t.to_string().into(),
             })
             .collect();
-        let (pages, problems) = load(&sources, Path::new("content"));
+        let (pages, problems) = load(&sources, None, Path::new("content"));
         assert!(problems.is_empty(), "{problems}");
         let pages: Vec<&'static Page> = pages
             .into_iter()

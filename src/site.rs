@@ -9,9 +9,10 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::content::{self, Kind, Page};
+use crate::content::{self, Page};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::directives::Expander;
+use crate::export;
 use crate::markdown::{self, Highlighter, LinkContext};
 use crate::nav::{self, Nav};
 use crate::project::Project;
@@ -79,7 +80,8 @@ pub fn build(
 ) -> Result<Summary, Diagnostics> {
     let config = &project.config;
     let content_dir = project.display(&config.build.content);
-    let (pages, mut problems) = content::pages(&project.sources, &content_dir);
+    let (pages, mut problems) =
+        content::pages(&project.sources, project.data.as_ref(), &content_dir);
     let titles: Vec<String> = pages
         .par_iter()
         .map(|p| title(p, &config.book.title))
@@ -106,7 +108,7 @@ pub fn build(
         hrefs: pages.iter().map(|p| format!("{base}{}", p.url)).collect(),
         sources: pages
             .iter()
-            .filter(|p| p.kind != Kind::GeneratedSection)
+            .filter(|p| p.is_source())
             .map(|p| (p.source.clone(), p.url.clone()))
             .collect(),
         home: pages.iter().position(|p| p.url.is_empty()),
@@ -245,10 +247,10 @@ impl Views<'_> {
                 content: rendered.html,
                 children: self.children(node),
                 is_home: page.url.is_empty(),
-                source: if page.kind == Kind::GeneratedSection {
-                    String::new()
-                } else {
+                source: if page.is_source() {
                     page.source.clone()
+                } else {
+                    String::new()
                 },
                 extra: page.front.extra.clone(),
             },
@@ -329,6 +331,9 @@ impl Views<'_> {
                 Ok(Highlighter::stylesheet().into_bytes()),
             ),
         ];
+        if let Some(data) = &self.project.data {
+            files.push(("environments.json".to_string(), Ok(export::json(data))));
+        }
         files.extend(
             theme
                 .statics()

@@ -2,6 +2,7 @@
 
 mod build;
 mod check;
+mod data;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,8 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => build::run(args, verbosity),
         Command::Check(args) => check::run(args, verbosity),
+        Command::Get(args) => data::get(args),
+        Command::Diff(args) => data::diff(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -25,8 +25,9 @@ fn the_1000_page_corpus_builds_without_errors() {
     assert!(status.success());
     let run = run_in(&dir, &["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    // 1,000 pages, their folders' section pages, and one page per environment.
     assert!(
-        run.stdout.starts_with("Built 1108 pages into site"),
+        run.stdout.starts_with("Built 1111 pages into site"),
         "{}",
         run.stdout
     );
@@ -34,4 +35,18 @@ fn the_1000_page_corpus_builds_without_errors() {
     let page =
         std::fs::read_to_string(dir.join("site/platform/compute/runbooks/index.html")).unwrap();
     assert!(page.contains("class=\"sidebar\""));
+    // Its environments page is made of directives: eight matrices and the shared list.
+    let environments = std::fs::read_to_string(dir.join("site/environments/index.html")).unwrap();
+    assert_eq!(environments.matches("<table class=\"matrix\"").count(), 8);
+    assert_eq!(
+        environments.matches("<ul class=\"shared-list\">").count(),
+        1
+    );
+    // Its environments page is made of directives: eight matrices and the shared list.
+    let environments = std::fs::read_to_string(dir.join("site/environments/index.html")).unwrap();
+    assert_eq!(environments.matches("<table class=\"matrix\"").count(), 8);
+    assert_eq!(
+        environments.matches("<ul class=\"shared-list\">").count(),
+        1
+    );
 }

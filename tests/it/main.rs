@@ -4,6 +4,7 @@
 mod build;
 mod cli;
 mod corpus;
+mod data;
 mod errors;
 mod output;
 mod support;

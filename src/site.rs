@@ -3,17 +3,20 @@
 //! never held in memory twice), then the extra files (404, sitemap, theme
 //! static files). Where the files go is the sink's business.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::content::{self, Page};
+use crate::data::Data;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::directives::Expander;
 use crate::export;
-use crate::markdown::{self, Highlighter, LinkContext};
+use crate::markdown::{self, Highlighter, LinkContext, Rendered};
 use crate::nav::{self, Nav};
 use crate::project::Project;
 use crate::render::{
@@ -67,16 +70,68 @@ impl Sink for Discard {
 #[derive(Debug, Default)]
 pub struct Summary {
     pub pages: usize,
+    /// Every file of the site, including those a cached build did not
+    /// hand to the sink again because they did not change.
+    pub outputs: Vec<String>,
+    /// The pages whose HTML was rendered (all of them unless cached).
+    pub rendered: usize,
     /// Problems that did not stop the build.
     pub warnings: Diagnostics,
 }
 
+/// What the preview server keeps between builds, so that a change re-renders
+/// only what it affects. A one-off build keeps nothing (`Cache::default()`).
+#[derive(Default)]
+pub struct Cache {
+    keep: bool,
+    /// Each page's title and markdown, by URL, with the text they came from.
+    pages: HashMap<String, Cached>,
+    /// The page-to-URL map links were rewritten with.
+    links: u64,
+    data: Option<Data>,
+    /// Everything a page's template output depends on besides its own
+    /// markdown: config, theme, and every page's place, title and description.
+    shared: u64,
+}
+
+struct Cached {
+    text: Arc<str>,
+    title: String,
+    rendered: Option<Rendered>,
+}
+
+impl Cache {
+    /// A cache that keeps what each build computed for the next one.
+    pub fn keeping() -> Cache {
+        Cache {
+            keep: true,
+            ..Cache::default()
+        }
+    }
+
+    /// The cached entry for `page` if it was made from the same text.
+    fn get(&self, page: &Page) -> Option<&Cached> {
+        self.pages
+            .get(&page.url)
+            .filter(|c| Arc::ptr_eq(&c.text, &page.text) || c.text == page.text)
+    }
+}
+
+fn hash(value: &impl Hash) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// Builds `project` into `sink`. Every problem found is reported; any error
-/// means the build failed (the sink may then hold part of the site).
+/// means the build failed (the sink may then hold part of the site). With a
+/// keeping cache, only the files that changed since the last build go to the
+/// sink.
 pub fn build(
     project: &Project,
     highlighter: &Highlighter,
     sink: &dyn Sink,
+    cache: &mut Cache,
 ) -> Result<Summary, Diagnostics> {
     let config = &project.config;
     let content_dir = project.display(&config.build.content);
@@ -84,7 +139,10 @@ pub fn build(
         content::pages(&project.sources, project.data.as_ref(), &content_dir);
     let titles: Vec<String> = pages
         .par_iter()
-        .map(|p| title(p, &config.book.title))
+        .map(|p| match cache.get(p) {
+            Some(cached) => cached.title.clone(),
+            None => title(p, &config.book.title),
+        })
         .collect();
     let (nav, nav_problems) = navigation(project, &pages, &titles, &content_dir);
     problems.extend(nav_problems);
@@ -103,13 +161,17 @@ pub fn build(
         base_url: base.clone(),
         url: config.base_url(),
     };
+    let sources: BTreeMap<String, String> = pages
+        .iter()
+        .filter(|p| p.is_source())
+        .map(|p| (p.source.clone(), p.url.clone()))
+        .collect();
     let views = Views {
         project,
         hrefs: pages.iter().map(|p| format!("{base}{}", p.url)).collect(),
-        sources: pages
+        sources: sources
             .iter()
-            .filter(|p| p.is_source())
-            .map(|p| (p.source.clone(), p.url.clone()))
+            .map(|(a, b)| (a.clone(), b.clone()))
             .collect(),
         home: pages.iter().position(|p| p.url.is_empty()),
         pages: &pages,
@@ -123,26 +185,81 @@ pub fn build(
             data: project.data.as_ref(),
         },
     };
-    let page_problems: Vec<Vec<Diagnostic>> = (0..pages.len())
-        .into_par_iter()
-        .map(|i| {
-            views
-                .page(i)
-                .and_then(|(path, html)| put(sink, &path, html))
-                .err()
-                .unwrap_or_default()
+    // What is still valid from the last build.
+    let links = hash(&(&sources, &base));
+    let data_same = cache.data == project.data;
+    let shared = views.fingerprint();
+    let stale: Vec<bool> = pages
+        .iter()
+        .map(|p| {
+            let cached = cache.get(p).and_then(|c| c.rendered.as_ref());
+            cache.links != links || !cached.is_some_and(|r| data_same || !r.uses_data)
         })
         .collect();
+    let all_templates = cache.shared != shared || !cache.keep;
+    let dirty = views.dirty(&stale, all_templates);
+    // Each page is rendered and handed to the sink in one go, so a one-off
+    // build never holds more than a page per thread.
+    let results: Vec<(usize, Option<Rendered>, Vec<Diagnostic>)> = (0..pages.len())
+        .into_par_iter()
+        .filter(|&i| dirty[i])
+        .map(|i| {
+            let fresh = stale[i].then(|| views.markdown(&pages[i]));
+            let cached = || cache.get(&pages[i]).and_then(|c| c.rendered.as_ref());
+            let rendered = fresh
+                .as_ref()
+                .or_else(cached)
+                .expect("a page is rendered or cached");
+            let problems = views
+                .page(i, rendered)
+                .and_then(|(path, html)| put(sink, &path, html))
+                .err()
+                .unwrap_or_default();
+            (i, fresh.filter(|_| cache.keep), problems)
+        })
+        .collect();
+    let mut fresh: HashMap<usize, Rendered> = HashMap::new();
+    let mut page_problems = Vec::new();
+    for (i, rendered, p) in results {
+        fresh.extend(rendered.map(|r| (i, r)));
+        page_problems.push(p);
+    }
     problems.0.extend(page_problems.into_iter().flatten());
-    problems.0.extend(views.extras(sink));
+    if all_templates || !data_same {
+        problems.0.extend(views.extras(sink));
+    }
     problems.0.extend(copy_assets(project, &pages, sink));
     if problems.has_errors() {
         return Err(problems.sorted());
     }
-    Ok(Summary {
+    let summary = Summary {
         pages: pages.len(),
+        outputs: views.outputs(),
+        rendered: dirty.iter().filter(|d| **d).count(),
         warnings: problems.sorted(),
-    })
+    };
+    if cache.keep {
+        cache.update(&pages, &views.titles, fresh);
+        (cache.links, cache.data, cache.shared) = (links, project.data.clone(), shared);
+    }
+    Ok(summary)
+}
+
+impl Cache {
+    fn update(&mut self, pages: &[Page], titles: &[String], mut fresh: HashMap<usize, Rendered>) {
+        let mut old = std::mem::take(&mut self.pages);
+        for (i, (page, title)) in pages.iter().zip(titles).enumerate() {
+            let rendered = fresh
+                .remove(&i)
+                .or_else(|| old.remove(&page.url).and_then(|c| c.rendered));
+            let cached = Cached {
+                text: page.text.clone(),
+                title: title.clone(),
+                rendered,
+            };
+            self.pages.insert(page.url.clone(), cached);
+        }
+    }
 }
 
 fn put(sink: &dyn Sink, path: &str, bytes: Vec<u8>) -> Result<(), Vec<Diagnostic>> {
@@ -206,10 +323,8 @@ impl Views<'_> {
         }
     }
 
-    /// Page `i` as (output path, HTML), or its problems.
-    fn page(&self, i: usize) -> Result<(String, Vec<u8>), Vec<Diagnostic>> {
-        let page = &self.pages[i];
-        let rendered = markdown::render(&markdown::Input {
+    fn markdown(&self, page: &Page) -> Rendered {
+        markdown::render(&markdown::Input {
             file: &page.file,
             text: &page.text,
             body_start: page.body_start,
@@ -220,9 +335,78 @@ impl Views<'_> {
             },
             highlighter: self.highlighter,
             expander: &self.expander,
-        });
+        })
+    }
+
+    /// A hash of what every page's HTML depends on besides its own markdown.
+    fn fingerprint(&self) -> u64 {
+        let theme: Vec<(&String, &Vec<u8>)> = self
+            .project
+            .theme
+            .files
+            .iter()
+            .map(|(n, f)| (n, &f.bytes))
+            .collect();
+        let config = format!("{:?}", self.project.config);
+        let pages: Vec<_> = self
+            .pages
+            .iter()
+            .zip(&self.titles)
+            .map(|(p, t)| (&p.url, t, &p.front.description, p.front.weight))
+            .collect();
+        let nav: Vec<_> = self
+            .nav
+            .nodes
+            .iter()
+            .map(|n| (&n.title, n.page, n.parent, n.kind as u8))
+            .collect();
+        hash(&(theme, config, pages, nav, &self.nav.roots))
+    }
+
+    /// Which pages need new HTML: all of them, or those whose markdown is
+    /// stale and the section pages that list them.
+    fn dirty(&self, stale: &[bool], all: bool) -> Vec<bool> {
+        let mut dirty: Vec<bool> = stale.iter().map(|&s| all || s).collect();
+        for i in 0..dirty.len() {
+            if stale[i]
+                && let Some(parent) = self
+                    .nav
+                    .node_of(i)
+                    .and_then(|n| self.nav.nodes[n].parent)
+                    .and_then(|p| self.nav.nodes[p].page)
+            {
+                dirty[parent] = true;
+            }
+        }
+        dirty
+    }
+
+    /// Every file the site has: pages, extras, static files, assets.
+    fn outputs(&self) -> Vec<String> {
+        let mut outputs: Vec<String> = self
+            .pages
+            .iter()
+            .map(|p| format!("{}index.html", p.url))
+            .collect();
+        outputs.extend(["404.html", "sitemap.xml", "static/highlight.css"].map(String::from));
+        if self.project.data.is_some() {
+            outputs.push("environments.json".into());
+        }
+        outputs.extend(
+            self.project
+                .theme
+                .statics()
+                .map(|(n, _)| format!("static/{n}")),
+        );
+        outputs.extend(self.project.assets.iter().map(|a| a.rel.clone()));
+        outputs
+    }
+
+    /// Page `i` as (output path, HTML), or its problems.
+    fn page(&self, i: usize, rendered: &Rendered) -> Result<(String, Vec<u8>), Vec<Diagnostic>> {
+        let page = &self.pages[i];
         if rendered.diagnostics.iter().any(Diagnostic::is_error) {
-            return Err(rendered.diagnostics);
+            return Err(rendered.diagnostics.clone());
         }
         let links = self.nav_links();
         let node = self.nav.node_of(i);
@@ -244,7 +428,7 @@ impl Views<'_> {
                 } else {
                     Vec::new()
                 },
-                content: rendered.html,
+                content: rendered.html.clone(),
                 children: self.children(node),
                 is_home: page.url.is_empty(),
                 source: if page.is_source() {

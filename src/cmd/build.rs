@@ -17,7 +17,12 @@ pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
     // Refuses a dangerous output folder before spending time on the build.
     let staging = output::Staging::create(&out, &project)?;
     let loaded = start.elapsed();
-    let summary = site::build(&project, &Highlighter::default(), &staging)?;
+    let summary = site::build(
+        &project,
+        &Highlighter::default(),
+        &staging,
+        &mut site::Cache::default(),
+    )?;
     let built = start.elapsed();
     print_warnings(&summary.warnings, verbosity);
     staging.commit()?;

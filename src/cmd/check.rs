@@ -6,7 +6,12 @@ use crate::site;
 
 pub fn run(args: SiteArgs, verbosity: Verbosity) -> Result<(), Failure> {
     let project = Project::load(&args.dir)?;
-    let summary = site::build(&project, &Highlighter::default(), &site::Discard)?;
+    let summary = site::build(
+        &project,
+        &Highlighter::default(),
+        &site::Discard,
+        &mut site::Cache::default(),
+    )?;
     print_warnings(&summary.warnings, verbosity);
     if !verbosity.quiet {
         println!(

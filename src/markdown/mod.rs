@@ -61,11 +61,13 @@ pub struct Link {
     pub offset: usize,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Rendered {
     pub html: String,
     /// The page has a `#` heading (see [`title`]).
     pub has_title: bool,
+    /// The page has directives: it changes when the data does.
+    pub uses_data: bool,
     pub headings: Vec<Heading>,
     pub links: Vec<Link>,
     pub diagnostics: Vec<Diagnostic>,
@@ -77,6 +79,7 @@ pub fn render(input: &Input) -> Rendered {
     let body = &input.text[input.body_start..];
     let mut out = Rendered::default();
     let (calls, with_placeholders) = find_directives(body, input, &mut out);
+    out.uses_data = !calls.is_empty();
     let source = with_placeholders.as_deref().unwrap_or(body);
     let events: Vec<Spanned> = Parser::new_ext(source, OPTIONS)
         .into_offset_iter()

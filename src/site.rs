@@ -367,16 +367,12 @@ impl Views<'_> {
     /// stale and the section pages that list them.
     fn dirty(&self, stale: &[bool], all: bool) -> Vec<bool> {
         let mut dirty: Vec<bool> = stale.iter().map(|&s| all || s).collect();
-        for i in 0..dirty.len() {
-            if stale[i]
-                && let Some(parent) = self
-                    .nav
-                    .node_of(i)
-                    .and_then(|n| self.nav.nodes[n].parent)
-                    .and_then(|p| self.nav.nodes[p].page)
-            {
-                dirty[parent] = true;
-            }
+        let parents = (0..stale.len()).filter(|&i| stale[i]).filter_map(|i| {
+            let node = self.nav.node_of(i)?;
+            self.nav.nodes[self.nav.nodes[node].parent?].page
+        });
+        for parent in parents.collect::<Vec<_>>() {
+            dirty[parent] = true;
         }
         dirty
     }

@@ -30,10 +30,30 @@ pub enum Command {
     Build(BuildArgs),
     /// Check everything a build checks, writing nothing
     Check(SiteArgs),
+    /// Build, serve on 127.0.0.1:3000, rebuild on every change and reload the open tabs
+    Serve(ServeArgs),
     /// Print one value: `envbook get prod data-plane.storage-size`
     Get(GetArgs),
     /// Print the settings that differ between two environments
     Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// The address to listen on (book.toml's [serve] address, 127.0.0.1 by default)
+    #[arg(long, value_name = "IP")]
+    pub address: Option<String>,
+    /// The port (book.toml's [serve] port, 3000 by default); 0 picks a free one
+    #[arg(short, long)]
+    pub port: Option<u16>,
+    /// Open the site in the default browser
+    #[arg(long)]
+    pub open: bool,
+    /// Poll for changes, for file systems that report none (network and some container mounts)
+    #[arg(long)]
+    pub poll: bool,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,7 @@ pub mod nav;
 pub mod output;
 pub mod project;
 pub mod render;
+pub mod serve;
 pub mod site;
 pub mod theme;
 pub mod yaml;

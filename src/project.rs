@@ -215,3 +215,61 @@ fn read_text(path: &Path) -> anyhow::Result<String> {
         None => text,
     })
 }
+
+/// Reading parts of the site again after they changed (the preview server).
+/// Each keeps the project as it was when the part cannot be read.
+impl Project {
+    /// Reads one path of the content folder again: a file added, changed or
+    /// removed. `Ok(false)` for a folder: the caller reads the site again.
+    pub fn refresh_content(&mut self, rel: &str) -> Result<bool, Diagnostics> {
+        let dir = self.path(&self.config.build.content);
+        let path = dir.join(rel);
+        let inside = format!("{rel}/");
+        let meta = std::fs::symlink_metadata(&path);
+        if meta.as_ref().is_ok_and(|m| m.is_dir()) {
+            return Ok(false);
+        }
+        self.sources
+            .retain(|s| s.rel != rel && !s.rel.starts_with(&inside));
+        self.assets
+            .retain(|a| a.rel != rel && !a.rel.starts_with(&inside));
+        if !meta.is_ok_and(|m| m.is_file()) {
+            return Ok(true);
+        }
+        if !rel.ends_with(".md") {
+            self.assets.push(Asset {
+                rel: rel.to_string(),
+                path,
+            });
+            return Ok(true);
+        }
+        let file = self.display(&self.config.build.content).join(rel);
+        let text = read_text(&path)
+            .map_err(|e| Diagnostics::from(Diagnostic::error(file, format!("{e:#}"))))?;
+        self.sources.push(Source {
+            rel: rel.to_string(),
+            text: text.into(),
+        });
+        Ok(true)
+    }
+
+    pub fn refresh_data(&mut self) -> Result<(), Diagnostics> {
+        let mut problems = Diagnostics::default();
+        let data = read_data(&self.root, &self.config, &mut problems);
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        self.data = data;
+        Ok(())
+    }
+
+    pub fn refresh_theme(&mut self) -> Result<(), Diagnostics> {
+        let mut problems = Diagnostics::default();
+        let theme = read_theme(&self.root, &self.config, &mut problems);
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        self.theme = theme;
+        Ok(())
+    }
+}

@@ -1,0 +1,304 @@
+//! `envbook serve`: builds the site into memory, serves it, watches the
+//! sources, rebuilds what a change affects and reloads the open tabs. A failed
+//! rebuild keeps the last good site served and shows its problems in the tabs.
+
+mod http;
+mod reload;
+mod watch;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use anyhow::{Context, anyhow};
+
+use crate::diagnostic::Diagnostics;
+use crate::markdown::Highlighter;
+use crate::project::Project;
+use crate::site::{self, Cache, Sink, Summary};
+use http::Shared;
+pub use http::{Content, Live, route};
+use reload::{HEARTBEAT, Hub, Status};
+use watch::{Change, Folders, Watcher};
+
+/// What `envbook serve` was asked.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub dir: PathBuf,
+    pub address: Option<String>,
+    pub port: Option<u16>,
+    pub open: bool,
+    pub poll: bool,
+    pub quiet: bool,
+}
+
+/// Request handlers working at once; the reload streams hold none of them.
+const WORKERS: usize = 4;
+
+pub fn run(options: Options) -> Result<(), crate::cmd::Failure> {
+    let project = Project::load(&options.dir)?;
+    let mut session = Session::new(options.dir.clone(), project);
+    let live = session
+        .build_live(&Live::default())
+        .map_err(crate::cmd::Failure::Site)?
+        .0;
+    let config = &session.project.config;
+    let address = options
+        .address
+        .clone()
+        .unwrap_or_else(|| config.serve.address.clone());
+    let port = options.port.unwrap_or(config.serve.port);
+    if !matches!(address.as_str(), "127.0.0.1" | "localhost" | "::1") {
+        eprintln!(
+            "warning: serving on {address}: anyone who can reach this machine can read the site"
+        );
+    }
+    let server = tiny_http::Server::http((address.as_str(), port)).map_err(|e| {
+        anyhow!("cannot listen on {address}:{port}: {e} (another program may use the port: choose one with --port, or --port 0 for a free one)")
+    })?;
+    let port = server
+        .server_addr()
+        .to_ip()
+        .map(|a| a.port())
+        .context("the server has no address")?;
+    let shared = Arc::new(Shared {
+        hosts: http::allowed_hosts(&address, port),
+        live: RwLock::new(Arc::new(live)),
+        hub: Hub::default(),
+    });
+    shared.hub.publish(Status {
+        build: session.build,
+        problems: None,
+    });
+    spawn_server(server, &shared);
+    let shown = if matches!(address.as_str(), "0.0.0.0" | "::") {
+        "127.0.0.1"
+    } else {
+        address.as_str()
+    };
+    let url = format!(
+        "http://{shown}:{port}{}",
+        session.project.config.base_path()
+    );
+    println!(
+        "Serving {} at {url} (Ctrl-C stops)",
+        session.project.config.book.title
+    );
+    if options.open && open::that_detached(&url).is_err() {
+        eprintln!("warning: could not open a browser; open {url}");
+    }
+    let mut folders = session.folders();
+    let mut watcher = Watcher::start(&folders, options.poll)?;
+    while let Some(changes) = watcher.next(&folders) {
+        session.rebuild(&changes, &shared, options.quiet);
+        let now = session.folders();
+        if now != folders || changes.contains(&Change::Site) {
+            folders = now;
+            watcher.watch(&folders)?;
+        }
+    }
+    Ok(())
+}
+
+fn spawn_server(server: tiny_http::Server, shared: &Arc<Shared>) {
+    let server = Arc::new(server);
+    for _ in 0..WORKERS {
+        let (server, shared) = (server.clone(), shared.clone());
+        std::thread::spawn(move || {
+            while let Ok(request) = server.recv() {
+                http::handle(request, &shared);
+            }
+        });
+    }
+    let shared = shared.clone();
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(HEARTBEAT);
+            shared.hub.heartbeat();
+        }
+    });
+}
+
+/// The site as the server knows it, between rebuilds.
+struct Session {
+    root: PathBuf,
+    project: Project,
+    cache: Cache,
+    highlighter: Highlighter,
+    /// Parts of the site that could not be read since they last changed: the
+    /// site does not build until they can (a content path, `data`, `theme`, `site`).
+    unreadable: BTreeMap<String, Diagnostics>,
+    build: u64,
+}
+
+impl Session {
+    fn new(root: PathBuf, project: Project) -> Session {
+        Session {
+            root,
+            project,
+            cache: Cache::keeping(),
+            highlighter: Highlighter::default(),
+            unreadable: BTreeMap::new(),
+            build: 0,
+        }
+    }
+
+    fn folders(&self) -> Folders {
+        let real = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
+        let build = &self.project.config.build;
+        let root = real(self.root.clone());
+        Folders {
+            config: root.join(crate::config::FILE_NAME),
+            content: real(self.root.join(&build.content)),
+            data: real(self.root.join(&build.data)),
+            theme: real(self.root.join(&build.theme)),
+            root,
+        }
+    }
+
+    /// Reads what changed, rebuilds, and tells the tabs.
+    fn rebuild(&mut self, changes: &[Change], shared: &Shared, quiet: bool) {
+        let start = Instant::now();
+        self.read(changes);
+        let old = shared.live.read().expect("no panic holds the lock").clone();
+        let what = describe(changes);
+        match self.build_live(&old) {
+            Ok((live, summary)) => {
+                *shared.live.write().expect("no panic holds the lock") = Arc::new(live);
+                shared.hub.publish(Status {
+                    build: self.build,
+                    problems: None,
+                });
+                if !quiet {
+                    let n = summary.rendered;
+                    println!(
+                        "{what}: {n} page{} rendered in {} ms",
+                        if n == 1 { "" } else { "s" },
+                        start.elapsed().as_millis()
+                    );
+                }
+            }
+            Err(problems) => {
+                eprint!("{problems}");
+                let n = problems.error_count();
+                eprintln!(
+                    "{what}: the site did not build ({n} problem{}); still serving the last good build",
+                    if n == 1 { "" } else { "s" }
+                );
+                shared.hub.publish(Status {
+                    build: self.build,
+                    problems: Some(problems.to_string()),
+                });
+            }
+        }
+    }
+
+    /// Reads the changed parts of the site again.
+    fn read(&mut self, changes: &[Change]) {
+        if changes.contains(&Change::Site) {
+            self.unreadable.clear();
+            match Project::load(&self.root) {
+                Ok(project) => {
+                    self.project = project;
+                    self.cache = Cache::keeping();
+                }
+                Err(problems) => {
+                    self.unreadable.insert("site".into(), problems);
+                }
+            }
+            return;
+        }
+        for change in changes {
+            let (key, result) = match change {
+                Change::Content(rel) => (rel.clone(), self.project.refresh_content(rel)),
+                Change::Data => ("data".into(), self.project.refresh_data().map(|_| true)),
+                Change::Theme => ("theme".into(), self.project.refresh_theme().map(|_| true)),
+                Change::Site => unreachable!("handled above"),
+            };
+            match result {
+                Ok(true) => {
+                    self.unreadable.remove(&key);
+                }
+                // A folder changed: read the whole site.
+                Ok(false) => return self.read(&[Change::Site]),
+                Err(problems) => {
+                    self.unreadable.insert(key, problems);
+                }
+            }
+        }
+    }
+
+    /// Builds into memory: the new site is the last one with what changed
+    /// replaced and what is gone removed.
+    fn build_live(&mut self, old: &Live) -> Result<(Live, Summary), Diagnostics> {
+        if !self.unreadable.is_empty() {
+            let mut problems = Diagnostics::default();
+            self.unreadable
+                .values()
+                .for_each(|d| problems.extend(d.clone()));
+            return Err(problems.sorted());
+        }
+        let sink = Collect::default();
+        let summary = site::build(&self.project, &self.highlighter, &sink, &mut self.cache)?;
+        let fresh = sink.files.into_inner().expect("no panic holds the lock");
+        let keep: HashSet<&String> = summary.outputs.iter().collect();
+        let mut files: HashMap<String, Content> = old
+            .files
+            .iter()
+            .filter(|(k, _)| keep.contains(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        files.extend(fresh);
+        self.build += 1;
+        Ok((
+            Live {
+                files,
+                base: self.project.config.base_path(),
+                build: self.build,
+            },
+            summary,
+        ))
+    }
+}
+
+/// The rebuild line's first words: what changed.
+fn describe(changes: &[Change]) -> String {
+    let names: Vec<String> = changes
+        .iter()
+        .map(|c| match c {
+            Change::Content(rel) => rel.clone(),
+            Change::Data => "data".into(),
+            Change::Theme => "theme".into(),
+            Change::Site => "the site".into(),
+        })
+        .collect();
+    match names.as_slice() {
+        [one] => format!("{one} changed"),
+        _ => format!("{} changes", names.len()),
+    }
+}
+
+/// Keeps the files a build hands over, as the server holds them.
+#[derive(Default)]
+struct Collect {
+    files: Mutex<HashMap<String, Content>>,
+}
+
+impl Sink for Collect {
+    fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+        self.files
+            .lock()
+            .expect("no panic holds the lock")
+            .insert(path.to_string(), Content::Bytes(bytes.into()));
+        Ok(())
+    }
+
+    fn copy(&self, path: &str, from: &std::path::Path) -> anyhow::Result<()> {
+        self.files
+            .lock()
+            .expect("no panic holds the lock")
+            .insert(path.to_string(), Content::File(from.to_path_buf()));
+        Ok(())
+    }
+}

@@ -34,6 +34,8 @@ pub struct Shared {
     pub hub: Hub,
     /// `Host` values this server answers to.
     pub hosts: Vec<String>,
+    /// The port of the reload streams.
+    pub events_port: u16,
 }
 
 /// The path of the reload event stream, under the base path.
@@ -45,7 +47,6 @@ pub enum Route {
     File(String),
     /// `/docs/runbooks` → `/docs/runbooks/`.
     Redirect(String),
-    Events,
     NotFound,
 }
 
@@ -67,9 +68,6 @@ pub fn route(url: &str, live: &Live) -> Route {
     let Some(rel) = path.strip_prefix(live.base.as_str()) else {
         return Route::NotFound;
     };
-    if rel == EVENTS {
-        return Route::Events;
-    }
     let file = if rel.is_empty() || rel.ends_with('/') {
         format!("{rel}index.html")
     } else {
@@ -96,7 +94,6 @@ pub fn handle(request: Request, shared: &Shared) {
     }
     let live = shared.live.read().expect("no panic holds the lock").clone();
     match route(request.url(), &live) {
-        Route::Events => shared.hub.connect(request.into_writer()),
         Route::Redirect(to) => {
             let response = text(301, "").with_header(header("Location", &to));
             let _ = request.respond(response);
@@ -159,6 +156,7 @@ fn with_reload_script(bytes: Vec<u8>, live: &Live, shared: &Shared) -> Vec<u8> {
     };
     let status = shared.hub.status();
     let script = reload::script(
+        shared.events_port,
         &format!("{}{EVENTS}", live.base),
         status.build.max(live.build),
     );
@@ -260,7 +258,6 @@ mod tests {
             route("/static/envbook%2Ecss", &l),
             Route::File("static/envbook.css".into())
         );
-        assert_eq!(route("/__envbook/events", &l), Route::Events);
         assert_eq!(route("/nope/", &l), Route::NotFound);
     }
 
@@ -271,7 +268,6 @@ mod tests {
         assert_eq!(route("/docs", &l), Route::Redirect("/docs/".into()));
         assert_eq!(route("/", &l), Route::NotFound);
         assert_eq!(route("/runbooks/", &l), Route::NotFound);
-        assert_eq!(route("/docs/__envbook/events", &l), Route::Events);
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod reload;
 mod watch;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
@@ -19,7 +20,7 @@ use crate::project::Project;
 use crate::site::{self, Cache, Sink, Summary};
 use http::Shared;
 pub use http::{Content, Live, route};
-use reload::{HEARTBEAT, Hub, Status};
+use reload::{Allowed, HEARTBEAT, Hub, Status};
 use watch::{Change, Folders, Watcher};
 
 /// What `envbook serve` was asked.
@@ -35,6 +36,8 @@ pub struct Options {
 
 /// Request handlers working at once; the reload streams hold none of them.
 const WORKERS: usize = 4;
+/// How long a connection may sit idle before the server closes it.
+const IDLE: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub fn run(options: Options) -> Result<(), crate::cmd::Failure> {
     let project = Project::load(&options.dir)?;
@@ -43,6 +46,39 @@ pub fn run(options: Options) -> Result<(), crate::cmd::Failure> {
         .build_live(&Live::default())
         .map_err(crate::cmd::Failure::Site)?
         .0;
+    // Watching starts before the URL is printed: an edit made as soon as the
+    // server answers must not be missed.
+    let mut folders = session.folders();
+    let mut watcher = Watcher::start(&folders, options.poll)?;
+    let (shared, url) = listen(&options, &session, live)?;
+    shared.hub.publish(Status {
+        build: session.build,
+        problems: None,
+    });
+    println!(
+        "Serving {} at {url} (Ctrl-C stops)",
+        session.project.config.book.title
+    );
+    if options.open && open::that_detached(&url).is_err() {
+        eprintln!("warning: could not open a browser; open {url}");
+    }
+    while let Some(changes) = watcher.next(&folders) {
+        session.rebuild(&changes, &shared, options.quiet);
+        if changes.contains(&Change::Site) {
+            folders = session.folders();
+            watcher.watch(&folders)?;
+        }
+    }
+    Ok(())
+}
+
+/// Opens the page server and the reload streams' listener; returns what
+/// their threads share and the site's URL.
+fn listen(
+    options: &Options,
+    session: &Session,
+    live: Live,
+) -> anyhow::Result<(Arc<Shared>, String)> {
     let config = &session.project.config;
     let address = options
         .address
@@ -54,53 +90,44 @@ pub fn run(options: Options) -> Result<(), crate::cmd::Failure> {
             "warning: serving on {address}: anyone who can reach this machine can read the site"
         );
     }
-    let server = tiny_http::Server::http((address.as_str(), port)).map_err(|e| {
+    let listener = TcpListener::bind((address.as_str(), port)).map_err(|e| {
         anyhow!("cannot listen on {address}:{port}: {e} (another program may use the port: choose one with --port, or --port 0 for a free one)")
     })?;
-    let port = server
-        .server_addr()
-        .to_ip()
-        .map(|a| a.port())
-        .context("the server has no address")?;
+    // Accepted connections inherit this: an idle keep-alive connection gives
+    // its tiny_http thread back instead of holding it until the browser closes it.
+    socket2::SockRef::from(&listener).set_read_timeout(Some(IDLE))?;
+    let port = listener.local_addr()?.port();
+    let events = TcpListener::bind((address.as_str(), 0))
+        .with_context(|| format!("listening on {address} for live reload"))?;
+    let hosts = http::allowed_hosts(&address, port);
+    let allowed = Allowed {
+        origins: hosts.iter().map(|h| format!("http://{h}")).collect(),
+        hosts: http::allowed_hosts(&address, events.local_addr()?.port()),
+        path: format!("{}{}", config.base_path(), http::EVENTS),
+    };
     let shared = Arc::new(Shared {
-        hosts: http::allowed_hosts(&address, port),
+        hosts,
         live: RwLock::new(Arc::new(live)),
         hub: Hub::default(),
+        events_port: events.local_addr()?.port(),
     });
-    shared.hub.publish(Status {
-        build: session.build,
-        problems: None,
-    });
+    let server = tiny_http::Server::from_listener(listener, None)
+        .map_err(|e| anyhow!("starting the server: {e}"))?;
     spawn_server(server, &shared);
+    let reload = shared.clone();
+    std::thread::spawn(move || reload::listen(events, &reload.hub, &allowed));
     let shown = if matches!(address.as_str(), "0.0.0.0" | "::") {
         "127.0.0.1"
     } else {
         address.as_str()
     };
-    let url = format!(
-        "http://{shown}:{port}{}",
-        session.project.config.base_path()
-    );
-    println!(
-        "Serving {} at {url} (Ctrl-C stops)",
-        session.project.config.book.title
-    );
-    if options.open && open::that_detached(&url).is_err() {
-        eprintln!("warning: could not open a browser; open {url}");
-    }
-    let mut folders = session.folders();
-    let mut watcher = Watcher::start(&folders, options.poll)?;
-    while let Some(changes) = watcher.next(&folders) {
-        session.rebuild(&changes, &shared, options.quiet);
-        let now = session.folders();
-        if now != folders || changes.contains(&Change::Site) {
-            folders = now;
-            watcher.watch(&folders)?;
-        }
-    }
-    Ok(())
+    Ok((
+        shared,
+        format!("http://{shown}:{port}{}", config.base_path()),
+    ))
 }
 
+/// Request handlers on their threads, and the heartbeat that finds closed tabs.
 fn spawn_server(server: tiny_http::Server, shared: &Arc<Shared>) {
     let server = Arc::new(server);
     for _ in 0..WORKERS {

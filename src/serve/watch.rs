@@ -120,23 +120,32 @@ impl Watcher {
         Ok(watcher)
     }
 
-    /// Watches `folders` (again, after the site was read anew: a folder may have appeared).
+    /// Watches `folders`: again after the site was read anew, when a folder
+    /// may have appeared or moved. Folders already watched stay watched, so
+    /// no event is lost in between.
     pub fn watch(&mut self, folders: &Folders) -> Result<()> {
-        for path in std::mem::take(&mut self.watched) {
-            let _ = match &mut self.inner {
-                Inner::Native(d) => d.unwatch(&path),
-                Inner::Poll(d) => d.unwatch(&path),
-            };
-        }
-        let folders_to_watch = [
+        // Folders, not files: editors that save by renaming replace the file.
+        let wanted: Vec<(&PathBuf, RecursiveMode)> = [
             (&folders.root, RecursiveMode::NonRecursive),
             (&folders.content, RecursiveMode::Recursive),
             (&folders.data, RecursiveMode::Recursive),
             (&folders.theme, RecursiveMode::Recursive),
-        ];
-        for (path, mode) in folders_to_watch {
-            // Folders, not files: editors that save by renaming replace the file.
-            if !path.is_dir() || self.watched.contains(path) {
+        ]
+        .into_iter()
+        .filter(|(path, _)| path.is_dir())
+        .collect();
+        for path in std::mem::take(&mut self.watched) {
+            if wanted.iter().any(|(p, _)| **p == path) {
+                self.watched.push(path);
+            } else {
+                let _ = match &mut self.inner {
+                    Inner::Native(d) => d.unwatch(&path),
+                    Inner::Poll(d) => d.unwatch(&path),
+                };
+            }
+        }
+        for (path, mode) in wanted {
+            if self.watched.contains(path) {
                 continue;
             }
             match &mut self.inner {

@@ -1,10 +1,12 @@
 //! Integration tests: fixture sites under tests/fixtures, copied to a temp
 //! folder and built by the real binary.
 
+mod browser;
 mod build;
 mod cli;
 mod corpus;
 mod data;
 mod errors;
 mod output;
+mod serve;
 mod support;

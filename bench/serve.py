@@ -80,8 +80,9 @@ class Server:
 class Client:
     """GETs one path: on a new connection each time, or on one kept-alive connection."""
 
-    def __init__(self, port, path, keep_alive):
-        self.port, self.path, self.keep_alive, self.conn = port, path, keep_alive, None
+    def __init__(self, port, path, keep_alive, interval):
+        self.port, self.path, self.keep_alive, self.interval = port, path, keep_alive, interval
+        self.conn = None
 
     def get(self):
         """The body of a 200 response, or None (not served yet, or no connection)."""
@@ -112,7 +113,7 @@ class Client:
                 return time.perf_counter()
             if server.proc.poll() is not None:
                 raise RuntimeError("the server exited:\n" + "\n".join(server.lines[-20:]))
-            time.sleep(0.001)
+            time.sleep(self.interval)
         return None
 
 
@@ -171,7 +172,7 @@ def measure(name, cmd, port, book, page, url, edits, args):
                 if m:
                     port = int(m.group(1))
             time.sleep(0.05)
-        client = Client(port, url, args.keep_alive)
+        client = Client(port, url, args.keep_alive, args.interval)
         if client.wait_for(b"", args.start_timeout, server) is None:
             raise RuntimeError(f"{name} did not serve {url} in {args.start_timeout} s")
         before = len(server.lines)
@@ -231,6 +232,8 @@ def main():
     ap.add_argument("--mdbook-edits", type=int, help="edits for mdBook (default: --edits); it rebuilds the whole book")
     ap.add_argument("--pause", type=float, default=0.3, help="seconds between an edit being served and the next")
     ap.add_argument("--timeout", type=float, default=30, help="seconds to wait for one edit")
+    ap.add_argument("--interval", type=float, default=0.001, help="seconds between two requests of the page")
+    ap.add_argument("--tools", default="envbook,hugo,mdbook", help="which of envbook, hugo, mdbook to run")
     ap.add_argument("--keep-alive", action="store_true",
                     help="poll over one kept-alive connection instead of a new connection per request")
     ap.add_argument("--start-timeout", type=float, default=120, help="seconds to wait for the first build")
@@ -245,6 +248,8 @@ def main():
     base = None
     notes = []
     for name, flavor, command, url in tools(args.pages, page):
+        if flavor not in args.tools.split(","):
+            continue
         d = corpus(args.pages, flavor)
         edits = args.mdbook_edits if name == "mdBook" and args.mdbook_edits else args.edits
         port = None if name == "envbook" else free_port()

@@ -216,60 +216,92 @@ fn read_text(path: &Path) -> anyhow::Result<String> {
     })
 }
 
+/// What reading a part of the site again found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    Changed,
+    /// The same as before: a touch, or a save without edits.
+    Unchanged,
+    /// A folder changed: read the whole site again.
+    Folder,
+}
+
 /// Reading parts of the site again after they changed (the preview server).
 /// Each keeps the project as it was when the part cannot be read.
 impl Project {
-    /// Reads one path of the content folder again: a file added, changed or
-    /// removed. `Ok(false)` for a folder: the caller reads the site again.
-    pub fn refresh_content(&mut self, rel: &str) -> Result<bool, Diagnostics> {
-        let dir = self.path(&self.config.build.content);
-        let path = dir.join(rel);
-        let inside = format!("{rel}/");
+    /// Reads one path of the content folder again: a file added, changed or removed.
+    pub fn refresh_content(&mut self, rel: &str) -> Result<Refresh, Diagnostics> {
+        let path = self.path(&self.config.build.content).join(rel);
         let meta = std::fs::symlink_metadata(&path);
         if meta.as_ref().is_ok_and(|m| m.is_dir()) {
-            return Ok(false);
+            return Ok(Refresh::Folder);
         }
-        self.sources
-            .retain(|s| s.rel != rel && !s.rel.starts_with(&inside));
-        self.assets
-            .retain(|a| a.rel != rel && !a.rel.starts_with(&inside));
         if !meta.is_ok_and(|m| m.is_file()) {
-            return Ok(true);
+            let inside = format!("{rel}/");
+            let before = self.sources.len() + self.assets.len();
+            self.sources
+                .retain(|s| s.rel != rel && !s.rel.starts_with(&inside));
+            self.assets
+                .retain(|a| a.rel != rel && !a.rel.starts_with(&inside));
+            return Ok(if before == self.sources.len() + self.assets.len() {
+                Refresh::Unchanged
+            } else {
+                Refresh::Changed
+            });
         }
         if !rel.ends_with(".md") {
+            // Served from disk as it is: only a new file changes the site.
+            if self.assets.iter().any(|a| a.rel == rel) {
+                return Ok(Refresh::Unchanged);
+            }
             self.assets.push(Asset {
                 rel: rel.to_string(),
                 path,
             });
-            return Ok(true);
+            return Ok(Refresh::Changed);
         }
         let file = self.display(&self.config.build.content).join(rel);
         let text = read_text(&path)
             .map_err(|e| Diagnostics::from(Diagnostic::error(file, format!("{e:#}"))))?;
-        self.sources.push(Source {
-            rel: rel.to_string(),
-            text: text.into(),
-        });
-        Ok(true)
+        match self.sources.iter_mut().find(|s| s.rel == rel) {
+            Some(source) if *source.text == *text => Ok(Refresh::Unchanged),
+            Some(source) => {
+                source.text = text.into();
+                Ok(Refresh::Changed)
+            }
+            None => {
+                self.sources.push(Source {
+                    rel: rel.to_string(),
+                    text: text.into(),
+                });
+                Ok(Refresh::Changed)
+            }
+        }
     }
 
-    pub fn refresh_data(&mut self) -> Result<(), Diagnostics> {
+    pub fn refresh_data(&mut self) -> Result<Refresh, Diagnostics> {
         let mut problems = Diagnostics::default();
         let data = read_data(&self.root, &self.config, &mut problems);
         if problems.has_errors() {
             return Err(problems);
         }
-        self.data = data;
-        Ok(())
+        Ok(replace(&mut self.data, data))
     }
 
-    pub fn refresh_theme(&mut self) -> Result<(), Diagnostics> {
+    pub fn refresh_theme(&mut self) -> Result<Refresh, Diagnostics> {
         let mut problems = Diagnostics::default();
         let theme = read_theme(&self.root, &self.config, &mut problems);
         if problems.has_errors() {
             return Err(problems);
         }
-        self.theme = theme;
-        Ok(())
+        Ok(replace(&mut self.theme, theme))
     }
+}
+
+fn replace<T: PartialEq>(old: &mut T, new: T) -> Refresh {
+    if *old == new {
+        return Refresh::Unchanged;
+    }
+    *old = new;
+    Refresh::Changed
 }

@@ -16,7 +16,7 @@ pub enum Origin {
     Site(PathBuf),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThemeFile {
     pub bytes: Vec<u8>,
     pub origin: Origin,
@@ -24,7 +24,7 @@ pub struct ThemeFile {
 
 /// Theme files by path relative to the theme folder (`templates/page.html`,
 /// `static/envbook.css`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Theme {
     pub files: BTreeMap<String, ThemeFile>,
 }

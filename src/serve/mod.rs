@@ -16,7 +16,7 @@ use anyhow::{Context, anyhow};
 
 use crate::diagnostic::Diagnostics;
 use crate::markdown::Highlighter;
-use crate::project::Project;
+use crate::project::{Project, Refresh};
 use crate::site::{self, Cache, Sink, Summary};
 use http::Shared;
 pub use http::{Content, Live, route};
@@ -63,10 +63,16 @@ pub fn run(options: Options) -> Result<(), crate::cmd::Failure> {
         eprintln!("warning: could not open a browser; open {url}");
     }
     while let Some(changes) = watcher.next(&folders) {
-        session.rebuild(&changes, &shared, options.quiet);
+        let start = Instant::now();
+        let changed = session.read(&changes);
+        // A folder may have appeared: watch it before the tabs hear of the
+        // build, so that no later edit is missed.
         if changes.contains(&Change::Site) {
             folders = session.folders();
             watcher.watch(&folders)?;
+        }
+        if changed {
+            session.rebuild(&describe(&changes), start, &shared, options.quiet);
         }
     }
     Ok(())
@@ -172,24 +178,23 @@ impl Session {
     }
 
     fn folders(&self) -> Folders {
+        // Real paths, as the watcher reports them; a folder that does not
+        // exist yet is named under the real root.
         let real = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
         let build = &self.project.config.build;
-        let root = real(self.root.clone());
+        let root = real(std::path::absolute(&self.root).unwrap_or_else(|_| self.root.clone()));
         Folders {
             config: root.join(crate::config::FILE_NAME),
-            content: real(self.root.join(&build.content)),
-            data: real(self.root.join(&build.data)),
-            theme: real(self.root.join(&build.theme)),
+            content: real(root.join(&build.content)),
+            data: real(root.join(&build.data)),
+            theme: real(root.join(&build.theme)),
             root,
         }
     }
 
-    /// Reads what changed, rebuilds, and tells the tabs.
-    fn rebuild(&mut self, changes: &[Change], shared: &Shared, quiet: bool) {
-        let start = Instant::now();
-        self.read(changes);
+    /// Rebuilds after `what` changed, and tells the tabs.
+    fn rebuild(&mut self, what: &str, start: Instant, shared: &Shared, quiet: bool) {
         let old = shared.live.read().expect("no panic holds the lock").clone();
-        let what = describe(changes);
         match self.build_live(&old) {
             Ok((live, summary)) => {
                 *shared.live.write().expect("no panic holds the lock") = Arc::new(live);
@@ -221,8 +226,8 @@ impl Session {
         }
     }
 
-    /// Reads the changed parts of the site again.
-    fn read(&mut self, changes: &[Change]) {
+    /// Reads the changed parts of the site again; false when nothing changed.
+    fn read(&mut self, changes: &[Change]) -> bool {
         if changes.contains(&Change::Site) {
             self.unreadable.clear();
             match Project::load(&self.root) {
@@ -234,26 +239,30 @@ impl Session {
                     self.unreadable.insert("site".into(), problems);
                 }
             }
-            return;
+            return true;
         }
+        let mut changed = false;
         for change in changes {
             let (key, result) = match change {
                 Change::Content(rel) => (rel.clone(), self.project.refresh_content(rel)),
-                Change::Data => ("data".into(), self.project.refresh_data().map(|_| true)),
-                Change::Theme => ("theme".into(), self.project.refresh_theme().map(|_| true)),
+                Change::Data => ("data".into(), self.project.refresh_data()),
+                Change::Theme => ("theme".into(), self.project.refresh_theme()),
                 Change::Site => unreachable!("handled above"),
             };
             match result {
-                Ok(true) => {
-                    self.unreadable.remove(&key);
+                Ok(Refresh::Folder) => return self.read(&[Change::Site]),
+                Ok(refresh) => {
+                    // A part that could not be read and now can is a change.
+                    changed |=
+                        self.unreadable.remove(&key).is_some() || refresh == Refresh::Changed;
                 }
-                // A folder changed: read the whole site.
-                Ok(false) => return self.read(&[Change::Site]),
                 Err(problems) => {
                     self.unreadable.insert(key, problems);
+                    changed = true;
                 }
             }
         }
+        changed
     }
 
     /// Builds into memory: the new site is the last one with what changed

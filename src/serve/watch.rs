@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use notify::event::{EventKind, ModifyKind};
+use notify::event::{EventKind, MetadataKind, ModifyKind};
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{
     DebounceEventResult, Debouncer, RecommendedCache, new_debouncer, new_debouncer_opt,
@@ -17,7 +17,7 @@ use crate::project::is_editor_temp;
 /// Long enough to merge an editor's write-and-rename and a burst of saves
 /// into one rebuild, short enough to stay out of the way (Hugo waits 500 ms).
 const DEBOUNCE: Duration = Duration::from_millis(15);
-const POLL_INTERVAL: Duration = Duration::from_millis(250);
+const POLL_INTERVAL: Duration = Duration::from_millis(300);
 
 /// The folders that make the site, as real paths.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,11 +73,14 @@ pub fn classify(path: &Path, folders: &Folders) -> Option<Change> {
     (path == folders.config).then_some(Change::Site)
 }
 
-/// Whether an event is a real change. Access, open and metadata events (the
-/// watcher reports the build's own reads too) never start a rebuild.
+/// Whether an event may be a real change. Access, open and metadata events
+/// (the watcher reports the build's own reads too) never start a rebuild. A new
+/// modification time may (the polling watcher reports writes so); the session
+/// then compares the file with what it has.
 fn is_change(kind: &EventKind) -> bool {
     match kind {
         EventKind::Create(_) | EventKind::Remove(_) => true,
+        EventKind::Modify(ModifyKind::Metadata(MetadataKind::WriteTime)) => true,
         EventKind::Modify(ModifyKind::Metadata(_)) => false,
         EventKind::Modify(_) => true,
         EventKind::Access(_) | EventKind::Other | EventKind::Any => false,
@@ -100,7 +103,12 @@ impl Watcher {
     pub fn start(folders: &Folders, poll: bool) -> Result<Watcher> {
         let (tx, events) = channel();
         let inner = if poll {
-            let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+            // Contents, not only times: a save that truncates then writes within
+            // one tick of the file system's clock leaves the time as it was
+            // when a poll saw the empty file.
+            let config = notify::Config::default()
+                .with_poll_interval(POLL_INTERVAL)
+                .with_compare_contents(true);
             Inner::Poll(new_debouncer_opt(
                 DEBOUNCE,
                 None,
@@ -185,7 +193,11 @@ fn sort(events: &[notify_debouncer_full::DebouncedEvent], folders: &Folders) -> 
         if !is_change(&event.kind) {
             continue;
         }
-        changes.extend(event.paths.iter().filter_map(|p| classify(p, folders)));
+        // A folder's own time changes with every file made in it; the files'
+        // events say what changed.
+        let modified = matches!(event.kind, EventKind::Modify(_));
+        let paths = event.paths.iter().filter(|p| !(modified && p.is_dir()));
+        changes.extend(paths.filter_map(|p| classify(p, folders)));
     }
     changes.sort();
     changes.dedup();
@@ -239,7 +251,7 @@ mod tests {
 
     #[test]
     fn only_real_changes_count() {
-        use notify::event::{AccessKind, CreateKind, DataChange, MetadataKind};
+        use notify::event::{AccessKind, CreateKind, DataChange};
         assert!(is_change(&EventKind::Create(CreateKind::File)));
         assert!(is_change(&EventKind::Modify(ModifyKind::Data(
             DataChange::Content

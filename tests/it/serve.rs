@@ -525,3 +525,109 @@ fn many_idle_and_closing_reload_clients_cost_no_runaway_threads_or_cpu() {
     });
     assert_eq!(server.get("/").status, 200);
 }
+
+/// The rebuild lines printed within `quiet` of now (none expected after it).
+fn lines_within(server: &Server, quiet: Duration) -> Vec<String> {
+    let mut lines = Vec::new();
+    while let Ok(line) = server.stdout.recv_timeout(quiet) {
+        lines.push(line);
+    }
+    lines
+}
+
+#[test]
+fn each_kind_of_change_rebuilds_what_it_affects() {
+    let site = Site::fixture("serve");
+    let server = Server::start(&site, &[]);
+    site.write(
+        "content/runbooks/restart.md",
+        "# Restart\n\nSave number 1.\n",
+    );
+    // The page, and the section page that lists it.
+    assert!(
+        server
+            .stdout
+            .recv_timeout(WAIT)
+            .unwrap()
+            .starts_with("runbooks/restart.md changed: 2 pages rendered in ")
+    );
+    site.write(
+        "data/environments.yaml",
+        &site
+            .read("data/environments.yaml")
+            .replace("prod: example.com", "prod: www.example.com"),
+    );
+    // The page with directives, the three environment pages and the section page listing them.
+    let line = server.stdout.recv_timeout(WAIT).unwrap();
+    assert!(
+        line.starts_with("data changed: 5 pages rendered in "),
+        "{line}"
+    );
+    // A new theme folder: the site is read again; then a template edit renders every page.
+    site.write(
+        "theme/templates/page.html",
+        "{{ page.title }}|{{ page.content | safe }}",
+    );
+    let line = server.stdout.recv_timeout(WAIT).unwrap();
+    assert!(
+        line.starts_with("the site changed: 7 pages rendered in "),
+        "{line}"
+    );
+    wait_for("the new template", || {
+        server
+            .get("/runbooks/restart/")
+            .body
+            .starts_with("Restart|")
+    });
+    site.write(
+        "theme/templates/page.html",
+        "{{ page.title }}!{{ page.content | safe }}",
+    );
+    assert!(
+        server
+            .stdout
+            .recv_timeout(WAIT)
+            .unwrap()
+            .starts_with("theme changed: 7 pages rendered in ")
+    );
+}
+
+#[test]
+fn reads_metadata_changes_swap_files_and_the_output_folder_start_no_rebuild() {
+    let site = Site::fixture("serve");
+    assert_eq!(site.run(&["build"]).code, 0);
+    let server = Server::start(&site, &[]);
+    let _ = std::fs::read_to_string(site.path("content/index.md")).unwrap();
+    let file = std::fs::File::open(site.path("content/index.md")).unwrap();
+    file.set_modified(std::time::SystemTime::now()).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        site.path("content/index.md"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    site.write("content/.index.md.swp", "vim");
+    site.write("content/index.md~", "backup");
+    site.write("content/#index.md#", "emacs");
+    // A build beside the server writes its own output folder: not a source.
+    assert_eq!(site.run(&["build"]).code, 0);
+    assert_eq!(
+        lines_within(&server, Duration::from_millis(400)),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn polling_finds_changes_too() {
+    let site = Site::fixture("serve");
+    let server = Server::start(&site, &["--poll"]);
+    site.write(
+        "content/index.md",
+        &site
+            .read("content/index.md")
+            .replace("Version one.", "Polled."),
+    );
+    wait_for("the polled change", || {
+        server.get("/").body.contains("Polled.")
+    });
+}

@@ -4,17 +4,23 @@
 Usage: bench/serve.py [--pages 1000] [--edits 20]
 
 Generates the corpus with ../shared/bench/gen_corpus.py as bench/build.py does
-(once per size and flavour, under target/bench/), starts each tool's preview
-server on its own flavour of the same pages, and edits one page (the middle one
-of corpus-manifest.json, the same file in every flavour) EDITS times after one
-warm-up edit: each edit appends a new marker sentence to the page's first
-paragraph with a plain write, and the latency runs from right after the write
-to the first HTTP response of the page that contains the marker (polled about
-every millisecond over one keep-alive connection). Edits are --pause apart, so
-each one is a rebuild of its own. Prints a markdown table: median and p90
-latency per tool and the ratio to envbook. The page's source is restored and
-every server stopped at the end, also on errors. The tools run with their
-default settings (Hugo's fast render and live reload, mdBook's default watcher).
+(once per size and flavour, under target/bench/), starts each installed tool's
+preview server on its own flavour of the same pages, and edits one page (the
+middle one of corpus-manifest.json, the same file in every flavour) EDITS times
+after one warm-up edit: each edit appends a new marker sentence to the page's
+first paragraph with a plain write, and the latency runs from right after the
+write to the first HTTP response of the page that contains the marker (polled
+every --interval, on a new connection each time unless --keep-alive). Edits are
+--pause apart, so each one is a rebuild of its own. Prints a markdown table:
+median and p90 latency per tool and the ratio to envbook, then what the tools
+report about their rebuilds. The page's source is restored and every server
+stopped at the end, also on errors. The tools run with their default settings
+(Hugo's fast render and live reload, mdBook's polling watcher).
+
+A new connection per request measures when the server has the page. On a kept-
+alive connection, servers that write a response in several pieces without
+TCP_NODELAY (envbook's tiny_http, mdBook's) add Linux's 40 ms delayed ACK to
+most responses: --keep-alive shows what a browser that reuses its connection sees.
 """
 
 import argparse
@@ -264,9 +270,10 @@ def main():
             print(f"| {args.pages:,} | {label} | — | — | — |", flush=True)
             continue
         median = statistics.median(done)
-        base = base or median
-        print(f"| {args.pages:,} | {label} | {ms(median)} | {ms(p90(done))} | {median / base:.1f}× |",
-              flush=True)
+        if name == "envbook":
+            base = median
+        ratio = f"{median / base:.1f}×" if base else "—"
+        print(f"| {args.pages:,} | {label} | {ms(median)} | {ms(p90(done))} | {ratio} |", flush=True)
         note = reported(name, output)
         if note:
             notes.append(note)

@@ -299,25 +299,52 @@ impl Reader<'_> {
         data
     }
 
-    fn environments(&mut self, node: &Node) -> Vec<Environment> {
-        let mut envs: Vec<Environment> = Vec::new();
+    /// The mappings of a list, each with its id; a missing, malformed or
+    /// repeated id is reported and its item left out.
+    fn items<'n>(
+        &mut self,
+        node: &'n Node,
+        kind: Naming,
+        keys: &[&'static str],
+    ) -> Vec<(String, Fields<'n>, &'n Node)> {
+        let (list, one, this) = kind;
         let mut seen = Ids::default();
-        for item in self.list(node, "`environments`") {
-            let Some(fields) = self.fields(item, "an environment", ENV_KEYS) else {
+        let mut items = Vec::new();
+        for item in self.list(node, list) {
+            let Some(fields) = self.fields(item, one, keys) else {
                 continue;
             };
-            let Some((id, id_node)) = self.id(&fields, "this environment", item) else {
+            let Some((id, id_node)) = self.id(&fields, this, item) else {
                 continue;
             };
-            if !seen.add(self, &id, id_node, "environment") {
-                continue;
+            if seen.add(self, &id, id_node, &this["this ".len()..]) {
+                items.push((id, fields, item));
             }
-            let title = match fields.get("title") {
-                Some(t) => self.scalar(t, "`title`").unwrap_or_default(),
-                None => id.clone(),
-            };
-            envs.push(Environment { id, title });
         }
+        items
+    }
+
+    /// `title`, or the id.
+    fn title(&mut self, fields: &Fields, id: &str) -> String {
+        match fields.get("title") {
+            Some(t) => self.scalar(t, "`title`").unwrap_or_default(),
+            None => id.to_string(),
+        }
+    }
+
+    fn environments(&mut self, node: &Node) -> Vec<Environment> {
+        let items = self.items(
+            node,
+            ("`environments`", "an environment", "this environment"),
+            ENV_KEYS,
+        );
+        let envs: Vec<Environment> = items
+            .into_iter()
+            .map(|(id, fields, _)| Environment {
+                title: self.title(&fields, &id),
+                id,
+            })
+            .collect();
         if envs.is_empty() && self.problems.is_empty() {
             self.error(node, "`environments` lists no environment");
         }
@@ -325,39 +352,31 @@ impl Reader<'_> {
     }
 
     fn sections(&mut self, node: &Node, envs: &[Environment]) -> Vec<Section> {
-        let mut sections = Vec::new();
-        let mut seen = Ids::default();
-        for item in self.list(node, "`sections`") {
-            let Some(fields) = self.fields(item, "a section", SECTION_KEYS) else {
-                continue;
-            };
-            let Some((id, id_node)) = self.id(&fields, "this section", item) else {
-                continue;
-            };
-            if !seen.add(self, &id, id_node, "section") {
-                continue;
-            }
-            let title = match fields.get("title") {
-                Some(t) => self.scalar(t, "`title`").unwrap_or_default(),
-                None => id.clone(),
-            };
-            let label_header = fields
-                .get("label-header")
-                .and_then(|n| self.optional_scalar(n, "`label-header`"))
-                .unwrap_or_default();
-            let format = self.format(fields.get("format")).unwrap_or(Format::Code);
-            let settings = match fields.get("settings") {
-                Some(list) => self.settings(list, &id, format, envs),
-                None => Vec::new(),
-            };
-            sections.push(Section {
-                id,
-                title,
-                label_header,
-                settings,
-            });
-        }
-        sections
+        let items = self.items(
+            node,
+            ("`sections`", "a section", "this section"),
+            SECTION_KEYS,
+        );
+        items
+            .into_iter()
+            .map(|(id, fields, _)| {
+                let label_header = fields
+                    .get("label-header")
+                    .and_then(|n| self.optional_scalar(n, "`label-header`"))
+                    .unwrap_or_default();
+                let format = self.format(fields.get("format")).unwrap_or(Format::Code);
+                let settings = match fields.get("settings") {
+                    Some(list) => self.settings(list, &id, format, envs),
+                    None => Vec::new(),
+                };
+                Section {
+                    title: self.title(&fields, &id),
+                    id,
+                    label_header,
+                    settings,
+                }
+            })
+            .collect()
     }
 
     fn optional_scalar(&mut self, node: &Node, what: &str) -> Option<String> {
@@ -392,18 +411,13 @@ impl Reader<'_> {
         format: Format,
         envs: &[Environment],
     ) -> Vec<Setting> {
+        let items = self.items(
+            node,
+            ("`settings`", "a setting", "this setting"),
+            SETTING_KEYS,
+        );
         let mut settings = Vec::new();
-        let mut seen = Ids::default();
-        for item in self.list(node, "`settings`") {
-            let Some(fields) = self.fields(item, "a setting", SETTING_KEYS) else {
-                continue;
-            };
-            let Some((id, id_node)) = self.id(&fields, "this setting", item) else {
-                continue;
-            };
-            if !seen.add(self, &id, id_node, "setting") {
-                continue;
-            }
+        for (id, fields, item) in items {
             let label = self.string(&fields, "label", "this setting", item);
             let note = fields
                 .get("note")
@@ -571,6 +585,9 @@ impl Reader<'_> {
         }
     }
 }
+
+/// How a list and its items are named in messages: the list, one item, "this" item.
+type Naming = (&'static str, &'static str, &'static str);
 
 /// Ids seen so far at one level, to report duplicates.
 #[derive(Default)]

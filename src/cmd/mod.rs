@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod data;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -32,14 +33,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => build::run(args, verbosity),
         Command::Check(args) => check::run(args, verbosity),
-        Command::Serve(args) => crate::serve::run(crate::serve::Options {
-            dir: args.site.dir,
-            address: args.address,
-            port: args.port,
-            open: args.open,
-            poll: args.poll,
-            quiet: verbosity.quiet,
-        }),
+        Command::Serve(args) => serve::run(args, verbosity),
         Command::Get(args) => data::get(args),
         Command::Diff(args) => data::diff(args),
     };

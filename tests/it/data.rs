@@ -5,7 +5,7 @@ use std::path::Path;
 
 use scraper::{ElementRef, Html, Node, Selector};
 
-use crate::support::{Site, run_in};
+use crate::support::{Site, copy_dir, run_in};
 
 fn select<'a>(root: ElementRef<'a>, selector: &str) -> Vec<ElementRef<'a>> {
     root.select(&Selector::parse(selector).unwrap()).collect()
@@ -147,7 +147,7 @@ fn changing_one_value_changes_exactly_that_cell() {
     let tmp = tempfile::TempDir::new().unwrap();
     let site = tmp.path().join("example");
     for dir in ["content", "data"] {
-        copy(&root.join(dir), &site.join(dir));
+        copy_dir(&root.join(dir), &site.join(dir));
     }
     std::fs::copy(root.join("book.toml"), site.join("book.toml")).unwrap();
     assert_eq!(run_in(&site, &["build"]).code, 0);
@@ -180,18 +180,6 @@ fn changing_one_value_changes_exactly_that_cell() {
         run_in(&site, &["get", "prod", "data-plane.storage-size"]).stdout,
         "25Gi\n"
     );
-}
-
-fn copy(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 #[test]

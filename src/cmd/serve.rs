@@ -1,0 +1,14 @@
+use super::Failure;
+use crate::cli::{ServeArgs, Verbosity};
+use crate::serve::{self, Options};
+
+pub fn run(args: ServeArgs, verbosity: Verbosity) -> Result<(), Failure> {
+    serve::run(Options {
+        dir: args.site.dir,
+        address: args.address,
+        port: args.port,
+        open: args.open,
+        poll: args.poll,
+        quiet: verbosity.quiet,
+    })
+}

@@ -179,7 +179,8 @@ pub fn script(port: u16, path: &str, build: u64) -> String {
   const saved = sessionStorage.getItem(key);
   if (saved !== null) {{
     sessionStorage.removeItem(key);
-    const restore = () => window.scrollTo(0, Number(saved));
+    // "instant": the theme scrolls smoothly, which would replay the scroll.
+    const restore = () => window.scrollTo({{ top: Number(saved), behavior: "instant" }});
     if (document.readyState === "complete") restore(); else addEventListener("load", restore);
   }}
   const hide = () => document.getElementById("envbook-overlay")?.remove();

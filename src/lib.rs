@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod directives;
 pub mod export;
 pub mod frontmatter;
+pub mod links;
 pub mod markdown;
 pub mod matrix;
 pub mod nav;

@@ -3,7 +3,7 @@
 //! never held in memory twice), then the extra files (404, sitemap, theme
 //! static files). Where the files go is the sink's business.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,7 +16,8 @@ use crate::data::Data;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::directives::Expander;
 use crate::export;
-use crate::markdown::{self, Highlighter, LinkContext, Rendered};
+use crate::links::{self, Anchors, PageLinks};
+use crate::markdown::{self, Highlighter, Link, LinkContext, Rendered};
 use crate::nav::{self, Nav};
 use crate::project::Project;
 use crate::render::{
@@ -77,6 +78,10 @@ pub struct Summary {
     pub rendered: usize,
     /// Problems that did not stop the build.
     pub warnings: Diagnostics,
+    /// Every page and the ids on it.
+    pub anchors: Anchors,
+    /// Alias URL → the URL of the page it leads to.
+    pub aliases: BTreeMap<String, String>,
 }
 
 /// What the preview server keeps between builds, so that a change re-renders
@@ -98,6 +103,8 @@ struct Cached {
     text: Arc<str>,
     title: String,
     rendered: Option<Rendered>,
+    /// The ids of its HTML, for link checking.
+    ids: BTreeSet<String>,
 }
 
 impl Cache {
@@ -200,7 +207,7 @@ pub fn build(
     let dirty = views.dirty(&stale, all_templates);
     // Each page is rendered and handed to the sink in one go, so a one-off
     // build never holds more than a page per thread.
-    let results: Vec<(usize, Option<Rendered>, Vec<Diagnostic>)> = (0..pages.len())
+    let results: Vec<Rendering> = (0..pages.len())
         .into_par_iter()
         .filter(|&i| dirty[i])
         .map(|i| {
@@ -210,43 +217,111 @@ pub fn build(
                 .as_ref()
                 .or_else(cached)
                 .expect("a page is rendered or cached");
-            let problems = views
-                .page(i, rendered)
-                .and_then(|(path, html)| put(sink, &path, html))
-                .err()
-                .unwrap_or_default();
-            (i, fresh.filter(|_| cache.keep), problems)
+            let (problems, ids) = match views.page(i, rendered) {
+                Ok((path, html)) => {
+                    let ids = links::ids_in(&String::from_utf8_lossy(&html));
+                    (put(sink, &path, html).err().unwrap_or_default(), ids)
+                }
+                Err(problems) => (problems, BTreeSet::new()),
+            };
+            Rendering {
+                index: i,
+                links: rendered.links.clone(),
+                ids,
+                fresh: fresh.filter(|_| cache.keep),
+                problems,
+            }
+        })
+        .collect();
+    // Every page's ids and links: those just rendered, the others as cached.
+    let mut ids: Vec<BTreeSet<String>> = pages
+        .iter()
+        .map(|p| cache.get(p).map(|c| c.ids.clone()).unwrap_or_default())
+        .collect();
+    let mut page_links: Vec<Vec<Link>> = pages
+        .iter()
+        .map(|p| {
+            cache
+                .get(p)
+                .and_then(|c| c.rendered.as_ref())
+                .map(|r| r.links.clone())
+                .unwrap_or_default()
         })
         .collect();
     let mut fresh: HashMap<usize, Rendered> = HashMap::new();
-    let mut page_problems = Vec::new();
-    for (i, rendered, p) in results {
-        fresh.extend(rendered.map(|r| (i, r)));
-        page_problems.push(p);
+    for r in results {
+        problems.0.extend(r.problems);
+        (ids[r.index], page_links[r.index]) = (r.ids, r.links);
+        fresh.extend(r.fresh.map(|f| (r.index, f)));
     }
-    problems.0.extend(page_problems.into_iter().flatten());
     if all_templates || !data_same {
         problems.0.extend(views.extras(sink));
     }
     problems.0.extend(copy_assets(project, &pages, sink));
+    let anchors = Anchors {
+        pages: pages
+            .iter()
+            .zip(&ids)
+            .map(|(p, i)| (p.url.clone(), i.clone()))
+            .collect(),
+    };
+    let aliases = views.aliases(sink, &mut problems);
+    let mut outputs = views.outputs();
+    outputs.extend(aliases.keys().map(|a| format!("{a}index.html")));
+    outputs.push(ANCHORS.to_string());
+    let files: BTreeSet<String> = outputs.iter().cloned().collect();
+    let checked: Vec<PageLinks> = pages
+        .iter()
+        .zip(&page_links)
+        .map(|(page, links)| PageLinks { page, links })
+        .collect();
+    problems
+        .0
+        .extend(links::check(&checked, &anchors, &files, config.links.check));
+    problems.0.extend(
+        put(sink, ANCHORS, anchors.to_json())
+            .err()
+            .unwrap_or_default(),
+    );
     if problems.has_errors() {
         return Err(problems.sorted());
     }
     let summary = Summary {
         pages: pages.len(),
-        outputs: views.outputs(),
+        outputs,
         rendered: dirty.iter().filter(|d| **d).count(),
         warnings: problems.sorted(),
+        anchors,
+        aliases,
     };
     if cache.keep {
-        cache.update(&pages, &views.titles, fresh);
+        cache.update(&pages, &views.titles, fresh, &summary.anchors);
         (cache.links, cache.data, cache.shared) = (links, project.data.clone(), shared);
     }
     Ok(summary)
 }
 
+/// `anchors.json`: every page and the ids on it, for `check --baseline`.
+pub const ANCHORS: &str = "anchors.json";
+
+/// What rendering one page gave.
+struct Rendering {
+    index: usize,
+    links: Vec<Link>,
+    ids: BTreeSet<String>,
+    /// Its new markdown, when the cache keeps it.
+    fresh: Option<Rendered>,
+    problems: Vec<Diagnostic>,
+}
+
 impl Cache {
-    fn update(&mut self, pages: &[Page], titles: &[String], mut fresh: HashMap<usize, Rendered>) {
+    fn update(
+        &mut self,
+        pages: &[Page],
+        titles: &[String],
+        mut fresh: HashMap<usize, Rendered>,
+        anchors: &Anchors,
+    ) {
         let mut old = std::mem::take(&mut self.pages);
         for (i, (page, title)) in pages.iter().zip(titles).enumerate() {
             let rendered = fresh
@@ -256,6 +331,7 @@ impl Cache {
                 text: page.text.clone(),
                 title: title.clone(),
                 rendered,
+                ids: anchors.pages.get(&page.url).cloned().unwrap_or_default(),
             };
             self.pages.insert(page.url.clone(), cached);
         }
@@ -375,6 +451,44 @@ impl Views<'_> {
             dirty[parent] = true;
         }
         dirty
+    }
+
+    /// Writes a redirect page at each alias; an alias that is a page's own URL is an error.
+    fn aliases(&self, sink: &dyn Sink, problems: &mut Diagnostics) -> BTreeMap<String, String> {
+        let urls: BTreeSet<&str> = self.pages.iter().map(|p| p.url.as_str()).collect();
+        let mut aliases = BTreeMap::new();
+        for page in self.pages {
+            for alias in &page.front.aliases {
+                let url = links::alias_url(alias);
+                let taken = urls
+                    .contains(url.as_str())
+                    .then(|| format!("/{url} is a page"))
+                    .or_else(|| {
+                        aliases
+                            .get(&url)
+                            .map(|other| format!("/{url} already leads to /{other}"))
+                    });
+                if let Some(why) = taken {
+                    let at = page.text.find(alias.as_str()).unwrap_or(0);
+                    problems.push(
+                        Diagnostic::error(
+                            &page.file,
+                            format!("alias `{alias}` cannot redirect here: {why}"),
+                        )
+                        .at_span(&page.text, at, at + alias.len()),
+                    );
+                    continue;
+                }
+                let html = links::redirect_html(&format!("{}{}", self.site.base_url, page.url));
+                problems.0.extend(
+                    put(sink, &format!("{url}index.html"), html.into_bytes())
+                        .err()
+                        .unwrap_or_default(),
+                );
+                aliases.insert(url, page.url.clone());
+            }
+        }
+        aliases
     }
 
     /// Every file the site has: pages, extras, static files, assets.

@@ -31,8 +31,12 @@ pub enum Target {
         path: String,
         fragment: Option<String>,
     },
-    /// Any other file or folder under the content root (content-relative path).
-    File { path: String },
+    /// Any other file or folder under the content root (content-relative
+    /// path), maybe with a fragment (`/runbooks/db-failover/#x`).
+    File {
+        path: String,
+        fragment: Option<String>,
+    },
     /// A relative path that climbs out of the content folder.
     Outside,
 }
@@ -83,7 +87,13 @@ pub fn rewrite(dest: &str, cx: &LinkContext) -> (String, Target) {
         };
     }
     let href = format!("{}{resolved}{suffix}", cx.base);
-    (href, Target::File { path: resolved })
+    (
+        href,
+        Target::File {
+            path: resolved,
+            fragment,
+        },
+    )
 }
 
 /// A scheme (`https:`, `mailto:`) or a protocol-relative `//host`.
@@ -185,7 +195,8 @@ mod tests {
         assert_eq!(
             t,
             Target::File {
-                path: "runbooks/img/diagram.png".into()
+                path: "runbooks/img/diagram.png".into(),
+                fragment: None
             }
         );
         assert_eq!(href("../runbooks/", "/", "guides").0, "/runbooks/");

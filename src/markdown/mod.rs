@@ -57,8 +57,8 @@ pub struct Link {
     pub dest: String,
     pub target: Target,
     pub text: String,
-    /// Byte offset of the link in the whole file.
-    pub offset: usize,
+    /// Where the link is written in the whole file (byte offsets).
+    pub span: Range<usize>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -375,7 +375,7 @@ fn rewrite_links<'a>(
                     dest: dest_url.to_string(),
                     target,
                     text: String::new(),
-                    offset: input.body_start + range.start,
+                    span: input.body_start + range.start..input.body_start + range.end,
                 });
                 open = Some(out.links.len() - 1);
                 Event::Start(Tag::Link {

@@ -97,7 +97,7 @@ fn links_are_rewritten_and_recorded() {
     );
     assert_eq!(r.links.len(), 3);
     assert_eq!(r.links[0].text, "failover");
-    assert_eq!(r.links[0].offset, 4);
+    assert_eq!(r.links[0].span, 4..62);
     assert_eq!(
         r.links[0].target,
         Target::Page {

@@ -32,12 +32,11 @@ fn a_failed_build_leaves_the_previous_site_byte_for_byte_intact() {
 fn stale_files_of_removed_pages_disappear() {
     let site = Site::fixture("basic");
     site.build();
-    assert!(site.path("site/runbooks/restart/index.html").exists());
-    std::fs::remove_file(site.path("content/runbooks/restart.md")).unwrap();
-    // The failover runbook links to the removed page; that is for link checking to report.
+    assert!(site.path("site/guides/alpha/index.html").exists());
+    std::fs::remove_file(site.path("content/guides/alpha.md")).unwrap();
     site.build();
-    assert!(!site.path("site/runbooks/restart").exists());
-    assert!(site.path("site/runbooks/db-failover/index.html").exists());
+    assert!(!site.path("site/guides/alpha").exists());
+    assert!(site.path("site/guides/setup/index.html").exists());
 }
 
 #[test]

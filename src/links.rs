@@ -1,0 +1,263 @@
+//! Links that last: the ids of every built page, the check that every
+//! internal link reaches a page and an id on it, `anchors.json`, alias
+//! redirect pages, and the comparison with a published baseline. No I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::LinkCheck;
+use crate::content::Page;
+use crate::diagnostic::{Diagnostic, closest};
+use crate::markdown::{Link, Target};
+
+/// Every id of a page's final HTML: headings, `{#custom}` ids, matrix rows,
+/// footnotes, ids written in raw HTML, and those the templates add.
+pub fn ids_in(html: &str) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    for attr in [" id=", " name="] {
+        let mut rest = html;
+        while let Some(i) = rest.find(attr) {
+            rest = &rest[i + attr.len()..];
+            let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                continue;
+            };
+            let value = &rest[1..];
+            if let Some(end) = value.find(quote) {
+                ids.insert(unescape(&value[..end]));
+            }
+        }
+    }
+    ids
+}
+
+/// Undoes the HTML escaping of an attribute value.
+fn unescape(value: &str) -> String {
+    if !value.contains('&') {
+        return value.to_string();
+    }
+    value
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Page URL → the ids on it; `anchors.json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anchors {
+    pub pages: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Anchors {
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut json = serde_json::to_vec_pretty(self).expect("plain data serializes");
+        json.push(b'\n');
+        json
+    }
+}
+
+/// A page's links with what the check needs of the page.
+pub struct PageLinks<'a> {
+    pub page: &'a Page,
+    pub links: &'a [Link],
+}
+
+/// Checks every internal link of every page: the page it names exists and,
+/// with a fragment, so does the id. External links are not fetched.
+pub fn check(
+    pages: &[PageLinks],
+    anchors: &Anchors,
+    files: &BTreeSet<String>,
+    level: LinkCheck,
+) -> Vec<Diagnostic> {
+    if level == LinkCheck::Off {
+        return Vec::new();
+    }
+    let mut problems = Vec::new();
+    for PageLinks { page, links } in pages {
+        for link in links.iter() {
+            if let Some((message, help)) = broken(link, &page.url, anchors, files) {
+                let text = if link.text.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", link.text)
+                };
+                let mut d = Diagnostic::error(&page.file, format!("broken link{text}: {message}"))
+                    .at_span(&page.text, link.span.start, link.span.end);
+                d.help = help;
+                problems.push(if level == LinkCheck::Warn {
+                    d.warning()
+                } else {
+                    d
+                });
+            }
+        }
+    }
+    problems
+}
+
+/// What is wrong with `link` on the page at `url`, with a suggestion.
+fn broken(
+    link: &Link,
+    url: &str,
+    anchors: &Anchors,
+    files: &BTreeSet<String>,
+) -> Option<(String, Option<String>)> {
+    match &link.target {
+        Target::External => None,
+        Target::SamePage { fragment } => missing_anchor(url, fragment, anchors),
+        Target::Page {
+            url: target,
+            fragment,
+        } => missing_anchor(target, fragment.as_deref()?, anchors),
+        Target::MissingPage { path, .. } => {
+            let sources = anchors.pages.keys().map(|u| u.as_str());
+            let help = closest(path.trim_end_matches(".md"), sources)
+                .map(|u| format!("did you mean the page /{u}?"));
+            Some((format!("`{}` is not a page of the site", link.dest), help))
+        }
+        Target::File { path, fragment } => {
+            let page = [path.clone(), format!("{}/", path.trim_end_matches('/'))]
+                .into_iter()
+                .find(|p| anchors.pages.contains_key(p));
+            match (page, fragment) {
+                (Some(page), Some(fragment)) => missing_anchor(&page, fragment, anchors),
+                (Some(_), None) => None,
+                (None, _) if files.contains(path) => None,
+                (None, _) => Some((
+                    format!("`{}` is not a page or file of the site", link.dest),
+                    None,
+                )),
+            }
+        }
+        Target::Outside => Some((
+            format!("`{}` leads out of the content folder", link.dest),
+            None,
+        )),
+    }
+}
+
+fn missing_anchor(
+    url: &str,
+    fragment: &str,
+    anchors: &Anchors,
+) -> Option<(String, Option<String>)> {
+    let ids = anchors.pages.get(url)?;
+    if fragment.is_empty() || ids.contains(fragment) {
+        return None;
+    }
+    let help = closest(fragment, ids.iter().map(String::as_str))
+        .map(|id| format!("did you mean `#{id}`?"));
+    Some((format!("there is no `#{fragment}` on /{url}"), help))
+}
+
+/// An alias as a site path: `/old/path` → `old/path/`.
+pub fn alias_url(alias: &str) -> String {
+    let path = alias
+        .trim()
+        .trim_start_matches('/')
+        .trim_end_matches("index.html")
+        .trim_end_matches('/');
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}/")
+    }
+}
+
+/// The page left at an old URL: it sends the reader on, keeping the `#fragment`.
+pub fn redirect_html(to: &str) -> String {
+    let to = pulldown_cmark_escape_attr(to);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Moved</title>\n\
+         <link rel=\"canonical\" href=\"{to}\">\n<meta name=\"robots\" content=\"noindex\">\n\
+         <meta http-equiv=\"refresh\" content=\"0; url={to}\">\n\
+         <script>location.replace(\"{to}\" + location.hash);</script>\n</head>\n\
+         <body><p>This page has moved to <a href=\"{to}\">{to}</a>.</p></body>\n</html>\n"
+    )
+}
+
+fn pulldown_cmark_escape_attr(s: &str) -> String {
+    let mut out = String::new();
+    pulldown_cmark_escape::escape_href(&mut out, s).ok();
+    out
+}
+
+/// What a published baseline had that the current site lost: pages and
+/// anchors, each unless an alias page now leads to a page that has it.
+pub fn lost(
+    baseline: &Anchors,
+    current: &Anchors,
+    aliases: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut lost = Vec::new();
+    for (url, ids) in &baseline.pages {
+        let target = match current.pages.get(url) {
+            Some(_) => url,
+            None => match aliases.get(url) {
+                Some(target) => target,
+                None => {
+                    lost.push(format!("/{url}"));
+                    continue;
+                }
+            },
+        };
+        let have = &current.pages[target];
+        lost.extend(
+            ids.iter()
+                .filter(|id| !have.contains(*id))
+                .map(|id| format!("/{url}#{id}")),
+        );
+    }
+    lost
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_ids_of_every_origin() {
+        let ids = ids_in(
+            "<h2 id=\"a\">A</h2><tr id=\"k.x\"><div id='raw'></div><a name=\"old\"></a><li id=\"fn-1\"><p data-id=\"no\">",
+        );
+        assert_eq!(
+            ids.into_iter().collect::<Vec<_>>(),
+            ["a", "fn-1", "k.x", "old", "raw"]
+        );
+    }
+
+    #[test]
+    fn aliases_become_site_paths() {
+        assert_eq!(alias_url("/old/path"), "old/path/");
+        assert_eq!(alias_url("old/path/index.html"), "old/path/");
+        assert_eq!(alias_url("/"), "");
+    }
+
+    #[test]
+    fn redirects_keep_the_fragment() {
+        let html = redirect_html("/docs/runbooks/db/");
+        assert!(
+            html.contains("<meta http-equiv=\"refresh\" content=\"0; url=/docs/runbooks/db/\">")
+        );
+        assert!(html.contains("<link rel=\"canonical\" href=\"/docs/runbooks/db/\">"));
+        assert!(html.contains("location.replace(\"/docs/runbooks/db/\" + location.hash)"));
+    }
+
+    #[test]
+    fn baseline_losses_unless_an_alias_leads_on() {
+        let anchors = |pairs: &[(&str, &[&str])]| Anchors {
+            pages: pairs
+                .iter()
+                .map(|(u, ids)| (u.to_string(), ids.iter().map(|i| i.to_string()).collect()))
+                .collect(),
+        };
+        let old = anchors(&[("a/", &["x", "y"]), ("moved/", &["z"])]);
+        let new = anchors(&[("a/", &["x"]), ("new/", &["z"])]);
+        assert_eq!(lost(&old, &new, &BTreeMap::new()), ["/a/#y", "/moved/"]);
+        let aliases = BTreeMap::from([("moved/".to_string(), "new/".to_string())]);
+        assert_eq!(lost(&old, &new, &aliases), ["/a/#y"]);
+    }
+}

@@ -29,7 +29,7 @@ pub enum Command {
     /// Build the site into its output folder (site/ by default)
     Build(BuildArgs),
     /// Check everything a build checks, writing nothing
-    Check(SiteArgs),
+    Check(CheckArgs),
     /// Build, serve on 127.0.0.1:3000, rebuild on every change and reload the open tabs
     Serve(ServeArgs),
     /// Print one value: `envbook get prod data-plane.storage-size`
@@ -81,6 +81,15 @@ pub struct SiteArgs {
     /// The site folder, holding book.toml and content/
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// Also fail when a page or anchor of this published anchors.json is gone with no alias to catch it
+    #[arg(long, value_name = "ANCHORS_JSON")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

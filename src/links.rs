@@ -185,8 +185,13 @@ fn pulldown_cmark_escape_attr(s: &str) -> String {
     out
 }
 
+/// Ids the built-in theme gives its own parts (`envbook-main`): they come and
+/// go with the page's layout, and links from elsewhere do not point at them.
+const THEME_ID_PREFIX: &str = "envbook-";
+
 /// What a published baseline had that the current site lost: pages and
-/// anchors, each unless an alias page now leads to a page that has it.
+/// anchors (but the theme's own), each unless an alias page now leads to a
+/// page that has it.
 pub fn lost(
     baseline: &Anchors,
     current: &Anchors,
@@ -205,11 +210,10 @@ pub fn lost(
             },
         };
         let have = &current.pages[target];
-        lost.extend(
-            ids.iter()
-                .filter(|id| !have.contains(*id))
-                .map(|id| format!("/{url}#{id}")),
-        );
+        let gone = ids
+            .iter()
+            .filter(|id| !id.starts_with(THEME_ID_PREFIX) && !have.contains(*id));
+        lost.extend(gone.map(|id| format!("/{url}#{id}")));
     }
     lost
 }
@@ -254,7 +258,10 @@ mod tests {
                 .map(|(u, ids)| (u.to_string(), ids.iter().map(|i| i.to_string()).collect()))
                 .collect(),
         };
-        let old = anchors(&[("a/", &["x", "y"]), ("moved/", &["z"])]);
+        let old = anchors(&[
+            ("a/", &["x", "y", "envbook-children-title"]),
+            ("moved/", &["z"]),
+        ]);
         let new = anchors(&[("a/", &["x"]), ("new/", &["z"])]);
         assert_eq!(lost(&old, &new, &BTreeMap::new()), ["/a/#y", "/moved/"]);
         let aliases = BTreeMap::from([("moved/".to_string(), "new/".to_string())]);

@@ -1,11 +1,17 @@
+use std::path::Path;
+
+use anyhow::Context;
+
 use super::{Failure, print_warnings};
-use crate::cli::{SiteArgs, Verbosity};
+use crate::cli::{CheckArgs, Verbosity};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::links::{self, Anchors};
 use crate::markdown::Highlighter;
 use crate::project::Project;
-use crate::site;
+use crate::site::{self, Summary};
 
-pub fn run(args: SiteArgs, verbosity: Verbosity) -> Result<(), Failure> {
-    let project = Project::load(&args.dir)?;
+pub fn run(args: CheckArgs, verbosity: Verbosity) -> Result<(), Failure> {
+    let project = Project::load(&args.site.dir)?;
     let summary = site::build(
         &project,
         &Highlighter::default(),
@@ -13,12 +19,37 @@ pub fn run(args: SiteArgs, verbosity: Verbosity) -> Result<(), Failure> {
         &mut site::Cache::default(),
     )?;
     print_warnings(&summary.warnings, verbosity);
+    if let Some(baseline) = &args.baseline {
+        compare(baseline, &summary)?;
+    }
     if !verbosity.quiet {
         println!(
             "{}: {} pages, no problems found",
-            args.dir.display(),
+            args.site.dir.display(),
             summary.pages
         );
     }
     Ok(())
+}
+
+/// Every page and anchor the baseline had that no longer resolves.
+fn compare(baseline: &Path, summary: &Summary) -> Result<(), Failure> {
+    let text = std::fs::read_to_string(baseline)
+        .with_context(|| format!("reading {}", baseline.display()))?;
+    let old: Anchors = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not an anchors.json", baseline.display()))?;
+    let lost = links::lost(&old, &summary.anchors, &summary.aliases);
+    if lost.is_empty() {
+        return Ok(());
+    }
+    let problems = lost.into_iter().map(|url| {
+        let help = match url.split_once('#') {
+            Some((_, id)) => format!(
+                "give a heading `{{#{id}}}`, or restore the anchor, so links to it keep working"
+            ),
+            None => "add the old URL to the `aliases` of the page that replaced it".to_string(),
+        };
+        Diagnostic::error(baseline, format!("{url} was published and is gone")).with_help(help)
+    });
+    Err(Diagnostics(problems.collect()).into())
 }

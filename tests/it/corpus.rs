@@ -49,4 +49,83 @@ fn the_1000_page_corpus_builds_without_errors() {
         environments.matches("<ul class=\"shared-list\">").count(),
         1
     );
+    // Break one link: the check names its page, line and column.
+    let (rel, text) = walkdir::WalkDir::new(dir.join("content"))
+        .sort_by_file_name()
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .map(|e| {
+            (
+                e.path()
+                    .strip_prefix(&dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                std::fs::read_to_string(e.path()).unwrap(),
+            )
+        })
+        .find(|(_, text)| text.contains(".md#"))
+        .expect("a page with a link to an anchor");
+    let at = text.find(".md#").unwrap();
+    let start = text[..at].rfind('[').unwrap();
+    let line = text[..start].matches('\n').count() + 1;
+    let col = text[..start].rsplit('\n').next().unwrap().chars().count() + 1;
+    std::fs::write(dir.join(&rel), text.replacen(".md#", ".md#nope-", 1)).unwrap();
+    let run = run_in(&dir, &["check"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with("error: broken link ["),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("--> {rel}:{line}:{col}\n")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.ends_with("error: 1 problem found\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_mdbook_summary_with_parts_and_draft_chapters_builds_and_its_links_resolve() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen_corpus.py");
+    if !script.exists() {
+        eprintln!("skipped: {} is not here (it is in CI)", script.display());
+        return;
+    }
+    let tmp = tempfile::TempDir::new().unwrap();
+    let dir = tmp.path().join("book");
+    let status = Command::new("python3")
+        .arg(&script)
+        .args(["--pages", "120", "--flavor", "mdbook", "--out"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3 runs");
+    assert!(status.success());
+    // mdBook's own book.toml has mdBook's keys, and this flavour's data file is
+    // not in envbook's format: the content folder is what is shared.
+    std::fs::remove_file(dir.join("book.toml")).unwrap();
+    std::fs::remove_dir_all(dir.join("data")).unwrap();
+    let summary = std::fs::read_to_string(dir.join("content/SUMMARY.md")).unwrap();
+    assert!(
+        summary.contains("\n# ") && summary.contains("]()"),
+        "parts and draft chapters"
+    );
+    let run = run_in(&dir, &["build"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    let page = std::fs::read_to_string(dir.join("site/index.html")).unwrap();
+    assert!(
+        page.contains("<li class=\"nav-part\">Platform</li>"),
+        "parts from SUMMARY.md"
+    );
+    assert!(
+        page.contains("<span class=\"nav-draft\">Kubernetes</span>"),
+        "draft chapters from SUMMARY.md"
+    );
 }

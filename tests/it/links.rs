@@ -199,3 +199,27 @@ fn the_example_site_checks_clean_and_links_into_matrix_rows() {
         .sum();
     assert!(row_links >= 3, "{row_links}");
 }
+
+#[test]
+fn relabelling_a_row_or_editing_prose_keeps_every_published_anchor() {
+    let site = Site::fixture("links-valid");
+    let published = publish(&site);
+    let data = site.read("data/environments.yaml");
+    site.write(
+        "data/environments.yaml",
+        &data.replace("label: Host", "label: Public hostname"),
+    );
+    site.write(
+        "content/index.md",
+        &site
+            .read("content/index.md")
+            .replace("A claim.", "A longer claim, reworded."),
+    );
+    let run = site.run(&["check", "--baseline", published.to_str().unwrap()]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    site.build();
+    assert!(
+        site.read("site/environments/index.html")
+            .contains("<tr id=\"app.host\"><th scope=\"row\">Public hostname ")
+    );
+}

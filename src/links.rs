@@ -3,6 +3,7 @@
 //! redirect pages, and the comparison with a published baseline. No I/O.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -11,9 +12,12 @@ use crate::content::Page;
 use crate::diagnostic::{Diagnostic, closest};
 use crate::markdown::{Link, Target};
 
+/// The ids of one page, shared between builds of the preview server.
+pub type Ids = Arc<BTreeSet<String>>;
+
 /// Every id of a page's final HTML: headings, `{#custom}` ids, matrix rows,
 /// footnotes, ids written in raw HTML, and those the templates add.
-pub fn ids_in(html: &str) -> BTreeSet<String> {
+pub fn ids_in(html: &str) -> Ids {
     let mut ids = BTreeSet::new();
     for attr in [" id=", " name="] {
         let mut rest = html;
@@ -28,7 +32,7 @@ pub fn ids_in(html: &str) -> BTreeSet<String> {
             }
         }
     }
-    ids
+    Arc::new(ids)
 }
 
 /// Undoes the HTML escaping of an attribute value.
@@ -47,7 +51,7 @@ fn unescape(value: &str) -> String {
 /// Page URL → the ids on it; `anchors.json`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Anchors {
-    pub pages: BTreeMap<String, BTreeSet<String>>,
+    pub pages: BTreeMap<String, Ids>,
 }
 
 impl Anchors {
@@ -228,7 +232,7 @@ mod tests {
             "<h2 id=\"a\">A</h2><tr id=\"k.x\"><div id='raw'></div><a name=\"old\"></a><li id=\"fn-1\"><p data-id=\"no\">",
         );
         assert_eq!(
-            ids.into_iter().collect::<Vec<_>>(),
+            ids.iter().collect::<Vec<_>>(),
             ["a", "fn-1", "k.x", "old", "raw"]
         );
     }
@@ -255,7 +259,12 @@ mod tests {
         let anchors = |pairs: &[(&str, &[&str])]| Anchors {
             pages: pairs
                 .iter()
-                .map(|(u, ids)| (u.to_string(), ids.iter().map(|i| i.to_string()).collect()))
+                .map(|(u, ids)| {
+                    (
+                        u.to_string(),
+                        Arc::new(ids.iter().map(|i| i.to_string()).collect()),
+                    )
+                })
                 .collect(),
         };
         let old = anchors(&[

@@ -16,7 +16,7 @@ use crate::data::Data;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::directives::Expander;
 use crate::export;
-use crate::links::{self, Anchors, PageLinks};
+use crate::links::{self, Anchors, Ids, PageLinks};
 use crate::markdown::{self, Highlighter, Link, LinkContext, Rendered};
 use crate::nav::{self, Nav};
 use crate::project::Project;
@@ -97,6 +97,7 @@ pub struct Cache {
     /// Everything a page's template output depends on besides its own
     /// markdown: config, theme, and every page's place, title and description.
     shared: u64,
+    anchors: Anchors,
 }
 
 struct Cached {
@@ -104,7 +105,7 @@ struct Cached {
     title: String,
     rendered: Option<Rendered>,
     /// The ids of its HTML, for link checking.
-    ids: BTreeSet<String>,
+    ids: Ids,
 }
 
 impl Cache {
@@ -140,10 +141,86 @@ pub fn build(
     sink: &dyn Sink,
     cache: &mut Cache,
 ) -> Result<Summary, Diagnostics> {
+    let mut problems = Diagnostics::default();
+    let prepared = prepare(project, cache, &mut problems)?;
+    let views = Views::new(project, &prepared, highlighter);
+    let plan = Plan::new(&views, project, cache);
+    let results = render_pages(&views, &plan, sink, cache);
+    let done = collect(results, &prepared.pages, cache, &mut problems);
+    if plan.all_templates || !plan.data_same {
+        problems.0.extend(views.extras(sink));
+    }
+    problems
+        .0
+        .extend(copy_assets(project, &prepared.pages, sink));
+    let anchors = Anchors {
+        pages: prepared
+            .pages
+            .iter()
+            .zip(&done.ids)
+            .map(|(p, i)| (p.url.clone(), i.clone()))
+            .collect(),
+    };
+    let aliases = views.aliases(sink, &mut problems);
+    let mut outputs = views.outputs();
+    outputs.extend(aliases.keys().map(|a| format!("{a}index.html")));
+    outputs.push(ANCHORS.to_string());
+    let files: BTreeSet<String> = outputs.iter().cloned().collect();
+    let checked: Vec<PageLinks> = prepared
+        .pages
+        .iter()
+        .zip(&done.links)
+        .map(|(page, links)| PageLinks { page, links })
+        .collect();
+    problems.0.extend(links::check(
+        &checked,
+        &anchors,
+        &files,
+        project.config.links.check,
+    ));
+    problems.0.extend(
+        put(sink, ANCHORS, anchors.to_json())
+            .err()
+            .unwrap_or_default(),
+    );
+    if problems.has_errors() {
+        return Err(problems.sorted());
+    }
+    if cache.keep {
+        cache.update(&prepared.pages, &prepared.titles, done.fresh, &anchors);
+        cache.anchors = anchors.clone();
+        (cache.links, cache.data, cache.shared) = (plan.links, project.data.clone(), plan.shared);
+    }
+    Ok(Summary {
+        pages: prepared.pages.len(),
+        outputs,
+        rendered: plan.dirty.iter().filter(|d| **d).count(),
+        warnings: problems.sorted(),
+        anchors,
+        aliases,
+    })
+}
+
+/// The pages and what every page's template needs of the others, worked out
+/// before any page is rendered.
+struct Prepared {
+    pages: Vec<Page>,
+    titles: Vec<String>,
+    nav: Nav,
+    renderer: Renderer,
+    site: SiteView,
+}
+
+fn prepare(
+    project: &Project,
+    cache: &Cache,
+    problems: &mut Diagnostics,
+) -> Result<Prepared, Diagnostics> {
     let config = &project.config;
     let content_dir = project.display(&config.build.content);
-    let (pages, mut problems) =
+    let (pages, page_problems) =
         content::pages(&project.sources, project.data.as_ref(), &content_dir);
+    problems.extend(page_problems);
     let titles: Vec<String> = pages
         .par_iter()
         .map(|p| match cache.get(p) {
@@ -153,66 +230,77 @@ pub fn build(
         .collect();
     let (nav, nav_problems) = navigation(project, &pages, &titles, &content_dir);
     problems.extend(nav_problems);
-    let renderer = match Renderer::new(&project.theme) {
-        Ok(r) => r,
-        Err(template_problems) => {
-            problems.extend(template_problems);
-            return Err(problems.sorted());
-        }
-    };
-    let base = config.base_path();
+    let renderer = Renderer::new(&project.theme).map_err(|template_problems| {
+        let mut all = std::mem::take(problems);
+        all.extend(template_problems);
+        all.sorted()
+    })?;
     let site = SiteView {
         title: config.book.title.clone(),
         description: config.book.description.clone(),
         language: config.book.language.clone(),
-        base_url: base.clone(),
+        base_url: config.base_path(),
         url: config.base_url(),
     };
-    let sources: BTreeMap<String, String> = pages
-        .iter()
-        .filter(|p| p.is_source())
-        .map(|p| (p.source.clone(), p.url.clone()))
-        .collect();
-    let views = Views {
-        project,
-        hrefs: pages.iter().map(|p| format!("{base}{}", p.url)).collect(),
-        sources: sources
-            .iter()
-            .map(|(a, b)| (a.clone(), b.clone()))
-            .collect(),
-        home: pages.iter().position(|p| p.url.is_empty()),
-        pages: &pages,
+    Ok(Prepared {
+        pages,
         titles,
-        nav: &nav,
-        site: &site,
-        renderer: &renderer,
-        static_url: format!("{base}static/"),
-        highlighter,
-        expander: Expander {
-            data: project.data.as_ref(),
-        },
-    };
-    // What is still valid from the last build.
-    let links = hash(&(&sources, &base));
-    let data_same = cache.data == project.data;
-    let shared = views.fingerprint();
-    let stale: Vec<bool> = pages
-        .iter()
-        .map(|p| {
-            let cached = cache.get(p).and_then(|c| c.rendered.as_ref());
-            cache.links != links || !cached.is_some_and(|r| data_same || !r.uses_data)
-        })
-        .collect();
-    let all_templates = cache.shared != shared || !cache.keep;
-    let dirty = views.dirty(&stale, all_templates);
-    // Each page is rendered and handed to the sink in one go, so a one-off
-    // build never holds more than a page per thread.
-    let results: Vec<Rendering> = (0..pages.len())
+        nav,
+        renderer,
+        site,
+    })
+}
+
+/// What this build must render, given what the cache kept.
+struct Plan {
+    /// A hash of the page-to-URL map that links are rewritten with.
+    links: u64,
+    data_same: bool,
+    /// See [`Views::fingerprint`].
+    shared: u64,
+    /// Pages whose markdown must be rendered again.
+    stale: Vec<bool>,
+    /// Pages whose HTML must be rendered again.
+    dirty: Vec<bool>,
+    all_templates: bool,
+}
+
+impl Plan {
+    fn new(views: &Views, project: &Project, cache: &Cache) -> Plan {
+        let links = hash(&(&views.sources, &views.site.base_url));
+        let data_same = cache.data == project.data;
+        let shared = views.fingerprint();
+        let stale: Vec<bool> = views
+            .pages
+            .iter()
+            .map(|p| {
+                let cached = cache.get(p).and_then(|c| c.rendered.as_ref());
+                cache.links != links || !cached.is_some_and(|r| data_same || !r.uses_data)
+            })
+            .collect();
+        let all_templates = cache.shared != shared || !cache.keep;
+        let dirty = views.dirty(&stale, all_templates);
+        Plan {
+            links,
+            data_same,
+            shared,
+            stale,
+            dirty,
+            all_templates,
+        }
+    }
+}
+
+/// Renders the dirty pages. Each page is rendered and handed to the sink in
+/// one go, so a one-off build never holds more than a page per thread.
+fn render_pages(views: &Views, plan: &Plan, sink: &dyn Sink, cache: &Cache) -> Vec<Rendering> {
+    (0..views.pages.len())
         .into_par_iter()
-        .filter(|&i| dirty[i])
+        .filter(|&i| plan.dirty[i])
         .map(|i| {
-            let fresh = stale[i].then(|| views.markdown(&pages[i]));
-            let cached = || cache.get(&pages[i]).and_then(|c| c.rendered.as_ref());
+            let page = &views.pages[i];
+            let fresh = plan.stale[i].then(|| views.markdown(page));
+            let cached = || cache.get(page).and_then(|c| c.rendered.as_ref());
             let rendered = fresh
                 .as_ref()
                 .or_else(cached)
@@ -222,7 +310,7 @@ pub fn build(
                     let ids = links::ids_in(&String::from_utf8_lossy(&html));
                     (put(sink, &path, html).err().unwrap_or_default(), ids)
                 }
-                Err(problems) => (problems, BTreeSet::new()),
+                Err(problems) => (problems, Ids::default()),
             };
             Rendering {
                 index: i,
@@ -232,73 +320,46 @@ pub fn build(
                 problems,
             }
         })
-        .collect();
-    // Every page's ids and links: those just rendered, the others as cached.
-    let mut ids: Vec<BTreeSet<String>> = pages
-        .iter()
-        .map(|p| cache.get(p).map(|c| c.ids.clone()).unwrap_or_default())
-        .collect();
-    let mut page_links: Vec<Vec<Link>> = pages
-        .iter()
-        .map(|p| {
-            cache
-                .get(p)
-                .and_then(|c| c.rendered.as_ref())
-                .map(|r| r.links.clone())
-                .unwrap_or_default()
-        })
-        .collect();
-    let mut fresh: HashMap<usize, Rendered> = HashMap::new();
+        .collect()
+}
+
+/// Every page's ids and links, and the new markdown for the cache.
+struct Collected {
+    ids: Vec<Ids>,
+    links: Vec<Arc<[Link]>>,
+    fresh: HashMap<usize, Rendered>,
+}
+
+/// Those just rendered, the others as cached; the problems go to `problems`.
+fn collect(
+    results: Vec<Rendering>,
+    pages: &[Page],
+    cache: &Cache,
+    problems: &mut Diagnostics,
+) -> Collected {
+    let cached = |p: &Page| cache.get(p);
+    let mut done = Collected {
+        ids: pages
+            .iter()
+            .map(|p| cached(p).map(|c| c.ids.clone()).unwrap_or_default())
+            .collect(),
+        links: pages
+            .iter()
+            .map(|p| {
+                cached(p)
+                    .and_then(|c| c.rendered.as_ref())
+                    .map(|r| r.links.clone())
+                    .unwrap_or_default()
+            })
+            .collect(),
+        fresh: HashMap::new(),
+    };
     for r in results {
         problems.0.extend(r.problems);
-        (ids[r.index], page_links[r.index]) = (r.ids, r.links);
-        fresh.extend(r.fresh.map(|f| (r.index, f)));
+        (done.ids[r.index], done.links[r.index]) = (r.ids, r.links);
+        done.fresh.extend(r.fresh.map(|f| (r.index, f)));
     }
-    if all_templates || !data_same {
-        problems.0.extend(views.extras(sink));
-    }
-    problems.0.extend(copy_assets(project, &pages, sink));
-    let anchors = Anchors {
-        pages: pages
-            .iter()
-            .zip(&ids)
-            .map(|(p, i)| (p.url.clone(), i.clone()))
-            .collect(),
-    };
-    let aliases = views.aliases(sink, &mut problems);
-    let mut outputs = views.outputs();
-    outputs.extend(aliases.keys().map(|a| format!("{a}index.html")));
-    outputs.push(ANCHORS.to_string());
-    let files: BTreeSet<String> = outputs.iter().cloned().collect();
-    let checked: Vec<PageLinks> = pages
-        .iter()
-        .zip(&page_links)
-        .map(|(page, links)| PageLinks { page, links })
-        .collect();
-    problems
-        .0
-        .extend(links::check(&checked, &anchors, &files, config.links.check));
-    problems.0.extend(
-        put(sink, ANCHORS, anchors.to_json())
-            .err()
-            .unwrap_or_default(),
-    );
-    if problems.has_errors() {
-        return Err(problems.sorted());
-    }
-    let summary = Summary {
-        pages: pages.len(),
-        outputs,
-        rendered: dirty.iter().filter(|d| **d).count(),
-        warnings: problems.sorted(),
-        anchors,
-        aliases,
-    };
-    if cache.keep {
-        cache.update(&pages, &views.titles, fresh, &summary.anchors);
-        (cache.links, cache.data, cache.shared) = (links, project.data.clone(), shared);
-    }
-    Ok(summary)
+    done
 }
 
 /// `anchors.json`: every page and the ids on it, for `check --baseline`.
@@ -307,8 +368,8 @@ pub const ANCHORS: &str = "anchors.json";
 /// What rendering one page gave.
 struct Rendering {
     index: usize,
-    links: Vec<Link>,
-    ids: BTreeSet<String>,
+    links: Arc<[Link]>,
+    ids: Ids,
     /// Its new markdown, when the cache keeps it.
     fresh: Option<Rendered>,
     problems: Vec<Diagnostic>,
@@ -379,9 +440,9 @@ struct Views<'a> {
     pages: &'a [Page],
     /// Each page's href and title, by page index.
     hrefs: Vec<String>,
-    titles: Vec<String>,
+    titles: &'a [String],
     /// Source path → URL, for link rewriting.
-    sources: HashMap<String, String>,
+    sources: BTreeMap<String, String>,
     home: Option<usize>,
     nav: &'a Nav,
     site: &'a SiteView,
@@ -391,7 +452,36 @@ struct Views<'a> {
     expander: Expander<'a>,
 }
 
-impl Views<'_> {
+impl<'a> Views<'a> {
+    fn new(
+        project: &'a Project,
+        prepared: &'a Prepared,
+        highlighter: &'a Highlighter,
+    ) -> Views<'a> {
+        let base = &prepared.site.base_url;
+        let pages = &prepared.pages;
+        Views {
+            project,
+            hrefs: pages.iter().map(|p| format!("{base}{}", p.url)).collect(),
+            sources: pages
+                .iter()
+                .filter(|p| p.is_source())
+                .map(|p| (p.source.clone(), p.url.clone()))
+                .collect(),
+            home: pages.iter().position(|p| p.url.is_empty()),
+            pages,
+            titles: &prepared.titles,
+            nav: &prepared.nav,
+            site: &prepared.site,
+            renderer: &prepared.renderer,
+            static_url: format!("{base}static/"),
+            highlighter,
+            expander: Expander {
+                data: project.data.as_ref(),
+            },
+        }
+    }
+
     fn nav_links(&self) -> NavLinks<'_> {
         NavLinks {
             nav: self.nav,
@@ -427,7 +517,7 @@ impl Views<'_> {
         let pages: Vec<_> = self
             .pages
             .iter()
-            .zip(&self.titles)
+            .zip(self.titles)
             .map(|(p, t)| (&p.url, t, &p.front.description, p.front.weight))
             .collect();
         let nav: Vec<_> = self
@@ -549,7 +639,7 @@ impl Views<'_> {
                 extra: page.front.extra.clone(),
             },
             nav: links.items(node),
-            breadcrumbs: links.breadcrumbs(i, self.home, &self.titles),
+            breadcrumbs: links.breadcrumbs(i, self.home, self.titles),
             prev: prev.map(link),
             next: next.map(link),
         };

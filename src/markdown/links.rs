@@ -1,7 +1,7 @@
 //! Link destinations: relative `.md` paths become page URLs, everything
 //! internal gets the site's base path, external links stay as written.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// What a page needs to know to rewrite its links.
 #[derive(Debug, Clone, Copy)]
@@ -11,7 +11,7 @@ pub struct LinkContext<'a> {
     /// The folder of the page's source, relative to the content folder (`runbooks`, or ``).
     pub page_dir: &'a str,
     /// Source path (`runbooks/db-failover.md`) → URL path (`runbooks/db-failover/`).
-    pub pages: &'a HashMap<String, String>,
+    pub pages: &'a BTreeMap<String, String>,
 }
 
 /// Where a link goes, as far as the site is concerned.
@@ -141,7 +141,7 @@ fn resolve(path: &str, dir: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn pages() -> HashMap<String, String> {
+    fn pages() -> BTreeMap<String, String> {
         [
             ("index.md", ""),
             ("runbooks/db-failover.md", "runbooks/db-failover/"),

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::{escape_href, escape_html};
@@ -69,7 +70,8 @@ pub struct Rendered {
     /// The page has directives: it changes when the data does.
     pub uses_data: bool,
     pub headings: Vec<Heading>,
-    pub links: Vec<Link>,
+    /// Shared: the preview server's cache hands them to every build.
+    pub links: Arc<[Link]>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -361,7 +363,8 @@ fn rewrite_links<'a>(
     out: &mut Rendered,
 ) -> Vec<Spanned<'a>> {
     let mut result = Vec::with_capacity(events.len());
-    let mut open: Option<usize> = None; // index in out.links of the link being read
+    let mut found: Vec<Link> = Vec::new();
+    let mut open: Option<usize> = None; // index in `found` of the link being read
     for (event, range) in events {
         let event = match event {
             Event::Start(Tag::Link {
@@ -371,13 +374,13 @@ fn rewrite_links<'a>(
                 id,
             }) => {
                 let (href, target) = links::rewrite(&dest_url, &input.links);
-                out.links.push(Link {
+                found.push(Link {
                     dest: dest_url.to_string(),
                     target,
                     text: String::new(),
                     span: input.body_start + range.start..input.body_start + range.end,
                 });
-                open = Some(out.links.len() - 1);
+                open = Some(found.len() - 1);
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url: href.into(),
@@ -405,7 +408,7 @@ fn rewrite_links<'a>(
             }
             Event::Text(ref t) | Event::Code(ref t) => {
                 if let Some(i) = open {
-                    out.links[i].text.push_str(t);
+                    found[i].text.push_str(t);
                 }
                 event
             }
@@ -413,6 +416,7 @@ fn rewrite_links<'a>(
         };
         result.push((event, range));
     }
+    out.links = found.into();
     result
 }
 

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
@@ -7,7 +7,7 @@ use super::*;
 static HIGHLIGHTER: LazyLock<Highlighter> = LazyLock::new(Highlighter::default);
 
 fn render_md(text: &str) -> Rendered {
-    let pages: HashMap<String, String> = [
+    let pages: BTreeMap<String, String> = [
         ("runbooks/db-failover.md", "runbooks/db-failover/"),
         ("guides/on-call.md", "guides/on-call/"),
     ]
@@ -186,7 +186,7 @@ fn task_lists_tables_and_strikethrough() {
 #[test]
 fn body_offset_maps_to_file_lines() {
     let text = "---\ntitle: T\n---\n## A {#x}\n## B {#x}\n";
-    let pages = HashMap::new();
+    let pages = BTreeMap::new();
     let r = render(&Input {
         file: Path::new("p.md"),
         text,

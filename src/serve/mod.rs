@@ -99,9 +99,13 @@ fn listen(
     let listener = TcpListener::bind((address.as_str(), port)).map_err(|e| {
         anyhow!("cannot listen on {address}:{port}: {e} (another program may use the port: choose one with --port, or --port 0 for a free one)")
     })?;
-    // Accepted connections inherit this: an idle keep-alive connection gives
-    // its tiny_http thread back instead of holding it until the browser closes it.
-    socket2::SockRef::from(&listener).set_read_timeout(Some(IDLE))?;
+    // Accepted connections inherit both: an idle keep-alive connection gives
+    // its tiny_http thread back instead of holding it until the browser closes
+    // it; and no Nagle, or a response written in pieces waits for the
+    // browser's delayed ACK (~40 ms) on a reused connection.
+    let socket = socket2::SockRef::from(&listener);
+    socket.set_read_timeout(Some(IDLE))?;
+    socket.set_tcp_nodelay(true)?;
     let port = listener.local_addr()?.port();
     let events = TcpListener::bind((address.as_str(), 0))
         .with_context(|| format!("listening on {address} for live reload"))?;

@@ -16,7 +16,7 @@ use crate::project::is_editor_temp;
 
 /// Long enough to merge an editor's write-and-rename and a burst of saves
 /// into one rebuild, short enough to stay out of the way (Hugo waits 500 ms).
-const DEBOUNCE: Duration = Duration::from_millis(15);
+const DEBOUNCE: Duration = Duration::from_millis(10);
 const POLL_INTERVAL: Duration = Duration::from_millis(300);
 
 /// The folders that make the site, as real paths.

@@ -178,11 +178,12 @@ pub fn build(
         &files,
         project.config.links.check,
     ));
-    problems.0.extend(
-        put(sink, ANCHORS, anchors.to_json())
-            .err()
-            .unwrap_or_default(),
-    );
+    if !cache.keep || cache.anchors != anchors {
+        let json = anchors.to_json();
+        problems
+            .0
+            .extend(put(sink, ANCHORS, json).err().unwrap_or_default());
+    }
     if problems.has_errors() {
         return Err(problems.sorted());
     }

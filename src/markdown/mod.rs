@@ -227,7 +227,11 @@ fn split_placeholders(text: &str) -> Vec<Piece<'_>> {
 /// The text of the first `#` heading, without rendering the page: titles are
 /// needed for the navigation before any page is rendered.
 pub fn title(body: &str) -> Option<String> {
-    let mut events = Parser::new_ext(body, OPTIONS);
+    // Most pages open with their `# Title`: on a document's first line that
+    // is always a heading, so only that line needs reading.
+    let first = body.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let source = if first.starts_with("# ") { first } else { body };
+    let mut events = Parser::new_ext(source, OPTIONS);
     events.find(|e| {
         matches!(
             e,

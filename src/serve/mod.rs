@@ -18,8 +18,7 @@ use crate::diagnostic::Diagnostics;
 use crate::markdown::Highlighter;
 use crate::project::{Project, Refresh};
 use crate::site::{self, Cache, Sink, Summary};
-use http::Shared;
-pub use http::{Content, Live, route};
+use http::{Content, Live, Shared};
 use reload::{Allowed, HEARTBEAT, Hub, Status};
 use watch::{Change, Folders, Watcher};
 
@@ -42,10 +41,12 @@ const IDLE: std::time::Duration = std::time::Duration::from_secs(5);
 pub fn run(options: Options) -> Result<(), crate::cmd::Failure> {
     let project = Project::load(&options.dir)?;
     let mut session = Session::new(options.dir.clone(), project);
-    let live = session
+    let (live, summary) = session
         .build_live(&Live::default())
-        .map_err(crate::cmd::Failure::Site)?
-        .0;
+        .map_err(crate::cmd::Failure::Site)?;
+    if !options.quiet {
+        eprint!("{}", summary.warnings);
+    }
     // Watching starts before the URL is printed: an edit made as soon as the
     // server answers must not be missed.
     let mut folders = session.folders();
@@ -207,6 +208,7 @@ impl Session {
                     problems: None,
                 });
                 if !quiet {
+                    eprint!("{}", summary.warnings);
                     let n = summary.rendered;
                     println!(
                         "{what}: {n} page{} rendered in {} ms",

@@ -220,6 +220,11 @@ const DIRECTIVES: &[(&str, &[&str])] = &[
     ("value", &["key", "env"]),
 ];
 
+/// Whether the directive makes a block (a table, a list) rather than inline text.
+pub fn is_block(name: &str) -> bool {
+    matches!(name, "matrix" | "shared")
+}
+
 /// Expands directives with the site's environment data.
 pub struct Expander<'a> {
     pub data: Option<&'a Data>,
@@ -374,10 +379,17 @@ fn matrix_table(args: &Args) -> Result<String, String> {
         .map(|&e| escape(&args.data.environments[e].title))
         .collect();
     if rows.is_empty() {
-        return Ok(format!(
-            "<p class=\"matrix-empty\">{} do not differ here.</p>\n",
-            titles.join(", ")
-        ));
+        let text = match titles.as_slice() {
+            [one] => format!(
+                "One environment, {one}, differs from nothing here: add <code>all=true</code> to list its settings."
+            ),
+            [init @ .., last] => format!(
+                "No setting here differs between {} and {last}.",
+                init.join(", ")
+            ),
+            [] => unreachable!("envs is never empty"),
+        };
+        return Ok(format!("<p class=\"matrix-empty\">{text}</p>\n"));
     }
     let mut html = String::with_capacity(256 + rows.len() * 200);
     let _ = write!(

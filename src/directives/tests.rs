@@ -174,3 +174,13 @@ fn errors_name_what_is_wrong() {
         "this site has no environment data (data/environments.yaml)"
     );
 }
+
+#[test]
+fn an_empty_matrix_says_why() {
+    let html = expand("{{ matrix(section=\"k\", envs=[\"staging\"]) }}", true).unwrap();
+    assert_eq!(
+        html,
+        "<p class=\"matrix-empty\">One environment, Staging, differs from nothing here: add <code>all=true</code> to list its settings.</p>\n"
+    );
+    assert!(is_block("matrix") && is_block("shared") && !is_block("value"));
+}

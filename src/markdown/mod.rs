@@ -136,8 +136,8 @@ fn directive_error(input: &Input, range: &Range<usize>, message: String) -> Diag
     Diagnostic::error(input.file, message).at_span(input.text, start, input.body_start + range.end)
 }
 
-/// Replaces each placeholder with its directive's HTML: a block when it is
-/// alone in its paragraph, inline HTML otherwise.
+/// Replaces each placeholder with its directive's HTML: a block directive
+/// alone in its paragraph replaces the paragraph; the rest is inline HTML.
 fn expand_directives<'a>(
     events: Vec<Spanned<'a>>,
     calls: &[Call],
@@ -167,6 +167,7 @@ fn expand_directives<'a>(
             Some((Event::End(TagEnd::Paragraph), _)),
         ) = (&events[i].0, events.get(i + 1), events.get(i + 2))
             && let [Piece::Directive(index)] = split_placeholders(t).as_slice()
+            && directives::is_block(&calls[*index].name)
         {
             result.push((
                 Event::Html(expand(*index, true).into()),
@@ -231,7 +232,16 @@ pub fn title(body: &str) -> Option<String> {
     // is always a heading, so only that line needs reading.
     let first = body.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let source = if first.starts_with("# ") { first } else { body };
-    let mut events = Parser::new_ext(source, OPTIONS);
+    // A directive in the title is left out: titles are plain text, read
+    // before any directive is expanded.
+    let mut source = std::borrow::Cow::Borrowed(source);
+    if source.contains("{{") {
+        let calls = directives::find(&source).0;
+        for call in calls.iter().rev() {
+            source.to_mut().replace_range(call.range.clone(), "");
+        }
+    }
+    let mut events = Parser::new_ext(&source, OPTIONS);
     events.find(|e| {
         matches!(
             e,

@@ -205,3 +205,11 @@ fn body_offset_maps_to_file_lines() {
         r.diagnostics[0]
     );
 }
+
+#[test]
+fn titles_leave_directives_out() {
+    assert_eq!(
+        title("# Storage {{ value(key=\"a.b\", env=\"prod\") }}\n").as_deref(),
+        Some("Storage")
+    );
+}

@@ -179,15 +179,6 @@ impl Diagnostics {
         self.0.dedup();
         self
     }
-
-    /// `Ok(())` when there is no error (warnings may remain).
-    pub fn into_result(self) -> Result<Diagnostics, Diagnostics> {
-        if self.has_errors() {
-            Err(self)
-        } else {
-            Ok(self)
-        }
-    }
 }
 
 impl From<Diagnostic> for Diagnostics {

@@ -37,18 +37,10 @@ import sys
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GEN = os.path.join(ROOT, "..", "shared", "bench", "gen_corpus.py")
-WORK = os.path.join(ROOT, "target", "bench")
+# The corpus and its folders are shared with the build benchmark.
+from build import ROOT, WORK, corpus  # noqa: E402  (bench/ is on sys.path: this script's folder)
+
 MARKER = re.compile(r" Edit marker [0-9]+-[0-9]+\.")
-
-
-def corpus(pages, flavor):
-    out = os.path.join(WORK, f"{flavor}-{pages}")
-    if not os.path.isdir(out):
-        subprocess.run([sys.executable, GEN, "--pages", str(pages), "--out", out, "--flavor", flavor],
-                       check=True, stdout=subprocess.DEVNULL)
-    return out
 
 
 def free_port():

@@ -631,3 +631,63 @@ fn polling_finds_changes_too() {
         server.get("/").body.contains("Polled.")
     });
 }
+
+#[test]
+fn another_address_only_when_asked_and_with_a_warning() {
+    let site = Site::fixture("serve");
+    /// Stops the server even when an assertion fails.
+    struct Kill(Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Kill(
+        Command::new(env!("CARGO_BIN_EXE_envbook"))
+            .args(["serve", "--port", "0", "--address", "127.0.0.2"])
+            .current_dir(&site.dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut first = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let mut warning = String::new();
+    BufReader::new(child.0.stderr.take().unwrap())
+        .read_line(&mut warning)
+        .unwrap();
+    assert_eq!(
+        warning,
+        "warning: serving on 127.0.0.2: anyone who can reach this machine can read the site\n"
+    );
+    let port: u16 = first
+        .split("127.0.0.2:")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let get = |host: &str| {
+        let mut stream = TcpStream::connect(("127.0.0.2", port)).unwrap();
+        write!(
+            stream,
+            "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut status = String::new();
+        BufReader::new(stream).read_line(&mut status).unwrap();
+        status
+    };
+    assert!(get(&format!("127.0.0.2:{port}")).starts_with("HTTP/1.1 200"));
+    assert!(get(&format!("localhost:{port}")).starts_with("HTTP/1.1 403"));
+    drop(child);
+    // By default, loopback only.
+    let server = Server::start(&site, &[]);
+    assert!(TcpStream::connect(("127.0.0.2", server.port)).is_err());
+}

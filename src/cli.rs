@@ -48,6 +48,9 @@ pub struct ServeArgs {
     /// The port (book.toml's [serve] port, 3000 by default); 0 picks a free one
     #[arg(short, long)]
     pub port: Option<u16>,
+    /// Also answer requests naming this host (repeatable); localhost and IP addresses always work
+    #[arg(long, value_name = "NAME")]
+    pub allowed_host: Vec<String>,
     /// Open the site in the default browser
     #[arg(long)]
     pub open: bool,

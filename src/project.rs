@@ -192,13 +192,17 @@ fn walk(dir: &Path, display: &Path, problems: &mut Diagnostics) -> Vec<(String, 
     files
 }
 
-/// Backup and swap files editors leave beside the file being edited.
+/// Backup, swap and scratch files editors leave beside the file being edited:
+/// `x~`, vim's swap files and its write test `4913` (a number, no
+/// extension), emacs's `#x#`, `x.tmp`. (Hidden files, such as `.x.swp` and
+/// emacs's `.#x` lock links, are skipped anyway.)
 pub fn is_editor_temp(name: &str) -> bool {
     name.ends_with('~')
         || name.ends_with(".swp")
         || name.ends_with(".swx")
         || name.ends_with(".tmp")
         || (name.starts_with('#') && name.ends_with('#'))
+        || (!name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn read_text(path: &Path) -> anyhow::Result<String> {

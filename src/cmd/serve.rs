@@ -7,8 +7,10 @@ pub fn run(args: ServeArgs, verbosity: Verbosity) -> Result<(), Failure> {
         dir: args.site.dir,
         address: args.address,
         port: args.port,
+        allowed_hosts: args.allowed_host,
         open: args.open,
         poll: args.poll,
         quiet: verbosity.quiet,
-    })
+    })?;
+    Ok(())
 }

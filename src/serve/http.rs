@@ -1,21 +1,23 @@
-//! The preview's HTTP side (tiny_http): only files of the built site, never a
-//! path that escapes it, never to a `Host` that is not the served address.
+//! What the preview answers: only files of the built site, never a path that
+//! escapes it, never to a `Host` that could be a rebinding attack. Pages and
+//! the reload stream share one port, so forwarding one port (SSH, a dev
+//! container, a reverse proxy) gives both.
 
 use std::collections::HashMap;
-use std::io::Cursor;
-use std::path::PathBuf;
+use std::net::{Ipv4Addr, Ipv6Addr, TcpStream};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use percent_encoding::percent_decode_str;
-use tiny_http::{Header, Method, Request, Response, StatusCode};
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 
 use super::reload::{self, Hub};
+use super::server::{Answer, Body, Handler, Request, Response};
 
 /// A file of the built site, as the preview server holds it.
 #[derive(Debug, Clone)]
 pub enum Content {
     Bytes(Arc<[u8]>),
-    /// A content file served as it is (an image): read when asked for.
+    /// A content file served as it is (an image): streamed from disk when asked for.
     File(PathBuf),
 }
 
@@ -25,6 +27,7 @@ pub struct Live {
     pub files: HashMap<String, Content>,
     /// The path part of base-url: `/` or `/docs/`.
     pub base: String,
+    /// 0 until a build succeeds.
     pub build: u64,
 }
 
@@ -32,10 +35,7 @@ pub struct Live {
 pub struct Shared {
     pub live: RwLock<Arc<Live>>,
     pub hub: Hub,
-    /// `Host` values this server answers to.
-    pub hosts: Vec<String>,
-    /// The port of the reload streams.
-    pub events_port: u16,
+    pub hosts: Hosts,
 }
 
 /// The path of the reload event stream, under the base path.
@@ -45,15 +45,16 @@ pub const EVENTS: &str = "__envbook/events";
 #[derive(Debug, PartialEq, Eq)]
 pub enum Route {
     File(String),
-    /// `/docs/runbooks` → `/docs/runbooks/`.
+    /// `/docs/runbooks` → `/docs/runbooks/` (percent-encoded as sent).
     Redirect(String),
+    Events,
     NotFound,
 }
 
-/// Maps a request path to a site file; anything that could escape the site is not found.
-pub fn route(url: &str, live: &Live) -> Route {
-    let path = url.split(['?', '#']).next().unwrap_or("");
-    let Ok(path) = percent_decode_str(path).decode_utf8() else {
+/// Maps a request target to a site file; anything that could escape the site is not found.
+pub fn route(target: &str, live: &Live) -> Route {
+    let raw = target.split(['?', '#']).next().unwrap_or("");
+    let Ok(path) = percent_decode_str(raw).decode_utf8() else {
         return Route::NotFound;
     };
     if path.contains(['\\', '\0'])
@@ -63,11 +64,14 @@ pub fn route(url: &str, live: &Live) -> Route {
         return Route::NotFound;
     }
     if format!("{path}/") == live.base {
-        return Route::Redirect(live.base.clone());
+        return Route::Redirect(utf8_percent_encode(&live.base, LOCATION).to_string());
     }
     let Some(rel) = path.strip_prefix(live.base.as_str()) else {
         return Route::NotFound;
     };
+    if rel == EVENTS {
+        return Route::Events;
+    }
     let file = if rel.is_empty() || rel.ends_with('/') {
         format!("{rel}index.html")
     } else {
@@ -77,139 +81,198 @@ pub fn route(url: &str, live: &Live) -> Route {
         return Route::File(file);
     }
     if live.files.contains_key(&format!("{rel}/index.html")) {
-        return Route::Redirect(format!("{path}/"));
+        // The Location is the path as sent, so a non-ASCII folder stays encoded.
+        return Route::Redirect(format!("{}/", utf8_percent_encode(raw, LOCATION)));
     }
     Route::NotFound
 }
 
-/// Answers one request.
-pub fn handle(request: Request, shared: &Shared) {
-    if !host_allowed(&request, &shared.hosts) {
-        let _ = request.respond(text(403, "this server answers only to its own address"));
-        return;
-    }
-    if !matches!(request.method(), Method::Get | Method::Head) {
-        let _ = request.respond(text(405, "the preview server only reads"));
-        return;
-    }
-    let live = shared.live.read().expect("no panic holds the lock").clone();
-    match route(request.url(), &live) {
-        Route::Redirect(to) => {
-            let response = text(301, "").with_header(header("Location", &to));
-            let _ = request.respond(response);
+/// What a `Location` may not carry as it is (the target is ASCII already,
+/// unless the client sent raw UTF-8).
+const LOCATION: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>');
+
+impl Handler for Shared {
+    fn answer(&self, request: &Request) -> Answer {
+        if !request.header("host").is_some_and(|h| self.hosts.allows(h)) {
+            return refuse(
+                403,
+                "this server answers only to localhost, IP addresses and --allowed-host names\n",
+            );
         }
-        Route::File(file) => respond_file(request, &live, &file, 200, shared),
-        Route::NotFound if live.files.contains_key("404.html") => {
-            respond_file(request, &live, "404.html", 404, shared)
+        if !matches!(request.method.as_str(), "GET" | "HEAD") {
+            return Answer::Respond(
+                Response::text(405, "the preview server only reads\n")
+                    .with_header("Allow", "GET, HEAD".into()),
+            );
         }
-        Route::NotFound => {
-            let _ = request.respond(text(404, "not found"));
+        let live = self.live.read().expect("no panic holds the lock").clone();
+        match route(&request.target, &live) {
+            Route::Events => self.events(request),
+            // Until a build succeeds, every page shows the problems.
+            _ if live.build == 0 => Answer::Respond(self.not_built(&live)),
+            Route::Redirect(to) => Answer::Respond(
+                Response {
+                    status: 301,
+                    headers: Vec::new(),
+                    body: Body::Empty,
+                }
+                .with_header("Location", to),
+            ),
+            Route::File(file) => Answer::Respond(self.file(&live, &file, 200)),
+            Route::NotFound if live.files.contains_key("404.html") => {
+                Answer::Respond(self.file(&live, "404.html", 404))
+            }
+            Route::NotFound => refuse(404, "not found\n"),
+        }
+    }
+
+    fn take_over(&self, stream: TcpStream) {
+        self.hub.connect(stream);
+    }
+}
+
+impl Shared {
+    /// The reload stream, for a page of this server only (no cross-site listener).
+    fn events(&self, request: &Request) -> Answer {
+        match request.header("origin") {
+            Some(origin) if !self.hosts.allows_origin(origin) => {
+                refuse(403, "the reload stream is for this server's own pages\n")
+            }
+            _ => Answer::HandOver,
+        }
+    }
+
+    fn file(&self, live: &Live, file: &str, status: u16) -> Response {
+        let mime = mime_guess::from_path(file).first_or_octet_stream();
+        let body = match &live.files[file] {
+            Content::Bytes(bytes) if mime.essence_str() == "text/html" => {
+                self.with_reload_script(bytes.clone(), live)
+            }
+            Content::Bytes(bytes) => Body::Bytes(bytes.clone()),
+            Content::File(path) => match open(path) {
+                Some(body) => body,
+                None => return Response::text(404, "not found\n"),
+            },
+        };
+        Response {
+            status,
+            headers: vec![
+                ("Content-Type", content_type(&mime)),
+                ("Cache-Control", "no-cache".into()),
+                ("X-Content-Type-Options", "nosniff".into()),
+            ],
+            body,
+        }
+    }
+
+    /// The page, with the live-reload script before `</body>` (or at the end).
+    fn with_reload_script(&self, bytes: Arc<[u8]>, live: &Live) -> Body {
+        let at = bytes
+            .windows(7)
+            .rposition(|w| w == b"</body>")
+            .unwrap_or(bytes.len());
+        Body::Page {
+            insert: self.script(live),
+            bytes,
+            at,
+        }
+    }
+
+    fn script(&self, live: &Live) -> String {
+        let build = self.hub.status().build.max(live.build);
+        reload::script(&format!("{}{EVENTS}", live.base), build)
+    }
+
+    /// Before the first good build: a page that shows the problems and
+    /// reloads when the site builds.
+    fn not_built(&self, live: &Live) -> Response {
+        let html = format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>envbook serve</title></head><body><p>The site has not built yet.</p>{}</body></html>",
+            self.script(live)
+        );
+        Response {
+            status: 503,
+            headers: vec![
+                ("Content-Type", "text/html; charset=utf-8".into()),
+                ("Cache-Control", "no-cache".into()),
+            ],
+            body: Body::Bytes(html.into_bytes().into()),
         }
     }
 }
 
-fn respond_file(request: Request, live: &Live, file: &str, status: u16, shared: &Shared) {
-    let bytes: Vec<u8> = match &live.files[file] {
-        Content::Bytes(b) => b.to_vec(),
-        // Content files are read when asked for; a symlink is never followed out.
-        Content::File(path) => match std::fs::symlink_metadata(path) {
-            Ok(meta) if meta.is_file() => std::fs::read(path).unwrap_or_default(),
-            _ => {
-                let _ = request.respond(text(404, "not found"));
-                return;
-            }
-        },
-    };
-    let mime = mime_guess::from_path(file).first_or_octet_stream();
-    let is_html = mime.essence_str() == "text/html";
-    let bytes = if is_html {
-        with_reload_script(bytes, live, shared)
+/// A content file, if it is still a regular file; a symlink is never followed out.
+fn open(path: &Path) -> Option<Body> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    Some(Body::File { file, len })
+}
+
+fn content_type(mime: &mime_guess::Mime) -> String {
+    let essence = mime.essence_str();
+    let textual = mime.type_() == mime_guess::mime::TEXT
+        || matches!(essence, "application/javascript" | "application/json");
+    if textual {
+        format!("{essence}; charset=utf-8")
     } else {
-        bytes
-    };
-    let content_type = match mime.type_() {
-        mime_guess::mime::TEXT => format!("{}; charset=utf-8", mime.essence_str()),
-        _ if mime.essence_str() == "application/javascript"
-            || mime.essence_str() == "application/json" =>
-        {
-            format!("{}; charset=utf-8", mime.essence_str())
+        essence.to_string()
+    }
+}
+
+fn refuse(status: u16, text: &str) -> Answer {
+    Answer::Respond(Response::text(status, text))
+}
+
+/// The `Host` names the server answers to. DNS rebinding needs a name the
+/// attacker controls that resolves to this machine; an IP literal or
+/// `localhost` cannot be one, so those are always accepted, on any port (a
+/// forwarded port differs from ours). Any other name only when allowed.
+#[derive(Debug, Default)]
+pub struct Hosts {
+    /// `--allowed-host` names, in lower case.
+    pub allowed: Vec<String>,
+}
+
+impl Hosts {
+    pub fn allows(&self, host: &str) -> bool {
+        let Some(name) = host_name(host) else {
+            return false;
+        };
+        if let Some(v6) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+            return v6.parse::<Ipv6Addr>().is_ok();
         }
-        _ => mime.essence_str().to_string(),
-    };
-    let response = Response::new(
-        StatusCode(status),
-        Vec::new(),
-        Cursor::new(bytes.clone()),
-        Some(bytes.len()),
-        None,
-    )
-    .with_header(header("Content-Type", &content_type))
-    .with_header(header("Cache-Control", "no-cache"))
-    .with_header(header("X-Content-Type-Options", "nosniff"));
-    let _ = request.respond(response);
-}
-
-/// Adds the live-reload script before `</body>` (or at the end).
-fn with_reload_script(bytes: Vec<u8>, live: &Live, shared: &Shared) -> Vec<u8> {
-    let Ok(mut html) = String::from_utf8(bytes.clone()) else {
-        return bytes;
-    };
-    let status = shared.hub.status();
-    let script = reload::script(
-        shared.events_port,
-        &format!("{}{EVENTS}", live.base),
-        status.build.max(live.build),
-    );
-    match html.rfind("</body>") {
-        Some(i) => html.insert_str(i, &script),
-        None => html.push_str(&script),
+        let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+        name == "localhost"
+            || name.parse::<Ipv4Addr>().is_ok()
+            || self.allowed.contains(&name)
     }
-    html.into_bytes()
-}
 
-/// DNS rebinding protection: a page on another site must not reach this
-/// server through a name that resolves to 127.0.0.1.
-fn host_allowed(request: &Request, hosts: &[String]) -> bool {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Host"))
-        .is_some_and(|h| {
-            hosts
-                .iter()
-                .any(|allowed| h.value.as_str().eq_ignore_ascii_case(allowed))
-        })
-}
-
-/// The `Host` values of a server listening on `address:port`.
-pub fn allowed_hosts(address: &str, port: u16) -> Vec<String> {
-    let mut names = vec![address.to_string()];
-    if matches!(
-        address,
-        "127.0.0.1" | "::1" | "localhost" | "0.0.0.0" | "::"
-    ) {
-        names.extend(["localhost", "127.0.0.1", "[::1]"].map(String::from));
+    /// `Origin: http://host:port`, by the same rule.
+    fn allows_origin(&self, origin: &str) -> bool {
+        origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"))
+            .is_some_and(|host| self.allows(host))
     }
-    names
-        .iter()
-        .map(|n| {
-            if n.contains(':') && !n.starts_with('[') {
-                format!("[{n}]:{port}")
-            } else {
-                format!("{n}:{port}")
-            }
-        })
-        .collect()
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
-}
-
-fn text(status: u16, body: &str) -> Response<Cursor<Vec<u8>>> {
-    Response::from_string(body)
-        .with_status_code(status)
-        .with_header(header("Content-Type", "text/plain; charset=utf-8"))
+/// `name` of `name:port`, `[v6]` of `[v6]:port`; `None` when malformed.
+fn host_name(host: &str) -> Option<&str> {
+    let (name, port) = if host.starts_with('[') {
+        let end = host.find(']')? + 1;
+        (&host[..end], host[end..].strip_prefix(':'))
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        }
+    };
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    (port_ok && !name.is_empty()).then_some(name)
 }
 
 #[cfg(test)]
@@ -221,6 +284,7 @@ mod tests {
             "index.html",
             "runbooks/index.html",
             "runbooks/db/index.html",
+            "café/index.html",
             "static/envbook.css",
             "404.html",
         ]
@@ -251,14 +315,25 @@ mod tests {
             Route::Redirect("/runbooks/db/".into())
         );
         assert_eq!(
-            route("/static/envbook.css", &l),
-            Route::File("static/envbook.css".into())
-        );
-        assert_eq!(
             route("/static/envbook%2Ecss", &l),
             Route::File("static/envbook.css".into())
         );
+        assert_eq!(route("/__envbook/events", &l), Route::Events);
         assert_eq!(route("/nope/", &l), Route::NotFound);
+    }
+
+    #[test]
+    fn non_ascii_folders_redirect_encoded() {
+        let l = live("/");
+        assert_eq!(
+            route("/caf%C3%A9", &l),
+            Route::Redirect("/caf%C3%A9/".into())
+        );
+        assert_eq!(route("/café", &l), Route::Redirect("/caf%C3%A9/".into()));
+        assert_eq!(
+            route("/caf%C3%A9/", &l),
+            Route::File("café/index.html".into())
+        );
     }
 
     #[test]
@@ -266,6 +341,8 @@ mod tests {
         let l = live("/docs/");
         assert_eq!(route("/docs/", &l), Route::File("index.html".into()));
         assert_eq!(route("/docs", &l), Route::Redirect("/docs/".into()));
+        assert_eq!(route("/docs/__envbook/events", &l), Route::Events);
+        assert_eq!(route("/__envbook/events", &l), Route::NotFound);
         assert_eq!(route("/", &l), Route::NotFound);
         assert_eq!(route("/runbooks/", &l), Route::NotFound);
     }
@@ -291,17 +368,41 @@ mod tests {
     }
 
     #[test]
-    fn hosts() {
-        assert_eq!(
-            allowed_hosts("127.0.0.1", 3000),
-            [
-                "127.0.0.1:3000",
-                "localhost:3000",
-                "127.0.0.1:3000",
-                "[::1]:3000"
-            ]
-        );
-        assert_eq!(allowed_hosts("192.168.1.5", 80), ["192.168.1.5:80"]);
-        assert_eq!(allowed_hosts("::1", 8080)[0], "[::1]:8080");
+    fn hosts_that_cannot_be_rebound_are_accepted() {
+        let hosts = Hosts {
+            allowed: vec!["docs.internal".into()],
+        };
+        for ok in [
+            "localhost",
+            "localhost:3000",
+            "LOCALHOST:8080",
+            "127.0.0.1:3000",
+            "192.168.1.20:3000",
+            "10.0.0.5",
+            "[::1]:3000",
+            "[fe80::1]",
+            "docs.internal:3000",
+            "Docs.Internal",
+        ] {
+            assert!(hosts.allows(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example.com",
+            "evil.example.com:3000",
+            "127.0.0.1.evil.com",
+            "localhost.evil.com",
+            "",
+            ":3000",
+            "localhost:",
+            "localhost:abc",
+            "[::1",
+            "[not-v6]:3000",
+            "1.2.3.4.5",
+        ] {
+            assert!(!hosts.allows(bad), "{bad}");
+        }
+        assert!(hosts.allows_origin("http://localhost:3000"));
+        assert!(!hosts.allows_origin("http://evil.example.com"));
+        assert!(!hosts.allows_origin("null"));
     }
 }

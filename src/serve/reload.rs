@@ -1,21 +1,22 @@
 //! Live reload over Server-Sent Events, with no WebSocket library: every open
-//! tab keeps one `EventSource` connection. The streams have a listener of
-//! their own, on a thread of its own, beside the page server: tiny_http gives
-//! each open connection a thread of its pool, and a burst of long-lived
-//! streams there leaves new connections queued behind them. The hub holds the
-//! streams, not a thread each, and tells all of them when a build is done
-//! (`build` with its number) or failed (`problems` with the diagnostics).
+//! tab keeps one `EventSource` connection to `{base}__envbook/events` on the
+//! page port. The hub holds the streams, not a thread each, and tells all of
+//! them when a build is done (`build` with its number) or failed (`problems`
+//! with the diagnostics). Its writes never wait: a tab that stops reading is
+//! dropped once its socket buffer is full, and delays no one.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// More tabs than anyone opens; past it, a tab is refused rather than a thread
-/// or socket kept for it.
+/// More tabs than anyone opens; past it, a tab is refused rather than a
+/// socket kept for it.
 pub const MAX_CLIENTS: usize = 64;
-/// Idle connections get a comment this often, which finds the closed ones.
+/// Idle streams get a comment this often, which finds the closed ones.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
+
+const HEAD: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n";
 
 /// Where the site is: the last good build, and the problems of the last one if it failed.
 #[derive(Debug, Clone, Default)]
@@ -26,37 +27,32 @@ pub struct Status {
 
 #[derive(Default)]
 pub struct Hub {
-    clients: Mutex<Vec<Box<dyn Write + Send>>>,
+    clients: Mutex<Vec<TcpStream>>,
     status: Mutex<Status>,
 }
 
 impl Hub {
-    /// Adds a connection (its response not yet started) and tells it where the site is.
-    pub fn connect(&self, mut writer: Box<dyn Write + Send>, origin: Option<&str>) {
-        if self.clients() >= MAX_CLIENTS {
-            // Make room: tabs closed since the last heartbeat fail this write.
-            self.heartbeat();
+    /// Starts the stream on a connection whose request was read, and tells it
+    /// where the site is.
+    pub fn connect(&self, stream: TcpStream) {
+        if stream.set_nonblocking(true).is_err() {
+            return;
         }
         let mut clients = self.clients.lock().expect("no panic holds the lock");
         if clients.len() >= MAX_CLIENTS {
-            let _ = writer.write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            // Make room: tabs closed since the last heartbeat go now.
+            forget_closed(&mut clients);
+        }
+        if clients.len() >= MAX_CLIENTS {
+            write_now(
+                &stream,
+                b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
             return;
         }
-        // The pages are on the other port: only their own origin may listen.
-        let cors = origin
-            .map(|o| format!("Access-Control-Allow-Origin: {o}\r\nVary: Origin\r\n"))
-            .unwrap_or_default();
-        let head = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\nX-Content-Type-Options: nosniff\r\n{cors}\r\n"
-        );
-        let status = self.status();
-        let hello = format!("{head}retry: 500\n\n{}", events(&status));
-        if writer
-            .write_all(hello.as_bytes())
-            .and_then(|_| writer.flush())
-            .is_ok()
-        {
-            clients.push(writer);
+        let hello = format!("{HEAD}retry: 500\n\n{}", events(&self.status()));
+        if write_now(&stream, hello.as_bytes()) {
+            clients.push(stream);
         }
     }
 
@@ -68,92 +64,44 @@ impl Hub {
     pub fn publish(&self, status: Status) {
         let message = events(&status);
         *self.status.lock().expect("no panic holds the lock") = status;
-        self.send(&message);
+        self.send(message.as_bytes());
     }
 
-    /// A comment line: keeps proxies from closing idle streams, and finds closed tabs.
+    /// A comment line: keeps proxies from closing idle streams; closed tabs are forgotten.
     pub fn heartbeat(&self) {
-        self.send(": ping\n\n");
+        forget_closed(&mut self.clients.lock().expect("no panic holds the lock"));
+        self.send(b": ping\n\n");
     }
 
+    #[cfg(test)]
     fn clients(&self) -> usize {
         self.clients.lock().expect("no panic holds the lock").len()
     }
 
-    /// Writes to every tab, forgetting those that are gone.
-    fn send(&self, message: &str) {
+    /// Writes to every tab, dropping those that cannot take it now.
+    fn send(&self, message: &[u8]) {
         let mut clients = self.clients.lock().expect("no panic holds the lock");
-        clients.retain_mut(|w| {
-            w.write_all(message.as_bytes())
-                .and_then(|_| w.flush())
-                .is_ok()
-        });
+        clients.retain(|stream| write_now(stream, message));
     }
 }
 
-/// Who may open the stream: the `Host` values of the events port, and the
-/// origins of the pages.
-pub struct Allowed {
-    pub hosts: Vec<String>,
-    pub origins: Vec<String>,
-    /// `{base}__envbook/events`.
-    pub path: String,
+/// Writes all of `bytes` without waiting; false when the stream is closed or
+/// full (a half-written event cannot be finished, so the stream is done).
+fn write_now(mut stream: &TcpStream, bytes: &[u8]) -> bool {
+    matches!(stream.write(bytes), Ok(n) if n == bytes.len())
 }
 
-/// Answers reload-stream requests on `listener` until the process ends.
-pub fn listen(listener: TcpListener, hub: &Hub, allowed: &Allowed) {
-    for stream in listener.incoming().flatten() {
-        // A client that does not send its request promptly is dropped; one
-        // that stops reading cannot hold up the others for long.
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-        let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
-        let _ = stream.set_nodelay(true);
-        if let Some(origin) = handshake(&stream, allowed) {
-            hub.connect(Box::new(stream), origin.as_deref());
+/// Drops the streams whose tab has gone: a tab never sends on its stream,
+/// so a read that finds the end (or an error) means it closed.
+fn forget_closed(clients: &mut Vec<TcpStream>) {
+    clients.retain(|mut stream| {
+        let mut scratch = [0; 256];
+        match stream.read(&mut scratch) {
+            Ok(0) => false,
+            Ok(_) => true,
+            Err(e) => e.kind() == std::io::ErrorKind::WouldBlock,
         }
-    }
-}
-
-/// Reads the request; answers and drops what is not a stream this server gives.
-/// `Some(origin)` when the stream may start.
-fn handshake(stream: &TcpStream, allowed: &Allowed) -> Option<Option<String>> {
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line).ok()?;
-    let (mut host, mut origin) = (None, None);
-    for _ in 0..100 {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 || line.trim().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            let value = value.trim().to_string();
-            match name.to_ascii_lowercase().as_str() {
-                "host" => host = Some(value),
-                "origin" => origin = Some(value),
-                _ => {}
-            }
-        }
-    }
-    let mut parts = request_line.split_whitespace();
-    let refuse = |status: &str| {
-        let _ = (&*stream).write_all(
-            format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                .as_bytes(),
-        );
-        None
-    };
-    if parts.next() != Some("GET") || parts.next() != Some(allowed.path.as_str()) {
-        return refuse("404 Not Found");
-    }
-    let host_ok = host.is_some_and(|h| allowed.hosts.iter().any(|a| a.eq_ignore_ascii_case(&h)));
-    let origin_ok = origin
-        .as_ref()
-        .is_none_or(|o| allowed.origins.iter().any(|a| a.eq_ignore_ascii_case(o)));
-    if !host_ok || !origin_ok {
-        return refuse("403 Forbidden");
-    }
-    Some(origin)
+    });
 }
 
 /// The events that describe `status`.
@@ -170,7 +118,11 @@ fn events(status: &Status) -> String {
 /// The script added to every HTML page the server sends: reloads the tab when
 /// a newer build is ready (keeping its scroll position), and shows the
 /// problems of a failed build over the page until a good one replaces it.
-pub fn script(port: u16, path: &str, build: u64) -> String {
+pub fn script(path: &str, build: u64) -> String {
+    // A JSON string is a JavaScript string; `</` must not end the script element.
+    let path = serde_json::to_string(path)
+        .expect("a string serialises")
+        .replace("</", "<\\/");
     format!(
         r#"<script>/* envbook serve: live reload */
 (() => {{
@@ -199,7 +151,7 @@ pub fn script(port: u16, path: &str, build: u64) -> String {
     box.append(title, pre);
     document.body.append(box);
   }};
-  const source = new EventSource("http://" + location.hostname + ":{port}{path}");
+  const source = new EventSource({path});
   source.addEventListener("build", (e) => {{
     if (Number(e.data) !== build) {{
       sessionStorage.setItem(key, String(window.scrollY));
@@ -214,85 +166,105 @@ pub fn script(port: u16, path: &str, build: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
+    use std::io::{BufRead, BufReader};
+    use std::net::TcpListener;
 
     use super::*;
 
-    /// A writer whose bytes the test can read, or that fails like a closed socket.
-    #[derive(Clone, Default)]
-    struct Tab(Arc<Mutex<Vec<u8>>>, bool);
-
-    impl Write for Tab {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            if self.1 {
-                return Err(std::io::ErrorKind::BrokenPipe.into());
-            }
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+    /// A connected pair: the server's end for the hub, the tab's end to read.
+    fn tab(listener: &TcpListener) -> (TcpStream, BufReader<TcpStream>) {
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        (listener.accept().unwrap().0, BufReader::new(client))
     }
 
-    impl Tab {
-        fn text(&self) -> String {
-            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    fn read_until_blank(tab: &mut BufReader<TcpStream>) -> String {
+        let mut text = String::new();
+        loop {
+            let mut line = String::new();
+            tab.read_line(&mut line).unwrap();
+            text.push_str(&line);
+            if line == "\n" || line == "\r\n" || line.is_empty() {
+                return text;
+            }
         }
     }
 
     #[test]
     fn tabs_hear_builds_and_problems() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let hub = Hub::default();
         hub.publish(Status {
             build: 1,
             problems: None,
         });
-        let tab = Tab::default();
-        hub.connect(Box::new(tab.clone()), Some("http://127.0.0.1:3000"));
-        assert!(
-            tab.text()
-                .starts_with("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n")
-        );
-        assert!(tab.text().contains(
-            "\r\nAccess-Control-Allow-Origin: http://127.0.0.1:3000\r\nVary: Origin\r\n"
-        ));
-        assert!(
-            tab.text()
-                .ends_with("retry: 500\n\nevent: build\ndata: 1\n\n")
-        );
+        let (server, mut tab) = tab(&listener);
+        hub.connect(server);
+        let head = read_until_blank(&mut tab);
+        assert!(head.starts_with("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"));
+        assert!(!head.contains("Access-Control"), "{head}");
+        assert_eq!(read_until_blank(&mut tab), "retry: 500\n\n");
+        assert_eq!(read_until_blank(&mut tab), "event: build\ndata: 1\n\n");
         hub.publish(Status {
             build: 1,
             problems: Some("error: x\n --> a.md:1:1".into()),
         });
-        assert!(
-            tab.text()
-                .ends_with("event: problems\ndata: error: x\ndata:  --> a.md:1:1\n\n")
+        assert_eq!(
+            read_until_blank(&mut tab),
+            "event: problems\ndata: error: x\ndata:  --> a.md:1:1\n\n"
         );
         hub.publish(Status {
             build: 2,
             problems: None,
         });
-        assert!(tab.text().ends_with("event: build\ndata: 2\n\n"));
+        assert_eq!(read_until_blank(&mut tab), "event: build\ndata: 2\n\n");
     }
 
     #[test]
     fn closed_tabs_are_forgotten_and_the_number_is_capped() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let hub = Hub::default();
-        hub.connect(Box::new(Tab::default()), None);
-        let closed = Tab(Arc::default(), false);
-        hub.connect(Box::new(closed.clone()), None);
-        assert_eq!(hub.clients(), 2);
-        hub.connect(Box::new(Tab(Arc::default(), true)), None);
-        assert_eq!(
-            hub.clients(),
-            2,
-            "a tab that cannot be written to is not kept"
-        );
-        for _ in 0..100 {
-            hub.connect(Box::new(Tab::default()), None);
+        let mut open = Vec::new();
+        for _ in 0..MAX_CLIENTS + 5 {
+            let (server, tab) = tab(&listener);
+            hub.connect(server);
+            open.push(tab);
         }
         assert_eq!(hub.clients(), MAX_CLIENTS);
+        open.truncate(10);
+        // The closes reach the server's sockets.
+        std::thread::sleep(Duration::from_millis(100));
+        hub.heartbeat();
+        assert_eq!(hub.clients(), 10);
+    }
+
+    #[test]
+    fn a_tab_that_stops_reading_is_dropped_without_waiting() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let hub = Hub::default();
+        let (server, _stalled) = tab(&listener);
+        hub.connect(server);
+        let start = std::time::Instant::now();
+        let big = "x".repeat(64 * 1024);
+        for _ in 0..1000 {
+            hub.publish(Status {
+                build: 1,
+                problems: Some(big.clone()),
+            });
+        }
+        assert_eq!(hub.clients(), 0);
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_script_cannot_be_broken_out_of() {
+        let script = script("/a\"</script><b>/__envbook/events", 3);
+        assert!(
+            script.contains(r#"new EventSource("/a\"<\/script><b>/__envbook/events")"#),
+            "{script}"
+        );
+        assert_eq!(script.matches("</script>").count(), 1);
     }
 }

@@ -1,23 +1,30 @@
-//! Watching the site's folders (notify + notify-debouncer-full) and sorting
-//! what changed into kinds, each with one rebuild rule.
+//! Watching the site's folders (notify) and sorting what changed into kinds,
+//! each with one rebuild rule. Events are gathered here, not by a debouncer
+//! thread that ticks every few milliseconds: an idle preview, kept open all
+//! day, wakes for nothing.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, channel};
-use std::time::Duration;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use notify::event::{EventKind, MetadataKind, ModifyKind};
-use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{
-    DebounceEventResult, Debouncer, RecommendedCache, new_debouncer, new_debouncer_opt,
-};
+use notify::{Event, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use crate::project::is_editor_temp;
 
-/// Long enough to merge an editor's write-and-rename and a burst of saves
-/// into one rebuild, short enough to stay out of the way (Hugo waits 500 ms).
+/// A batch ends when no event came for this long: long enough to merge an
+/// editor's write-and-rename into one rebuild, short enough to stay out of
+/// the way (Hugo waits 500 ms).
 const DEBOUNCE: Duration = Duration::from_millis(10);
 const POLL_INTERVAL: Duration = Duration::from_millis(300);
+/// Changes that come within this of the last batch are a storm (an editor
+/// saving on every keystroke, a `git checkout`): they are gathered until the
+/// folder is quiet for [`QUIET`], for at most [`GATHER`], so a storm costs a
+/// few rebuilds instead of one per save, while a lone save is served at once.
+const STORM: Duration = Duration::from_millis(100);
+const QUIET: Duration = Duration::from_millis(50);
+const GATHER: Duration = Duration::from_millis(400);
 
 /// The folders that make the site, as real paths.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,121 +94,96 @@ fn is_change(kind: &EventKind) -> bool {
     }
 }
 
-enum Inner {
-    Native(Debouncer<RecommendedWatcher, RecommendedCache>),
-    Poll(Debouncer<PollWatcher, RecommendedCache>),
-}
-
 pub struct Watcher {
-    inner: Inner,
-    events: Receiver<DebounceEventResult>,
-    watched: Vec<PathBuf>,
+    /// Kept for its watches; events arrive on `events`.
+    _inner: Box<dyn notify::Watcher + Send>,
+    events: Receiver<notify::Result<Event>>,
+    /// When the last batch was handed out.
+    last: Option<Instant>,
 }
 
 impl Watcher {
-    /// Starts watching; `poll` for file systems that report no events.
+    /// Starts watching the folders that exist; `poll` for file systems that
+    /// report no events. A watcher is made anew when folders move: inotify
+    /// would go on naming a moved folder's files by its old path.
     pub fn start(folders: &Folders, poll: bool) -> Result<Watcher> {
         let (tx, events) = channel();
-        let inner = if poll {
+        let mut inner: Box<dyn notify::Watcher + Send> = if poll {
             // Contents, not only times: a save that truncates then writes within
             // one tick of the file system's clock leaves the time as it was
             // when a poll saw the empty file.
             let config = notify::Config::default()
                 .with_poll_interval(POLL_INTERVAL)
                 .with_compare_contents(true);
-            Inner::Poll(new_debouncer_opt(
-                DEBOUNCE,
-                None,
-                tx,
-                RecommendedCache::new(),
-                config,
-            )?)
+            Box::new(PollWatcher::new(tx, config)?)
         } else {
-            Inner::Native(new_debouncer(DEBOUNCE, None, tx)?)
+            Box::new(RecommendedWatcher::new(tx, notify::Config::default())?)
         };
-        let mut watcher = Watcher {
-            inner,
-            events,
-            watched: Vec::new(),
-        };
-        watcher.watch(folders)?;
-        Ok(watcher)
-    }
-
-    /// Watches `folders`: again after the site was read anew, when a folder
-    /// may have appeared or moved. Folders already watched stay watched, so
-    /// no event is lost in between.
-    pub fn watch(&mut self, folders: &Folders) -> Result<()> {
         // Folders, not files: editors that save by renaming replace the file.
-        let wanted: Vec<(&PathBuf, RecursiveMode)> = [
+        let wanted = [
             (&folders.root, RecursiveMode::NonRecursive),
             (&folders.content, RecursiveMode::Recursive),
             (&folders.data, RecursiveMode::Recursive),
             (&folders.theme, RecursiveMode::Recursive),
-        ]
-        .into_iter()
-        .filter(|(path, _)| path.is_dir())
-        .collect();
-        for path in std::mem::take(&mut self.watched) {
-            if wanted.iter().any(|(p, _)| **p == path) {
-                self.watched.push(path);
-            } else {
-                let _ = match &mut self.inner {
-                    Inner::Native(d) => d.unwatch(&path),
-                    Inner::Poll(d) => d.unwatch(&path),
-                };
-            }
-        }
+        ];
         for (path, mode) in wanted {
-            if self.watched.contains(path) {
-                continue;
+            if path.is_dir() {
+                inner
+                    .watch(path, mode)
+                    .with_context(|| format!("watching {}", path.display()))?;
             }
-            match &mut self.inner {
-                Inner::Native(d) => d.watch(path, mode),
-                Inner::Poll(d) => d.watch(path, mode),
-            }
-            .with_context(|| format!("watching {}", path.display()))?;
-            self.watched.push(path.clone());
         }
-        Ok(())
+        Ok(Watcher {
+            _inner: inner,
+            events,
+            last: None,
+        })
     }
 
     /// Waits for the next batch of changes, sorted and without repeats.
-    /// `None` when the watcher stopped.
-    pub fn next(&self, folders: &Folders) -> Option<Vec<Change>> {
-        loop {
-            let batch = self.events.recv().ok()?;
-            let changes = match batch {
-                Ok(events) => sort(&events, folders),
-                // Lost events: the only safe answer is to read everything again.
-                Err(_) => vec![Change::Site],
-            };
-            if !changes.is_empty() {
-                return Some(changes);
+    /// A batch ends after [`DEBOUNCE`] without events; in a storm, after
+    /// [`QUIET`], or [`GATHER`] at most. `None` when the watcher stopped.
+    pub fn next(&mut self, folders: &Folders) -> Option<Vec<Change>> {
+        let mut changes = Vec::new();
+        while changes.is_empty() {
+            changes = sort(self.events.recv().ok()?, folders);
+        }
+        let storm = self.last.is_some_and(|t| t.elapsed() < STORM);
+        let quiet = if storm { QUIET } else { DEBOUNCE };
+        let until = Instant::now() + GATHER;
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            match self.events.recv_timeout(left.min(quiet)) {
+                Ok(event) => changes.extend(sort(event, folders)),
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return None,
             }
         }
+        changes.sort();
+        changes.dedup();
+        self.last = Some(Instant::now());
+        Some(changes)
     }
 }
 
-fn sort(events: &[notify_debouncer_full::DebouncedEvent], folders: &Folders) -> Vec<Change> {
-    let mut changes: Vec<Change> = Vec::new();
-    for event in events {
-        if event.need_rescan() {
-            changes.push(Change::Site);
-            continue;
-        }
-        if !is_change(&event.kind) {
-            continue;
-        }
-        // A folder's own time changes with every file made in it; the files'
-        // events say what changed.
-        let modified = matches!(event.kind, EventKind::Modify(_));
-        let paths = event.paths.iter().filter(|p| !(modified && p.is_dir()));
-        changes.extend(paths.filter_map(|p| classify(p, folders)));
+/// The changes one event names; a lost event means everything must be read again.
+fn sort(event: notify::Result<Event>, folders: &Folders) -> Vec<Change> {
+    let event = match event {
+        Ok(event) if !event.need_rescan() => event,
+        _ => return vec![Change::Site],
+    };
+    if !is_change(&event.kind) {
+        return Vec::new();
     }
-    changes.sort();
-    changes.dedup();
-    changes
+    // A folder's own time changes with every file made in it; the files'
+    // events say what changed. A folder renamed or moved is a change.
+    let touched = matches!(event.kind, EventKind::Modify(ModifyKind::Name(_)))
+        || !matches!(event.kind, EventKind::Modify(_));
+    event
+        .paths
+        .iter()
+        .filter(|p| touched || !p.is_dir())
+        .filter_map(|p| classify(p, folders))
+        .collect()
 }
 
 #[cfg(test)]

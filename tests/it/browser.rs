@@ -1,7 +1,8 @@
 //! `envbook serve` in a real browser: headless Chromium (Debian's
 //! /usr/bin/chromium) keeps a tab open while the test edits the sources. The tab
 //! must reload by itself and keep its scroll position, show a failed build's
-//! problems over the last good page, and drop them after the fix.
+//! problems over the last good page, drop them after the fix, and still
+//! follow an edit after it sat idle.
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read};
@@ -20,6 +21,8 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 /// How long the tab may take to follow an edit (a rebuild is a few ms, plus
 /// the watcher's debounce and the reload).
 const FOLLOW: Duration = Duration::from_secs(10);
+/// Longer than every timeout the server has.
+const IDLE: Duration = Duration::from_secs(20);
 /// How often a waiting test asks the tab again.
 const POLL: Duration = Duration::from_millis(25);
 
@@ -193,6 +196,20 @@ fn open_tab_follows_edits_keeps_its_place_and_shows_problems() {
     });
     assert!(!data.marked, "the tab reloaded: {data:?}");
     assert_eq!(data.overlay, None);
+
+    // Left alone past every timeout of the server (idle connections close
+    // after 15 s, the reload stream is pinged every 15 s), the tab still
+    // follows an edit: the preview never goes away by itself.
+    std::thread::sleep(IDLE);
+    eval(&tab, "window.envbookTestMark = true");
+    site.write(
+        "content/index.md",
+        &source.replace("Version one", "Version four"),
+    );
+    let after_idle = server.wait(&tab, "the edit after idling", |s| {
+        s.loaded_with("Version four")
+    });
+    assert!(!after_idle.marked, "the tab reloaded: {after_idle:?}");
 }
 
 /// `envbook serve --port 0` in the site folder, stopped when dropped.

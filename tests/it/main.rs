@@ -10,4 +10,5 @@ mod errors;
 mod links;
 mod output;
 mod serve;
+mod serve_survives;
 mod support;

@@ -19,27 +19,40 @@ pub struct Server {
     pub base: String,
     /// What the server prints, line by line.
     pub stdout: Receiver<String>,
+    pub stderr: Receiver<String>,
+}
+
+/// Sends each line of `stream` to the returned receiver.
+fn lines(stream: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 impl Server {
     pub fn start(site: &Site, args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_envbook"))
+        Server::start_with(site, args, |_| {})
+    }
+
+    /// Starts the server with `setup` applied to its command first.
+    pub fn start_with(site: &Site, args: &[&str], setup: impl FnOnce(&mut Command)) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_envbook"));
+        command
             .args(["serve", "--port", "0"])
             .args(args)
             .current_dir(&site.dir)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("envbook serve starts");
-        let (tx, stdout) = channel();
-        let out = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+            .stderr(Stdio::piped());
+        setup(&mut command);
+        let mut child = command.spawn().expect("envbook serve starts");
+        let stdout = lines(child.stdout.take().unwrap());
+        let stderr = lines(child.stderr.take().unwrap());
         let first = stdout
             .recv_timeout(WAIT)
             .expect("the server says where it serves");
@@ -55,6 +68,7 @@ impl Server {
             port: port.parse().unwrap(),
             base: base.to_string(),
             stdout,
+            stderr,
         }
     }
 
@@ -76,22 +90,12 @@ impl Server {
         Response::parse(&String::from_utf8_lossy(&bytes))
     }
 
-    /// The port of the reload streams, as the pages' script names it.
-    pub fn events_port(&self) -> u16 {
-        let page = self.get(&self.base).body;
-        let after = page
-            .split("location.hostname + \":")
-            .nth(1)
-            .expect("the reload script");
-        after[..after.find('/').unwrap()].parse().unwrap()
-    }
-
-    /// A request to the reload streams' port.
-    pub fn events_request(&self, port: u16) -> TcpStream {
-        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    /// A request for the reload stream, on the page port, as a tab sends it.
+    pub fn events_request(&self) -> TcpStream {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         stream.set_read_timeout(Some(WAIT)).unwrap();
         let request = format!(
-            "GET {}__envbook/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{}\r\nAccept: text/event-stream\r\n\r\n",
+            "GET {}__envbook/events HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAccept: text/event-stream\r\n\r\n",
             self.base, self.port
         );
         stream.write_all(request.as_bytes()).unwrap();
@@ -100,7 +104,11 @@ impl Server {
 
     /// A reload stream, as a tab opens it.
     pub fn events(&self) -> Events {
-        Events(BufReader::new(self.events_request(self.events_port())))
+        Events(BufReader::new(self.events_request()))
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 
@@ -363,12 +371,27 @@ fn paths_that_escape_the_site_and_foreign_hosts_are_refused() {
         assert_eq!(response.status, 404, "{path}");
         assert!(!response.body.contains("not part of the site"), "{path}");
     }
-    for host in ["evil.example.com", "evil.example.com:80", "127.0.0.1:1"] {
+    let port = server.port;
+    for host in [
+        "evil.example.com".to_string(),
+        "evil.example.com:80".to_string(),
+        format!("127.0.0.1.nip.io:{port}"),
+        format!("localhost.evil.example.com:{port}"),
+    ] {
         let response = server.request(&format!(
             "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
         ));
         assert_eq!(response.status, 403, "{host}");
+        let response = server.request(&format!(
+            "GET /__envbook/events HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        ));
+        assert_eq!(response.status, 403, "{host}");
     }
+    // A page of another site cannot listen to the reload stream.
+    let response = server.request(&format!(
+        "GET /__envbook/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://evil.example.com\r\nConnection: close\r\n\r\n"
+    ));
+    assert_eq!(response.status, 403);
     let localhost = server.request(&format!(
         "GET / HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
         server.port
@@ -420,10 +443,8 @@ fn under_a_sub_path_base_url() {
     let page = server.get("/docs/runbooks/db-failover/");
     assert_eq!(page.status, 200);
     assert!(
-        page.body.contains(&format!(
-            "location.hostname + \":{}/docs/__envbook/events\"",
-            server.events_port()
-        )),
+        page.body
+            .contains(r#"new EventSource("/docs/__envbook/events")"#),
         "{}",
         page.body
     );
@@ -478,10 +499,7 @@ fn many_idle_and_closing_reload_clients_cost_no_runaway_threads_or_cpu() {
     let site = Site::fixture("serve");
     let server = Server::start(&site, &[]);
     let pid = server.child.id();
-    let port = server.events_port();
-    let mut tabs: Vec<Events> = (0..60)
-        .map(|_| Events(BufReader::new(server.events_request(port))))
-        .collect();
+    let mut tabs: Vec<Events> = (0..60).map(|_| server.events()).collect();
     for tab in &mut tabs {
         assert_eq!(tab.next().0, "build");
     }
@@ -496,7 +514,7 @@ fn many_idle_and_closing_reload_clients_cost_no_runaway_threads_or_cpu() {
     assert!(threads < 30, "{threads} threads for 60 tabs");
     // More than the cap are refused, not kept.
     let mut extra: Vec<BufReader<TcpStream>> = (0..10)
-        .map(|_| BufReader::new(server.events_request(port)))
+        .map(|_| BufReader::new(server.events_request()))
         .collect();
     let statuses: Vec<String> = extra
         .iter_mut()
@@ -633,7 +651,7 @@ fn polling_finds_changes_too() {
 }
 
 #[test]
-fn another_address_only_when_asked_and_with_a_warning() {
+fn another_address_only_when_asked() {
     let site = Site::fixture("serve");
     /// Stops the server even when an assertion fails.
     struct Kill(Child);
@@ -648,24 +666,15 @@ fn another_address_only_when_asked_and_with_a_warning() {
             .args(["serve", "--port", "0", "--address", "127.0.0.2"])
             .current_dir(&site.dir)
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
-    let mut first = String::new();
-    BufReader::new(child.0.stdout.take().unwrap())
-        .read_line(&mut first)
+    let first = lines(child.0.stdout.take().unwrap())
+        .recv_timeout(WAIT)
         .unwrap();
-    let mut warning = String::new();
-    BufReader::new(child.0.stderr.take().unwrap())
-        .read_line(&mut warning)
-        .unwrap();
-    assert_eq!(
-        warning,
-        "warning: serving on 127.0.0.2: anyone who can reach this machine can read the site\n"
-    );
     let port: u16 = first
-        .split("127.0.0.2:")
+        .split("http://127.0.0.2:")
         .nth(1)
         .unwrap()
         .split('/')
@@ -675,6 +684,7 @@ fn another_address_only_when_asked_and_with_a_warning() {
         .unwrap();
     let get = |host: &str| {
         let mut stream = TcpStream::connect(("127.0.0.2", port)).unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
         write!(
             stream,
             "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
@@ -685,9 +695,9 @@ fn another_address_only_when_asked_and_with_a_warning() {
         status
     };
     assert!(get(&format!("127.0.0.2:{port}")).starts_with("HTTP/1.1 200"));
-    assert!(get(&format!("localhost:{port}")).starts_with("HTTP/1.1 403"));
+    assert!(get(&format!("docs.example.com:{port}")).starts_with("HTTP/1.1 403"));
     drop(child);
-    // By default, loopback only.
+    // By default, 127.0.0.1 only.
     let server = Server::start(&site, &[]);
     assert!(TcpStream::connect(("127.0.0.2", server.port)).is_err());
 }

@@ -161,12 +161,12 @@ impl Staging {
             written: Mutex::default(),
             _lock: lock,
         };
-        fs::create_dir(staging.new())
-            .with_context(|| format!("creating {}", staging.new().display()))?;
+        fs::create_dir(staging.site())
+            .with_context(|| format!("creating {}", staging.site().display()))?;
         Ok(staging)
     }
 
-    fn new(&self) -> PathBuf {
+    fn site(&self) -> PathBuf {
         self.tmp.join("new")
     }
 
@@ -187,14 +187,14 @@ impl Staging {
             files,
         };
         let json = serde_json::to_vec_pretty(&manifest).expect("a list of names serializes");
-        let marker = self.new().join(MARKER);
+        let marker = self.site().join(MARKER);
         fs::write(&marker, json).with_context(|| format!("writing {}", marker.display()))?;
         if !moves.is_empty() {
             fs::write(self.tmp.join(MOVING_MARKER), b"")
                 .with_context(|| format!("writing in {}", self.tmp.display()))?;
         }
         if let Err(e) = self.move_and_swap(&moves) {
-            let new = self.new();
+            let new = self.site();
             if moves
                 .iter()
                 .any(|rel| fs::symlink_metadata(new.join(rel)).is_ok())
@@ -211,7 +211,7 @@ impl Staging {
     /// Moves the user's files into the new site, then swaps it in; on an
     /// error, puts back what it can.
     fn move_and_swap(&self, moves: &[String]) -> Result<()> {
-        let new = self.new();
+        let new = self.site();
         let moved = Mover::new(&self.out, &new).all(moves)?;
         if let Err(e) = self.swap() {
             moved.back().context(format!("{e:#}"))?;
@@ -227,7 +227,7 @@ impl Staging {
             fs::rename(&self.out, &old)
                 .with_context(|| format!("moving the old site aside: {}", self.out.display()))?;
         }
-        if let Err(e) = fs::rename(self.new(), &self.out) {
+        if let Err(e) = fs::rename(self.site(), &self.out) {
             let e = anyhow::Error::from(e)
                 .context(format!("moving the new site into {}", self.out.display()));
             // Put the last good site back, or keep it where it is.
@@ -307,7 +307,7 @@ impl Staging {
         {
             bail!("refusing to write `{rel}`: it is outside the output folder");
         }
-        let path = self.new().join(rel);
+        let path = self.site().join(rel);
         let parent = path.parent().context("an output file has no folder")?;
         fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         self.written

@@ -96,7 +96,10 @@ fn every_value_from_data_front_matter_and_config_is_escaped() {
         "{IMG} *em* `code` [link](javascript:alert(1)) {{{{ value(key=\"s.a\", env=\"dev\") }}}}"
     );
     assert_eq!(prod.texts("article h1"), [format!("{prod_title}¶")]);
-    assert_eq!(prod.texts(".sidebar a[aria-current]"), [&prod_title]);
+    assert_eq!(
+        prod.texts(".sidebar a[aria-current]"),
+        [prod_title.as_str()]
+    );
 
     // Front matter and file names: titles, descriptions, children, breadcrumbs, pager.
     let home = site.page("site/index.html");
@@ -106,7 +109,7 @@ fn every_value_from_data_front_matter_and_config_is_escaped() {
         home.attrs("meta[name=description]", "content"),
         [format!("{IMG} javascript:alert(1)")]
     );
-    assert_eq!(home.texts(".site-title"), [&book]);
+    assert_eq!(home.texts(".site-title"), [book.as_str()]);
     let guides = site.page("site/guides/index.html");
     assert_eq!(
         guides.texts(".section-children a"),

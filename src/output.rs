@@ -65,6 +65,13 @@ pub fn check_target(out: &Path, project: &Project) -> Result<()> {
     if out_abs.exists() && !out_abs.is_dir() {
         return refuse("is a file");
     }
+    if let Some(file) = out_abs
+        .ancestors()
+        .find(|a| a.exists())
+        .filter(|a| !a.is_dir())
+    {
+        return refuse(&format!("is inside {}, a file", file.display()));
+    }
     if out_abs.is_dir()
         && !out_abs.join(MARKER).exists()
         && fs::read_dir(&out_abs)?.next().is_some()

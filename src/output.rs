@@ -28,7 +28,8 @@ use serde::{Deserialize, Serialize};
 const MARKER: &str = ".envbook-output";
 /// Marks a folder beside the output as envbook's staging folder, which it may remove.
 const STAGING_MARKER: &str = ".envbook-staging";
-/// In a staging folder: user files have been moved into it, so it is never removed unseen.
+/// In a staging folder: the user's files (or the last site) may be in it, so
+/// it is never removed unseen.
 const MOVING_MARKER: &str = ".envbook-moving";
 
 /// Checks, before anything is touched, that `out` is a safe output folder for `project`.
@@ -141,8 +142,8 @@ pub struct Staging {
 
 impl Staging {
     /// Checks `out` (see [`check_target`]), waits for any other build into
-    /// the same folder (telling `waiting` why), and makes an empty staging
-    /// folder beside it. `note` hears of leftovers it keeps.
+    /// the same folder, and makes an empty staging folder beside it. `note`
+    /// hears why it waits, and of leftovers it keeps.
     pub fn create(out: &Path, project: &Project, note: &dyn Fn(&str)) -> Result<Staging> {
         check_target(out, project)?;
         let abs = absolute(out)?;
@@ -201,13 +202,16 @@ impl Staging {
                 .with_context(|| format!("writing in {}", self.tmp.display()))?;
         }
         if let Err(e) = self.move_and_swap(&moves) {
+            // What could not be put back (the user's files, the last site)
+            // stays, and the staging folder with it, until the user has looked.
             let new = self.site();
-            if moves
-                .iter()
-                .any(|rel| fs::symlink_metadata(new.join(rel)).is_ok())
-            {
-                // Kept, with its marker, until the user has looked.
-                return Err(e.context(format!("your files are left in {}", new.display())));
+            let mut left = moves.iter().map(|rel| new.join(rel));
+            if left.any(|p| fs::symlink_metadata(p).is_ok()) || self.tmp.join("old").exists() {
+                let _ = fs::write(self.tmp.join(MOVING_MARKER), b"");
+                return Err(e.context(format!(
+                    "what could not be put back is in {}",
+                    self.tmp.display()
+                )));
             }
             remove_file_if_exists(&self.tmp.join(MOVING_MARKER))?;
             return Err(e);
@@ -227,7 +231,9 @@ impl Staging {
         Ok(())
     }
 
-    /// Moves the old output into the staging folder and the new site into its place.
+    /// Moves the old output into the staging folder and the new site into
+    /// its place: the one step a reader could notice, kept apart so that it
+    /// can become a single atomic exchange.
     fn swap(&self) -> Result<()> {
         let old = self.tmp.join("old");
         if self.out.exists() {
@@ -237,10 +243,9 @@ impl Staging {
         if let Err(e) = fs::rename(self.site(), &self.out) {
             let e = anyhow::Error::from(e)
                 .context(format!("moving the new site into {}", self.out.display()));
-            // Put the last good site back, or keep it where it is.
-            if old.exists() && fs::rename(&old, &self.out).is_err() {
-                let _ = fs::write(self.tmp.join(MOVING_MARKER), b"");
-                return Err(e.context(format!("the last site is in {}", old.display())));
+            // Put the last good site back.
+            if old.exists() {
+                let _ = fs::rename(&old, &self.out);
             }
             return Err(e);
         }

@@ -32,7 +32,7 @@ pub struct Project {
     /// `data/environments.yaml`, when the site has one.
     pub data: Option<Data>,
     /// Files of the content and theme folders left out (a FIFO, a symlink
-    /// out of the site), by file as named in diagnostics, with the warning
+    /// out of the folder), by file as named in diagnostics, with the warning
     /// that says why.
     pub skipped: BTreeMap<PathBuf, Diagnostic>,
 }
@@ -53,12 +53,10 @@ impl Project {
             return Err(d.into());
         }
         let mut skipped = BTreeMap::new();
-        let site = real(root);
         let (sources, assets) = read_content(
             &Walk {
                 dir: &content,
                 display: &content_display,
-                site: &site,
             },
             &mut problems,
             &mut skipped,
@@ -155,11 +153,9 @@ fn read_theme(
     if !dir.is_dir() {
         return theme;
     }
-    let site = real(root);
     let walk = Walk {
         dir: &dir,
         display: &display,
-        site: &site,
     };
     for (rel, path) in walk.files(problems, skipped) {
         let file = display.join(&rel);
@@ -209,8 +205,6 @@ fn read_data(root: &Path, config: &Config, problems: &mut Diagnostics) -> Option
 struct Walk<'a> {
     dir: &'a Path,
     display: &'a Path,
-    /// The site folder as a real path: symlinks are followed only inside it.
-    site: &'a Path,
 }
 
 impl Walk<'_> {
@@ -222,6 +216,7 @@ impl Walk<'_> {
         skipped: &mut BTreeMap<PathBuf, Diagnostic>,
     ) -> Vec<(String, PathBuf)> {
         let mut files = Vec::new();
+        let within = real(self.dir);
         let entries = WalkDir::new(self.dir)
             .sort_by_file_name()
             .into_iter()
@@ -243,7 +238,7 @@ impl Walk<'_> {
             }
             let rel = entry.path().strip_prefix(self.dir).unwrap_or(entry.path());
             let rel = rel.to_string_lossy().replace('\\', "/");
-            match classify(entry.path(), kind, self.site) {
+            match classify(entry.path(), kind, &within, self.display) {
                 Ok(path) => files.push((rel, path)),
                 Err(why) => {
                     let file = self.display.join(&rel);
@@ -256,12 +251,18 @@ impl Walk<'_> {
     }
 }
 
-/// The path to read for an entry of the site of type `kind`, or why it is
-/// left out. Nothing is opened: a FIFO would block the build and a device
-/// never end. A symlink is followed when its target is a file inside the
-/// site folder (`site`, a real path), as a repository would hold it; a
-/// symlink out of it is not, so nothing outside the site is read or served.
-fn classify(path: &Path, kind: fs::FileType, site: &Path) -> Result<PathBuf, String> {
+/// The path to read for an entry of type `kind` of a folder of the site
+/// (`within`, a real path, named `shown`), or why it is left out. Nothing is
+/// opened: a FIFO would block the build and a device never end. A symlink is
+/// followed when its target is a file inside the same folder; one leading
+/// out of it is not, so no file outside `content/` is ever read or served
+/// (mdBook follows every symlink; the preview server promises not to).
+fn classify(
+    path: &Path,
+    kind: fs::FileType,
+    within: &Path,
+    shown: &Path,
+) -> Result<PathBuf, String> {
     const SKIP: &str = "left out of the site:";
     if kind.is_file() {
         return Ok(path.to_path_buf());
@@ -273,10 +274,11 @@ fn classify(path: &Path, kind: fs::FileType, site: &Path) -> Result<PathBuf, Str
         std::io::ErrorKind::NotFound => format!("{SKIP} a symlink to nothing"),
         _ => format!("{SKIP} a symlink that cannot be followed ({e})"),
     })?;
-    if !target.starts_with(site) {
+    if !target.starts_with(within) {
         return Err(format!(
-            "{SKIP} a symlink to {}, outside the site folder",
-            target.display()
+            "{SKIP} a symlink to {}, outside {}",
+            target.display(),
+            shown.display()
         ));
     }
     match fs::metadata(&target) {
@@ -386,8 +388,10 @@ impl Project {
             return Ok(Refresh::Folder);
         }
         let warned = self.skipped.remove(&file).is_some();
+        let content = self.config.build.content.as_path();
+        let (within, shown) = (real(&self.path(content)), self.display(content));
         let found = match &meta {
-            Ok(m) => classify(&path, m.file_type(), &real(&self.root)).map_err(Some),
+            Ok(m) => classify(&path, m.file_type(), &within, &shown).map_err(Some),
             Err(_) => Err(None),
         };
         let path = match found {

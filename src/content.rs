@@ -306,6 +306,14 @@ mod tests {
     }
 
     #[test]
+    fn titles_from_data_are_text_in_the_generated_markdown() {
+        assert_eq!(
+            literal("<b>Dev</b> {{ x() }} [a](b)\n# *c*"),
+            r"\<b\>Dev\<\/b\> \{\{ x\(\) \}\} \[a\]\(b\) \# \*c\*"
+        );
+    }
+
+    #[test]
     fn two_sources_for_one_url_is_an_error() {
         let (_, problems) = pages(
             &[src("a.md", ""), src("a/index.md", "")],

@@ -120,13 +120,25 @@ impl Config {
 
     fn validate(&self, text: &str, file: &std::path::Path) -> Result<(), Diagnostics> {
         let url = &self.build.base_url;
-        if url.starts_with('/') || url.starts_with("http://") || url.starts_with("https://") {
+        let scheme = url.starts_with("http://") || url.starts_with("https://");
+        // Links are written with the path part; `//host/` (or `/\host/`, as
+        // browsers read it) would make every link lead to another host.
+        let base = self.base_path();
+        let mut d = if base.starts_with("//") || base.contains('\\') {
+            Diagnostic::error(
+                file,
+                format!(
+                    "`base-url` `{url}` would make every link lead to another host: its path starts with `//` or holds a `\\`"
+                ),
+            )
+        } else if url.starts_with('/') || scheme {
             return Ok(());
+        } else {
+            Diagnostic::error(
+                file,
+                format!("`base-url` must start with `/`, `http://` or `https://`, not `{url}`"),
+            )
         }
-        let mut d = Diagnostic::error(
-            file,
-            format!("`base-url` must start with `/`, `http://` or `https://`, not `{url}`"),
-        )
         .with_help(
             "for a site hosted at https://host/docs/, write base-url = \"/docs/\" or the full URL",
         );

@@ -162,20 +162,21 @@ pub fn pages(
 pub const ENVIRONMENTS: &str = "environments";
 
 /// One page per environment, listing all its settings by section. Written as
-/// markdown with directives, so it is built like any page.
+/// markdown with directives, so it is built like any page; the titles from the
+/// data are text, so they are escaped into it.
 fn environment_pages(data: &Data) -> Vec<Page> {
     data.environments
         .iter()
         .enumerate()
         .map(|(i, env)| {
-            let mut text = format!(
-                "# {}\n\nEvery setting of {}, by section.\n",
-                env.title, env.title
-            );
+            let title = literal(&env.title);
+            let mut text = format!("# {title}\n\nEvery setting of {title}, by section.\n");
             for section in data.sections.iter().filter(|s| !s.settings.is_empty()) {
                 text.push_str(&format!(
                     "\n## {}\n\n{{{{ matrix(section=\"{}\", envs=[\"{}\"], all=true) }}}}\n",
-                    section.title, section.id, env.id
+                    literal(&section.title),
+                    section.id,
+                    env.id
                 ));
             }
             Page {
@@ -184,6 +185,7 @@ fn environment_pages(data: &Data) -> Vec<Page> {
                 url: format!("{ENVIRONMENTS}/{}/", env.id),
                 kind: Kind::Environment,
                 front: FrontMatter {
+                    title: Some(env.title.clone()),
                     weight: Some(i as i64),
                     ..FrontMatter::default()
                 },
@@ -192,6 +194,24 @@ fn environment_pages(data: &Data) -> Vec<Page> {
             }
         })
         .collect()
+}
+
+/// Markdown that reads as exactly `text` on one line: CommonMark lets every
+/// ASCII punctuation character be escaped with a backslash, and with all of them
+/// escaped no HTML, link, emphasis, heading attribute or directive can start.
+fn literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            c if c.is_ascii_punctuation() => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn check_collisions(pages: &[Page], problems: &mut Diagnostics) {
@@ -283,6 +303,14 @@ mod tests {
         );
         assert_eq!(pages[2].fallback_title(), "Ops");
         assert_eq!(pages[3].fallback_title(), "Db failover");
+    }
+
+    #[test]
+    fn titles_from_data_are_text_in_the_generated_markdown() {
+        assert_eq!(
+            literal("<b>Dev</b> {{ x() }} [a](b)\n# *c*"),
+            r"\<b\>Dev\<\/b\> \{\{ x\(\) \}\} \[a\]\(b\) \# \*c\*"
+        );
     }
 
     #[test]

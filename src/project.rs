@@ -1,16 +1,17 @@
 //! Finds a site and reads it: book.toml, the content folder, the theme
 //! overrides. The result is one immutable value the build works from.
 
+use std::collections::BTreeMap;
+use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use walkdir::WalkDir;
 
 use crate::config::{self, Config};
 use crate::content::Source;
 use crate::data::{self, Data};
 use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
-use crate::theme::Theme;
+use crate::theme::{self, Theme};
 
 /// A non-markdown file of the content folder (an image, a download), copied as is.
 #[derive(Debug, Clone)]
@@ -30,6 +31,10 @@ pub struct Project {
     pub theme: Theme,
     /// `data/environments.yaml`, when the site has one.
     pub data: Option<Data>,
+    /// Files of the content and theme folders left out (a FIFO, a symlink
+    /// out of the folder), by file as named in diagnostics, with the warning
+    /// that says why.
+    pub skipped: BTreeMap<PathBuf, Diagnostic>,
 }
 
 impl Project {
@@ -47,10 +52,19 @@ impl Project {
                 ));
             return Err(d.into());
         }
-        let (sources, assets) = read_content(&content, &content_display, &mut problems);
-        let theme = read_theme(root, &config, &mut problems);
+        let mut skipped = BTreeMap::new();
+        let (sources, assets) = read_content(
+            &Walk {
+                dir: &content,
+                display: &content_display,
+            },
+            &mut problems,
+            &mut skipped,
+        );
+        let theme = read_theme(root, &config, &mut problems, &mut skipped);
         let data = read_data(root, &config, &mut problems);
         if problems.has_errors() {
+            problems.0.extend(skipped.into_values());
             return Err(problems);
         }
         Ok(Project {
@@ -60,7 +74,13 @@ impl Project {
             assets,
             theme,
             data,
+            skipped,
         })
+    }
+
+    /// The warnings of reading the site: the files left out.
+    pub fn warnings(&self) -> Diagnostics {
+        Diagnostics(self.skipped.values().cloned().collect())
     }
 
     /// A folder of the site (from book.toml) as a real path.
@@ -77,8 +97,8 @@ impl Project {
 fn load_config(root: &Path) -> Result<Config, Diagnostics> {
     let path = root.join(config::FILE_NAME);
     let display = display_path(root, Path::new(config::FILE_NAME));
-    let mut config = match std::fs::read_to_string(&path) {
-        Ok(text) => Config::parse(&text, &display)?,
+    let mut config = match read_file(&path) {
+        Ok(bytes) => Config::parse(&utf8(bytes, &display)?, &display)?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
         Err(e) => return Err(Diagnostic::error(display, format!("cannot read: {e}")).into()),
     };
@@ -98,98 +118,233 @@ fn folder_name(root: &Path) -> String {
 
 /// Markdown sources and other files, skipping hidden ones (`.git`, editor swap files).
 fn read_content(
-    dir: &Path,
-    display: &Path,
+    walk: &Walk,
     problems: &mut Diagnostics,
+    skipped: &mut BTreeMap<PathBuf, Diagnostic>,
 ) -> (Vec<Source>, Vec<Asset>) {
     let mut sources = Vec::new();
     let mut assets = Vec::new();
-    for (rel, path) in walk(dir, display, problems) {
+    for (rel, path) in walk.files(problems, skipped) {
         if !rel.ends_with(".md") {
             assets.push(Asset { rel, path });
             continue;
         }
-        match read_text(&path) {
+        match read_text(&path, &walk.display.join(&rel)) {
             Ok(text) => sources.push(Source {
                 rel,
                 text: text.into(),
             }),
-            Err(e) => problems.push(Diagnostic::error(display.join(&rel), format!("{e:#}"))),
+            Err(d) => problems.push(d),
         }
     }
     (sources, assets)
 }
 
-fn read_theme(root: &Path, config: &Config, problems: &mut Diagnostics) -> Theme {
+fn read_theme(
+    root: &Path,
+    config: &Config,
+    problems: &mut Diagnostics,
+    skipped: &mut BTreeMap<PathBuf, Diagnostic>,
+) -> Theme {
     let mut theme = Theme::default();
     let dir = root.join(&config.build.theme);
+    let display = display_path(root, &config.build.theme);
+    skipped.retain(|file, _| !file.starts_with(&display));
     if !dir.is_dir() {
         return theme;
     }
-    let display = display_path(root, &config.build.theme);
-    for (rel, path) in walk(&dir, &display, problems) {
-        match std::fs::read(&path).with_context(|| format!("reading {}", path.display())) {
-            Ok(bytes) => theme.override_with(rel.clone(), bytes, display.join(&rel)),
-            Err(e) => problems.push(Diagnostic::error(display.join(&rel), format!("{e:#}"))),
-        }
+    let walk = Walk {
+        dir: &dir,
+        display: &display,
+    };
+    for (rel, path) in walk.files(problems, skipped) {
+        let file = display.join(&rel);
+        let bytes = match read_file(&path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                problems.push(Diagnostic::error(file, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        // Templates are text; a static file may be anything.
+        let bytes = match rel.starts_with(theme::TEMPLATES) {
+            true => match utf8(bytes, &file) {
+                Ok(text) => text.into_bytes(),
+                Err(d) => {
+                    problems.push(d);
+                    continue;
+                }
+            },
+            false => bytes,
+        };
+        theme.override_with(rel, bytes, file);
     }
     theme
 }
 
+/// The data file is read whole or not at all: left out, it would change
+/// every page that uses it, so a file that is not one is an error.
 fn read_data(root: &Path, config: &Config, problems: &mut Diagnostics) -> Option<Data> {
     let rel = config.build.data.join(data::FILE_NAME);
     let display = display_path(root, &rel);
-    let text = match std::fs::read(root.join(&rel)) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => {
-                problems.push(Diagnostic::error(
-                    display,
-                    format!(
-                        "not UTF-8 text (invalid byte at offset {})",
-                        e.utf8_error().valid_up_to()
-                    ),
-                ));
-                return None;
-            }
-        },
+    let bytes = match read_file(&root.join(&rel)) {
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => {
             problems.push(Diagnostic::error(display, format!("cannot read: {e}")));
             return None;
         }
     };
+    let text = utf8(bytes, &display).map_err(|d| problems.push(d)).ok()?;
     data::parse(&text, &display)
         .map_err(|d| problems.extend(d))
         .ok()
 }
 
-/// Files under `dir` as (relative path with `/`, real path), sorted, hidden ones skipped.
-fn walk(dir: &Path, display: &Path, problems: &mut Diagnostics) -> Vec<(String, PathBuf)> {
-    let mut files = Vec::new();
-    let entries = WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in entries {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                problems.push(Diagnostic::error(
-                    display,
-                    format!("cannot read folder: {e}"),
-                ));
+/// A folder of the site to read, and how it is named in diagnostics.
+struct Walk<'a> {
+    dir: &'a Path,
+    display: &'a Path,
+}
+
+impl Walk<'_> {
+    /// Files under `dir` as (relative path with `/`, path to read), sorted,
+    /// hidden ones skipped; files that are left out go to `skipped`.
+    fn files(
+        &self,
+        problems: &mut Diagnostics,
+        skipped: &mut BTreeMap<PathBuf, Diagnostic>,
+    ) -> Vec<(String, PathBuf)> {
+        let mut files = Vec::new();
+        let within = real(self.dir);
+        let entries = WalkDir::new(self.dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in entries {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    problems.push(Diagnostic::error(
+                        self.display,
+                        format!("cannot read folder: {e}"),
+                    ));
+                    continue;
+                }
+            };
+            let kind = entry.file_type();
+            if kind.is_dir() || is_editor_temp(&entry.file_name().to_string_lossy()) {
                 continue;
             }
-        };
-        if !entry.file_type().is_file() || is_editor_temp(&entry.file_name().to_string_lossy()) {
-            continue;
+            let rel = entry.path().strip_prefix(self.dir).unwrap_or(entry.path());
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            match classify(entry.path(), kind, &within, self.display) {
+                Ok(path) => files.push((rel, path)),
+                Err(why) => {
+                    let file = self.display.join(&rel);
+                    let warning = Diagnostic::error(&file, why).warning();
+                    skipped.insert(file, warning);
+                }
+            }
         }
-        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        files.push((rel, entry.into_path()));
+        files
     }
-    files
+}
+
+/// The path to read for an entry of type `kind` of a folder of the site
+/// (`within`, a real path, named `shown`), or why it is left out. Nothing is
+/// opened: a FIFO would block the build and a device never end. A symlink is
+/// followed when its target is a file inside the same folder; one leading
+/// out of it is not, so no file outside `content/` is ever read or served
+/// (mdBook follows every symlink; the preview server promises not to).
+fn classify(
+    path: &Path,
+    kind: fs::FileType,
+    within: &Path,
+    shown: &Path,
+) -> Result<PathBuf, String> {
+    const SKIP: &str = "left out of the site:";
+    if kind.is_file() {
+        return Ok(path.to_path_buf());
+    }
+    if !kind.is_symlink() {
+        return Err(format!("{SKIP} it is {}", not_a_file(kind)));
+    }
+    let target = fs::canonicalize(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("{SKIP} a symlink to nothing"),
+        _ => format!("{SKIP} a symlink that cannot be followed ({e})"),
+    })?;
+    if !target.starts_with(within) {
+        return Err(format!(
+            "{SKIP} a symlink to {}, outside {}",
+            target.display(),
+            shown.display()
+        ));
+    }
+    match fs::metadata(&target) {
+        Ok(meta) if meta.is_file() => Ok(target),
+        Ok(meta) if meta.is_dir() => Err(format!("{SKIP} a symlink to a folder")),
+        Ok(meta) => Err(format!(
+            "{SKIP} a symlink to {}",
+            not_a_file(meta.file_type())
+        )),
+        Err(e) => Err(format!("{SKIP} {e}")),
+    }
+}
+
+/// What a thing that is not a regular file is, in words.
+fn not_a_file(kind: fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe (FIFO), not a file";
+        }
+        if kind.is_socket() {
+            return "a socket, not a file";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device, not a file";
+        }
+    }
+    if kind.is_dir() {
+        return "a folder, not a file";
+    }
+    "not a regular file"
+}
+
+/// Reads a file named in the configuration (following symlinks), but never
+/// opens one that is not a regular file.
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    let meta = fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(format!(
+            "it is {}",
+            not_a_file(meta.file_type())
+        )));
+    }
+    fs::read(path)
+}
+
+/// `bytes` as text, or an error at the first byte that is not UTF-8.
+fn utf8(bytes: Vec<u8>, file: &Path) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(e.as_bytes());
+        Diagnostic::error(
+            file,
+            format!(
+                "not UTF-8 text (invalid byte 0x{:02X} at offset {at})",
+                e.as_bytes()[at]
+            ),
+        )
+        .at_span(&text, at, at)
+        .with_help("save the file as UTF-8")
+    })
+}
+
+fn real(path: &Path) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Backup, swap and scratch files editors leave beside the file being edited:
@@ -205,14 +360,9 @@ pub fn is_editor_temp(name: &str) -> bool {
         || (!name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn read_text(path: &Path) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
+fn read_text(path: &Path, file: &Path) -> Result<String, Diagnostic> {
+    let bytes = fs::read(path).map_err(|e| Diagnostic::error(file, format!("cannot read: {e}")))?;
+    let text = utf8(bytes, file)?;
     // A byte-order mark is an editor's artefact, not content.
     Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
@@ -236,39 +386,54 @@ impl Project {
     /// Reads one path of the content folder again: a file added, changed or removed.
     pub fn refresh_content(&mut self, rel: &str) -> Result<Refresh, Diagnostics> {
         let path = self.path(&self.config.build.content).join(rel);
-        let meta = std::fs::symlink_metadata(&path);
+        let file = self.display(&self.config.build.content).join(rel);
+        let meta = fs::symlink_metadata(&path);
         if meta.as_ref().is_ok_and(|m| m.is_dir()) {
             return Ok(Refresh::Folder);
         }
-        if !meta.is_ok_and(|m| m.is_file()) {
-            let inside = format!("{rel}/");
-            let before = self.sources.len() + self.assets.len();
-            self.sources
-                .retain(|s| s.rel != rel && !s.rel.starts_with(&inside));
-            self.assets
-                .retain(|a| a.rel != rel && !a.rel.starts_with(&inside));
-            return Ok(if before == self.sources.len() + self.assets.len() {
-                Refresh::Unchanged
-            } else {
-                Refresh::Changed
-            });
-        }
+        let warned = self.skipped.remove(&file).is_some();
+        let content = self.config.build.content.as_path();
+        let (within, shown) = (real(&self.path(content)), self.display(content));
+        let found = match &meta {
+            Ok(m) => classify(&path, m.file_type(), &within, &shown).map_err(Some),
+            Err(_) => Err(None),
+        };
+        let path = match found {
+            Ok(path) => path,
+            Err(why) => {
+                let gone = self.forget(rel, &file);
+                let warns = why.is_some();
+                if let Some(why) = why {
+                    let warning = Diagnostic::error(&file, why).warning();
+                    self.skipped.insert(file, warning);
+                }
+                return Ok(if gone || warned != warns {
+                    Refresh::Changed
+                } else {
+                    Refresh::Unchanged
+                });
+            }
+        };
         if !rel.ends_with(".md") {
             // Served from disk as it is: only a new file changes the site.
-            if self.assets.iter().any(|a| a.rel == rel) {
-                return Ok(Refresh::Unchanged);
-            }
-            self.assets.push(Asset {
-                rel: rel.to_string(),
-                path,
+            return Ok(match self.assets.iter_mut().find(|a| a.rel == rel) {
+                Some(asset) if asset.path == path && !warned => Refresh::Unchanged,
+                Some(asset) => {
+                    asset.path = path;
+                    Refresh::Changed
+                }
+                None => {
+                    self.assets.push(Asset {
+                        rel: rel.to_string(),
+                        path,
+                    });
+                    Refresh::Changed
+                }
             });
-            return Ok(Refresh::Changed);
         }
-        let file = self.display(&self.config.build.content).join(rel);
-        let text = read_text(&path)
-            .map_err(|e| Diagnostics::from(Diagnostic::error(file, format!("{e:#}"))))?;
+        let text = read_text(&path, &file).map_err(Diagnostics::from)?;
         match self.sources.iter_mut().find(|s| s.rel == rel) {
-            Some(source) if *source.text == *text => Ok(Refresh::Unchanged),
+            Some(source) if *source.text == *text && !warned => Ok(Refresh::Unchanged),
             Some(source) => {
                 source.text = text.into();
                 Ok(Refresh::Changed)
@@ -283,6 +448,19 @@ impl Project {
         }
     }
 
+    /// Forgets the content at `rel` (named `file` in diagnostics), a file
+    /// or a folder; whether there was any.
+    fn forget(&mut self, rel: &str, file: &Path) -> bool {
+        let inside = format!("{rel}/");
+        let before = self.sources.len() + self.assets.len() + self.skipped.len();
+        self.sources
+            .retain(|s| s.rel != rel && !s.rel.starts_with(&inside));
+        self.assets
+            .retain(|a| a.rel != rel && !a.rel.starts_with(&inside));
+        self.skipped.retain(|f, _| !f.starts_with(file));
+        before != self.sources.len() + self.assets.len() + self.skipped.len()
+    }
+
     pub fn refresh_data(&mut self) -> Result<Refresh, Diagnostics> {
         let mut problems = Diagnostics::default();
         let data = read_data(&self.root, &self.config, &mut problems);
@@ -294,11 +472,16 @@ impl Project {
 
     pub fn refresh_theme(&mut self) -> Result<Refresh, Diagnostics> {
         let mut problems = Diagnostics::default();
-        let theme = read_theme(&self.root, &self.config, &mut problems);
+        let mut skipped = self.skipped.clone();
+        let theme = read_theme(&self.root, &self.config, &mut problems, &mut skipped);
         if problems.has_errors() {
             return Err(problems);
         }
-        Ok(replace(&mut self.theme, theme))
+        let warnings = replace(&mut self.skipped, skipped);
+        match replace(&mut self.theme, theme) {
+            Refresh::Unchanged => Ok(warnings),
+            changed => Ok(changed),
+        }
     }
 }
 

@@ -228,17 +228,27 @@ fn template_errors(theme: &Theme, templates: &[(&str, String)], first: tera::Err
         if let Err(e) = Tera::new().add_raw_template(name, text)
             && matches!(e.kind(), ErrorKind::SyntaxError(_))
         {
-            problems.push(tera_error(theme, &e, name));
+            problems.0.extend(tera_errors(theme, &e, name));
         }
     }
     if problems.is_empty() {
-        problems.push(tera_error(theme, &first, ""));
+        problems.0.extend(tera_errors(theme, &first, ""));
     }
     problems
 }
 
 /// A Tera error as a diagnostic pointing into the template file.
 fn tera_error(theme: &Theme, e: &tera::Error, fallback: &str) -> Diagnostic {
+    let mut all = tera_errors(theme, e, fallback);
+    all.truncate(1);
+    all.pop()
+        .unwrap_or_else(|| Diagnostic::error(theme.display_name(fallback), e.to_string()))
+}
+
+/// A Tera error as diagnostics pointing into the template files: one, or
+/// one per problem Tera found when checking the templates together.
+fn tera_errors(theme: &Theme, e: &tera::Error, fallback: &str) -> Vec<Diagnostic> {
+    let whole = |name: &str| vec![Diagnostic::error(theme.display_name(name), e.to_string())];
     match e.kind() {
         ErrorKind::SyntaxError(report) | ErrorKind::RenderingError(report) => {
             let name = if report.filename().is_empty() {
@@ -246,25 +256,60 @@ fn tera_error(theme: &Theme, e: &tera::Error, fallback: &str) -> Diagnostic {
             } else {
                 report.filename()
             };
-            let text = theme
-                .templates()
-                .find(|(n, _)| *n == name)
-                .map(|(_, f)| String::from_utf8_lossy(&f.bytes).into_owned())
-                .unwrap_or_default();
             let span = report.span();
             let width = if span.end_line == span.start_line {
                 span.end_col.saturating_sub(span.start_col)
             } else {
                 1
             };
-            Diagnostic::error(theme.display_name(name), report.message().to_string()).at(
-                &text,
-                Pos::new(span.start_line, span.start_col + 1),
-                width,
-            )
+            let pos = Pos::new(span.start_line, span.start_col + 1);
+            vec![located(theme, name, report.message(), pos, width)]
         }
-        _ => Diagnostic::error(theme.display_name(fallback), e.to_string()),
+        // Unknown filters, tests, functions, components or templates come
+        // laid out already, `error: …` and `--> name:line:col` each.
+        ErrorKind::Msg(text) if text.starts_with("error: ") => laid_out(theme, text),
+        ErrorKind::MissingParent { current, .. } => whole(current),
+        ErrorKind::CircularExtend { tpl, .. } | ErrorKind::CircularInclude { tpl, .. } => {
+            whole(tpl)
+        }
+        _ => whole(fallback),
     }
+}
+
+/// `message` at `pos` of the template `name`, showing its line.
+fn located(theme: &Theme, name: &str, message: &str, pos: Pos, width: usize) -> Diagnostic {
+    let text = theme
+        .templates()
+        .find(|(n, _)| *n == name)
+        .map(|(_, f)| String::from_utf8_lossy(&f.bytes).into_owned())
+        .unwrap_or_default();
+    Diagnostic::error(theme.display_name(name), message).at(&text, pos, width)
+}
+
+/// The diagnostics of Tera's laid-out reports.
+fn laid_out(theme: &Theme, text: &str) -> Vec<Diagnostic> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(message) = line.strip_prefix("error: ") else {
+            continue;
+        };
+        let place = lines
+            .get(i + 1)
+            .and_then(|l| l.trim_start().strip_prefix("--> "))
+            .and_then(|at| {
+                let mut parts = at.rsplitn(3, ':');
+                let col = parts.next()?.parse().ok()?;
+                let line = parts.next()?.parse().ok()?;
+                Some((parts.next()?, Pos::new(line, col)))
+            });
+        let width = lines.get(i + 4).map_or(1, |l| l.matches('^').count());
+        found.push(match place {
+            Some((name, pos)) => located(theme, name, message, pos, width),
+            None => Diagnostic::error(theme.display_name(""), message),
+        });
+    }
+    found
 }
 
 #[cfg(test)]

@@ -141,7 +141,7 @@ pub fn build(
     sink: &dyn Sink,
     cache: &mut Cache,
 ) -> Result<Summary, Diagnostics> {
-    let mut problems = Diagnostics::default();
+    let mut problems = project.warnings();
     let prepared = prepare(project, cache, &mut problems)?;
     let views = Views::new(project, &prepared, highlighter);
     let plan = Plan::new(&views, project, cache);

@@ -15,7 +15,12 @@ pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
         None => display_path(&project.root, &project.config.build.output),
     };
     // Refuses a dangerous output folder before spending time on the build.
-    let staging = output::Staging::create(&out, &project)?;
+    let note = |message: &str| {
+        if !verbosity.quiet {
+            eprintln!("{message}");
+        }
+    };
+    let staging = output::Staging::create(&out, &project, &note)?;
     let loaded = start.elapsed();
     let summary = site::build(
         &project,

@@ -9,6 +9,7 @@ mod data;
 mod errors;
 mod links;
 mod output;
+mod safety;
 mod serve;
 mod serve_survives;
 mod support;

@@ -246,9 +246,7 @@ impl Hosts {
             return v6.parse::<Ipv6Addr>().is_ok();
         }
         let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
-        name == "localhost"
-            || name.parse::<Ipv4Addr>().is_ok()
-            || self.allowed.contains(&name)
+        name == "localhost" || name.parse::<Ipv4Addr>().is_ok() || self.allowed.contains(&name)
     }
 
     /// `Origin: http://host:port`, by the same rule.

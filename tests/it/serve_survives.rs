@@ -97,8 +97,10 @@ fn a_page_is_answered_after_a_keep_alive_load_run() {
     let site = Site::fixture("serve");
     let server = Server::start(&site, &[]);
     let port = server.port;
-    let until = Instant::now() + Duration::from_secs(3);
-    let workers: Vec<_> = (0..16)
+    // Longer than any listener timeout could be without a new connection
+    // (the old server stopped accepting 5 s after its last one).
+    let until = Instant::now() + Duration::from_secs(6);
+    let workers: Vec<_> = (0..4)
         .map(|_| {
             std::thread::spawn(move || {
                 let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -121,6 +123,7 @@ fn a_page_is_answered_after_a_keep_alive_load_run() {
                     let mut body = vec![0; length];
                     reader.read_exact(&mut body).unwrap();
                     answered += 1;
+                    std::thread::sleep(Duration::from_millis(1));
                 }
                 answered
             })
@@ -136,7 +139,7 @@ fn a_page_is_answered_after_a_keep_alive_load_run() {
 }
 
 #[test]
-fn a_page_is_answered_while_1000_slow_connections_are_open() {
+fn a_page_is_answered_while_and_after_1000_slow_connections_sit_past_the_request_timeout() {
     let site = Site::fixture("serve");
     let server = Server::start(&site, &[]);
     let slow: Vec<TcpStream> = (0..1000)
@@ -150,9 +153,12 @@ fn a_page_is_answered_while_1000_slow_connections_are_open() {
         })
         .collect();
     assert_eq!(status_of(&server, "/"), 200);
-    assert_eq!(server.events().next().0, "build");
+    // Past the time a request head may take, with no new connection meanwhile.
+    std::thread::sleep(Duration::from_secs(11));
+    assert_eq!(status_of(&server, "/"), 200);
     drop(slow);
     assert_eq!(status_of(&server, "/"), 200);
+    assert_eq!(server.events().next().0, "build");
 }
 
 #[test]
@@ -540,28 +546,17 @@ fn a_folder_moved_in_from_outside_is_built_and_watched() {
 fn moving_the_content_folder_away_and_back_ends_in_a_correct_site() {
     let site = Site::fixture("serve");
     let server = Server::start(&site, &[]);
-    let mut tab = server.events();
-    assert_eq!(tab.next().0, "build");
     std::fs::rename(site.path("content"), site.path("x")).unwrap();
-    assert_eq!(tab.next().0, "problems");
+    let said = server.stderr.recv_timeout(PROMPT).unwrap();
+    assert!(said.contains("the content folder does not exist"), "{said}");
     std::fs::rename(site.path("x"), site.path("content")).unwrap();
-    assert_eq!(tab.next().0, "build");
     site.write("content/runbooks/restart.md", "# Restart\n\nBack home.\n");
     serves(&server, "/runbooks/restart/", "Back home.");
-}
-
-#[test]
-fn an_unreadable_file_in_content_is_never_waited_on() {
-    let site = Site::fixture("serve");
-    let server = Server::start(&site, &[]);
-    let made = std::process::Command::new("mkfifo")
-        .arg(site.path("content/pipe.md"))
-        .status()
-        .unwrap();
-    assert!(made.success());
-    site.write("content/index.md", "# Live\n\nBeside a FIFO.\n");
-    serves(&server, "/", "Beside a FIFO.");
-    assert_eq!(status_of(&server, "/runbooks/restart/"), 200);
+    site.write(
+        "content/runbooks/restart.md",
+        "# Restart\n\nEdited again.\n",
+    );
+    serves(&server, "/runbooks/restart/", "Edited again.");
 }
 
 #[test]
@@ -592,10 +587,9 @@ fn an_edit_storm_costs_a_handful_of_rebuilds_and_ends_with_the_last_save() {
 fn editor_scratch_files_start_no_rebuild() {
     let site = Site::fixture("serve");
     let server = Server::start(&site, &[]);
-    let mut tab = server.events();
-    assert_eq!(tab.next().0, "build");
     // vim's write test, swap and backup files; emacs's lock link and autosave.
     site.write("content/4913", "");
+    std::thread::sleep(Duration::from_millis(100));
     std::fs::remove_file(site.path("content/4913")).unwrap();
     site.write("content/runbooks/.restart.md.swp", "vim");
     site.write("content/runbooks/restart.md~", "backup");
@@ -606,7 +600,8 @@ fn editor_scratch_files_start_no_rebuild() {
         server.stdout.try_iter().collect::<Vec<_>>(),
         Vec::<String>::new()
     );
-    // A real save after them is still one rebuild.
+    // A real save after them is one rebuild.
     site.write("content/index.md", "# Live\n\nSaved.\n");
-    assert_eq!(tab.next(), ("build".into(), "2".into()));
+    let line = server.stdout.recv_timeout(PROMPT).unwrap();
+    assert!(line.starts_with("index.md changed: "), "{line}");
 }

@@ -1,100 +1,372 @@
-//! Build-time syntax highlighting with syntect: code becomes `<span class="hl-…">`,
-//! coloured by a generated stylesheet with a light and a dark palette.
+//! Build-time syntax highlighting with tree-sitter and arborium's grammars:
+//! code becomes `<span class="hl-…">`, coloured by a generated stylesheet with
+//! a light and a dark palette.
+//!
+//! Parsing and the highlight query run under a budget of work proportional to
+//! the code's length, so every block is done in linear time whatever it holds;
+//! a block over budget is left plain and the caller says so.
 
-use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
-use syntect::parsing::SyntaxSet;
-use syntect::util::LinesWithEndings;
-use two_face::theme::EmbeddedThemeName;
+use std::ops::{ControlFlow, Range};
+use std::sync::OnceLock;
 
-const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+use arborium_highlight::{HtmlFormat, Span, spans_to_html};
+use arborium_theme::{HIGHLIGHTS, Style, Theme, capture_to_slot, slot_to_highlight_index};
+use tree_sitter::{
+    Language, ParseOptions, Parser, Query, QueryCursor, QueryCursorOptions, StreamingIterator, Tree,
+};
 
-/// The syntaxes, loaded once per process and shared by every page.
+/// Work allowed per byte of code, in tree-sitter's progress checks (each one
+/// about 100 parser operations or query steps). See `Budget`.
+const CHECKS_PER_BYTE: usize = 2;
+/// Work allowed for any block, however short.
+const MIN_CHECKS: usize = 1_000;
+/// How deep languages nest: HTML in markdown, then JavaScript in that HTML.
+const MAX_INJECTION_DEPTH: usize = 2;
+
+/// Why a block in a known language was left plain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverBudget;
+
+/// The languages, their queries compiled on first use and shared by every page.
 pub struct Highlighter {
-    syntaxes: SyntaxSet,
+    grammars: Vec<Grammar>,
+    format: HtmlFormat,
+    /// Progress checks allowed for a block: `min + per_byte × length`.
+    budget: (usize, usize),
 }
+
+/// A language: the fence names that select it, where its grammar and
+/// queries come from, and the compiled form once a block has needed it.
+struct Grammar {
+    names: &'static [&'static str],
+    source: fn() -> Source,
+    compiled: OnceLock<Option<Compiled>>,
+}
+
+struct Source {
+    language: Language,
+    highlights: &'static str,
+    injections: &'static str,
+}
+
+struct Compiled {
+    language: Language,
+    highlights: Query,
+    injections: Option<Injections>,
+}
+
+struct Injections {
+    query: Query,
+    content: u32,
+    language: Option<u32>,
+}
+
+macro_rules! source {
+    ($krate:ident) => {
+        || Source {
+            language: Language::new($krate::language()),
+            highlights: &$krate::HIGHLIGHTS_QUERY,
+            injections: $krate::INJECTIONS_QUERY,
+        }
+    };
+}
+
+/// Fence names are matched without regard to case; the first is the language's own.
+const LANGUAGES: &[(&[&str], fn() -> Source)] = &[
+    (
+        &["bash", "sh", "shell", "console", "zsh", "shellsession"],
+        source!(arborium_bash),
+    ),
+    (&["c", "h"], source!(arborium_c)),
+    (&["css"], source!(arborium_css)),
+    (&["diff", "patch"], source!(arborium_diff)),
+    (
+        &["dockerfile", "docker", "containerfile"],
+        source!(arborium_dockerfile),
+    ),
+    (&["go", "golang"], source!(arborium_go)),
+    (&["hcl", "terraform", "tf", "tfvars"], source!(arborium_hcl)),
+    (&["html", "htm", "xhtml"], source!(arborium_html)),
+    (&["ini", "cfg", "editorconfig"], source!(arborium_ini)),
+    (
+        &["javascript", "js", "jsx", "mjs", "cjs"],
+        source!(arborium_javascript),
+    ),
+    (&["json", "jsonc", "json5"], source!(arborium_json)),
+    (&["markdown", "md"], source!(arborium_markdown)),
+    (&["python", "py", "python3"], source!(arborium_python)),
+    (&["rust", "rs"], source!(arborium_rust)),
+    (&["sql"], source!(arborium_sql)),
+    (&["toml"], source!(arborium_toml)),
+    (
+        &["typescript", "ts", "mts", "cts"],
+        source!(arborium_typescript),
+    ),
+    (&["xml", "svg"], source!(arborium_xml)),
+    (&["yaml", "yml"], source!(arborium_yaml)),
+];
 
 impl Default for Highlighter {
     fn default() -> Self {
-        // bat's syntax set: syntect's defaults plus TOML, Dockerfile, Terraform, nginx…
         Highlighter {
-            syntaxes: two_face::syntax::extra_newlines(),
+            grammars: LANGUAGES
+                .iter()
+                .map(|&(names, source)| Grammar {
+                    names,
+                    source,
+                    compiled: OnceLock::new(),
+                })
+                .collect(),
+            format: HtmlFormat::ClassNamesWithPrefix("hl".into()),
+            budget: (MIN_CHECKS, CHECKS_PER_BYTE),
         }
     }
 }
 
 impl Highlighter {
-    /// The highlighted HTML for `code`, or `None` for a language it does not know.
-    pub fn highlight(&self, code: &str, lang: &str) -> Option<String> {
-        let syntax = self
-            .syntaxes
-            .find_syntax_by_token(lang)
-            .or_else(|| self.syntaxes.find_syntax_by_token(alias(lang)?))?;
-        let mut html =
-            ClassedHTMLGenerator::new_with_class_style(syntax, &self.syntaxes, CLASS_STYLE);
-        for line in LinesWithEndings::from(code) {
-            html.parse_html_for_line_which_includes_newline(line).ok()?;
-        }
-        Some(html.finalize())
+    /// The highlighted HTML for `code`: `None` for a language it does not know,
+    /// `Some(Err(OverBudget))` when the code took more work than its length allows.
+    pub fn highlight(&self, code: &str, lang: &str) -> Option<Result<String, OverBudget>> {
+        let grammar = self.compiled(lang)?;
+        let mut job = Job {
+            highlighter: self,
+            parser: Parser::new(),
+            cursor: QueryCursor::new(),
+            budget: Budget(self.budget.0 + self.budget.1 * code.len()),
+        };
+        let mut spans = Vec::new();
+        Some(
+            job.spans(grammar, code, 0, 0, &mut spans)
+                .map(|()| self.render(code, spans)),
+        )
     }
 
-    /// The stylesheet for the classes: a light palette, and a dark one under
-    /// `prefers-color-scheme: dark`. Each sits in its own media query: their
-    /// selectors differ in specificity, so a light rule must not outrank a dark one.
+    /// Names in the order of the table, for tests and the benchmark.
+    pub fn languages() -> impl Iterator<Item = &'static str> {
+        LANGUAGES.iter().map(|(names, _)| names[0])
+    }
+
+    /// The grammar named `lang`, compiled; `None` if unknown or if its
+    /// queries do not compile (a plain block then, as for an unknown one).
+    fn compiled(&self, lang: &str) -> Option<&Compiled> {
+        let grammar = self
+            .grammars
+            .iter()
+            .find(|g| g.names.iter().any(|n| n.eq_ignore_ascii_case(lang)))?;
+        grammar
+            .compiled
+            .get_or_init(|| compile((grammar.source)()))
+            .as_ref()
+    }
+
+    fn render(&self, code: &str, spans: Vec<Span>) -> String {
+        let mut html = spans_to_html(code, spans, &self.format);
+        // The renderer drops trailing newlines; plain blocks keep them.
+        html.push_str(&code[code.trim_end_matches('\n').len()..]);
+        html
+    }
+
+    /// The stylesheet for the classes: GitHub's light palette, and One Dark
+    /// under `prefers-color-scheme: dark`.
     pub fn stylesheet() -> String {
-        let themes = two_face::theme::extra();
-        let css = |name| {
-            css_for_theme_with_class_style(themes.get(name), CLASS_STYLE).unwrap_or_default()
-        };
+        let light = arborium_theme::builtin::github_light();
+        let dark = arborium_theme::builtin::one_dark();
         format!(
-            "/* Generated by envbook from syntect's themes. */\n@media not all and (prefers-color-scheme: dark) {{\n{}\n}}\n@media (prefers-color-scheme: dark) {{\n{}\n}}\n",
-            css(EmbeddedThemeName::InspiredGithub),
-            css(EmbeddedThemeName::OneHalfDark)
+            "/* Generated by envbook from arborium's themes {:?} and {:?}. */\n{}@media (prefers-color-scheme: dark) {{\n{}}}\n",
+            light.name,
+            dark.name,
+            css_rules(&light, ""),
+            css_rules(&dark, "  ")
         )
     }
 }
 
-/// Common names that the syntax set spells differently.
-fn alias(lang: &str) -> Option<&'static str> {
-    Some(match lang {
-        "terraform" | "tf" => "hcl",
-        "shell" | "console" | "zsh" => "bash",
-        "yml" => "yaml",
-        "jsonc" | "json5" => "json",
-        "dockerfile" => "Dockerfile",
-        _ => return None,
+fn compile(source: Source) -> Option<Compiled> {
+    let language = source.language;
+    let highlights = Query::new(&language, source.highlights).ok()?;
+    let injections = match source.injections {
+        "" => None,
+        text => {
+            let query = Query::new(&language, text).ok()?;
+            let content = query.capture_index_for_name("injection.content")?;
+            let language = query.capture_index_for_name("injection.language");
+            Some(Injections {
+                query,
+                content,
+                language,
+            })
+        }
+    };
+    Some(Compiled {
+        language,
+        highlights,
+        injections,
     })
+}
+
+/// One block's highlighting: a parser, a query cursor and what is left of the budget.
+struct Job<'h> {
+    highlighter: &'h Highlighter,
+    parser: Parser,
+    cursor: QueryCursor,
+    budget: Budget,
+}
+
+/// Progress checks left. tree-sitter calls back every 100 or so steps of a
+/// parse or a query; each call spends one, and none left stops the work. The
+/// corpus's blocks need about one per 100 bytes, a budget a hundredfold that.
+struct Budget(usize);
+
+impl Budget {
+    fn spend(&mut self) -> ControlFlow<()> {
+        match self.0.checked_sub(1) {
+            Some(left) => {
+                self.0 = left;
+                ControlFlow::Continue(())
+            }
+            None => ControlFlow::Break(()),
+        }
+    }
+
+    fn check(&self) -> Result<(), OverBudget> {
+        if self.0 == 0 { Err(OverBudget) } else { Ok(()) }
+    }
+}
+
+impl Job<'_> {
+    /// Adds the spans of `code` (at `offset` in the block) to `spans`, then
+    /// those of the languages injected into it.
+    fn spans(
+        &mut self,
+        grammar: &Compiled,
+        code: &str,
+        offset: u32,
+        depth: usize,
+        spans: &mut Vec<Span>,
+    ) -> Result<(), OverBudget> {
+        let budget = &mut self.budget;
+        self.parser
+            .set_language(&grammar.language)
+            .map_err(|_| OverBudget)?;
+        let tree = self
+            .parser
+            .parse_with_options(
+                &mut |i, _| code.as_bytes().get(i..).unwrap_or_default(),
+                None,
+                Some(ParseOptions::new().progress_callback(&mut |_| budget.spend())),
+            )
+            .ok_or(OverBudget)?;
+        let names = grammar.highlights.capture_names();
+        let mut matches = self.cursor.matches_with_options(
+            &grammar.highlights,
+            tree.root_node(),
+            code.as_bytes(),
+            QueryCursorOptions::new().progress_callback(&mut |_| budget.spend()),
+        );
+        while let Some(m) = matches.next() {
+            for capture in m.captures {
+                let node = capture.node;
+                spans.push(Span {
+                    start: offset + node.start_byte() as u32,
+                    end: offset + node.end_byte() as u32,
+                    capture: names[capture.index as usize].to_string(),
+                    pattern_index: m.pattern_index as u32,
+                });
+            }
+        }
+        self.budget.check()?;
+        if depth < MAX_INJECTION_DEPTH
+            && let Some(injections) = &grammar.injections
+        {
+            for (range, lang) in self.injections(injections, &tree, code)? {
+                if let Some(inner) = self.highlighter.compiled(&lang) {
+                    let start = offset + range.start as u32;
+                    self.spans(inner, &code[range], start, depth + 1, spans)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The ranges of `code` written in another language, with that language's name.
+    fn injections(
+        &mut self,
+        injections: &Injections,
+        tree: &Tree,
+        code: &str,
+    ) -> Result<Vec<(Range<usize>, String)>, OverBudget> {
+        let query = &injections.query;
+        let budget = &mut self.budget;
+        let mut found = Vec::new();
+        let mut matches = self.cursor.matches_with_options(
+            query,
+            tree.root_node(),
+            code.as_bytes(),
+            QueryCursorOptions::new().progress_callback(&mut |_| budget.spend()),
+        );
+        while let Some(m) = matches.next() {
+            let set = query
+                .property_settings(m.pattern_index)
+                .iter()
+                .find(|p| &*p.key == "injection.language")
+                .and_then(|p| p.value.as_deref().map(str::to_string));
+            let named = || {
+                let node = m.nodes_for_capture_index(injections.language?).next()?;
+                Some(node.utf8_text(code.as_bytes()).ok()?.to_string())
+            };
+            let content = m.nodes_for_capture_index(injections.content).next();
+            if let (Some(node), Some(lang)) = (content, set.or_else(named)) {
+                found.push((node.byte_range(), lang));
+            }
+        }
+        self.budget.check()?;
+        Ok(found)
+    }
+}
+
+/// One rule per class the renderer writes (`hl-keyword`, `hl-string`…).
+fn css_rules(theme: &Theme, indent: &str) -> String {
+    let mut slots = Vec::new();
+    for def in HIGHLIGHTS {
+        let slot = capture_to_slot(def.name);
+        if !slots.contains(&slot) {
+            slots.push(slot);
+        }
+    }
+    let mut css = String::new();
+    for slot in slots {
+        let (Some(name), Some(index)) = (slot.name(), slot_to_highlight_index(slot)) else {
+            continue;
+        };
+        let declarations = declarations(&theme.styles[index]);
+        if !declarations.is_empty() {
+            css.push_str(&format!("{indent}.hl-{name} {{{declarations} }}\n"));
+        }
+    }
+    css
+}
+
+fn declarations(style: &Style) -> String {
+    let mut css = String::new();
+    if let Some(fg) = &style.fg {
+        css.push_str(&format!(" color: {};", fg.to_hex()));
+    }
+    if style.modifiers.bold {
+        css.push_str(" font-weight: bold;");
+    }
+    if style.modifiers.italic {
+        css.push_str(" font-style: italic;");
+    }
+    match (style.modifiers.underline, style.modifiers.strikethrough) {
+        (true, true) => css.push_str(" text-decoration: underline line-through;"),
+        (true, false) => css.push_str(" text-decoration: underline;"),
+        (false, true) => css.push_str(" text-decoration: line-through;"),
+        (false, false) => {}
+    }
+    css
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn highlights_known_languages_with_classes() {
-        let h = Highlighter::default();
-        let html = h.highlight("name: tomoda\n", "yaml").unwrap();
-        assert!(html.contains("<span class=\"hl-"), "{html}");
-        assert!(html.contains("tomoda"));
-        assert!(
-            h.highlight("resource \"x\" \"y\" {}\n", "terraform")
-                .is_some()
-        );
-        assert!(h.highlight("x", "no-such-language").is_none());
-    }
-
-    #[test]
-    fn escapes_code() {
-        let html = Highlighter::default()
-            .highlight("echo '<script>'\n", "bash")
-            .unwrap();
-        assert!(html.contains("&lt;script&gt;"), "{html}");
-    }
-
-    #[test]
-    fn stylesheet_has_both_palettes() {
-        let css = Highlighter::stylesheet();
-        assert!(css.contains(".hl-"));
-        assert!(css.contains("@media not all and (prefers-color-scheme: dark) {\n"));
-        assert!(css.contains("@media (prefers-color-scheme: dark) {\n"));
-    }
 }

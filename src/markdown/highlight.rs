@@ -19,7 +19,7 @@ use tree_sitter::{
 };
 
 /// Time for one block: a hundred times what a 24 KB Rust file takes.
-const BUDGET: Duration = Duration::from_secs(1);
+pub const BUDGET: Duration = Duration::from_secs(1);
 /// How deep languages nest: JavaScript in HTML, JSDoc in that JavaScript.
 const MAX_INJECTION_DEPTH: usize = 2;
 
@@ -37,10 +37,13 @@ pub struct Highlighter {
 /// A language: the fence names that select it, where its grammar and
 /// queries come from, and the compiled form once a block has needed it.
 struct Grammar {
-    names: &'static [&'static str],
-    source: fn() -> Source,
+    names: Names,
+    source: SourceFn,
     compiled: OnceLock<Option<Compiled>>,
 }
+
+type Names = &'static [&'static str];
+type SourceFn = fn() -> Source;
 
 struct Source {
     language: Language,
@@ -71,7 +74,7 @@ macro_rules! source {
 }
 
 /// Fence names are matched without regard to case; the first is the language's own.
-const LANGUAGES: &[(&[&str], fn() -> Source)] = &[
+const LANGUAGES: &[(Names, SourceFn)] = &[
     (
         &["bash", "sh", "shell", "console", "zsh", "shellsession"],
         source!(arborium_bash),
@@ -123,7 +126,7 @@ impl Default for Highlighter {
 
 impl Highlighter {
     /// The highlighted HTML for `code`: `None` for a language it does not know,
-    /// `Some(Err(OverBudget))` when the code took more work than its length allows.
+    /// `Some(Err(OverBudget))` when it took longer than the budget.
     pub fn highlight(&self, code: &str, lang: &str) -> Option<Result<String, OverBudget>> {
         let grammar = self.compiled(lang)?;
         let mut job = Job {
@@ -487,14 +490,36 @@ mod tests {
     }
 
     #[test]
-    fn a_block_over_budget_is_reported_not_highlighted() {
-        let h = Highlighter {
+    fn a_block_over_budget_is_left_plain_with_a_warning_at_its_fence() {
+        let highlighter = Highlighter {
             budget: Duration::ZERO,
             ..Highlighter::default()
         };
-        // Long enough for tree-sitter to call back at least once.
-        let code = "const a = [1, 2, 3];\n".repeat(200);
-        assert_eq!(h.highlight(&code, "javascript"), Some(Err(OverBudget)));
+        let text = format!("# T\n\n```js\n{}```\n", "f(1);\n".repeat(500));
+        let rendered = super::super::render(&super::super::Input {
+            file: std::path::Path::new("content/slow.md"),
+            text: &text,
+            body_start: 0,
+            links: super::super::LinkContext {
+                base: "/",
+                page_dir: "",
+                pages: &Default::default(),
+            },
+            highlighter: &highlighter,
+            expander: &crate::directives::Expander { data: None },
+        });
+        assert!(
+            rendered.html.contains("<code class=\"language-js\">f(1);\nf(1);\n"),
+            "{}",
+            rendered.html
+        );
+        let warnings: Vec<String> = rendered.diagnostics.iter().map(|d| d.to_string()).collect();
+        assert_eq!(
+            warnings,
+            ["warning: code block left plain: highlighting it as js took too long\n \
+              --> content/slow.md:3:1\n  |\n3 | ```js\n  | ^^^^^\n  \
+              = help: a block gets 1 s; malformed code, such as thousands of unclosed brackets, can take far longer"]
+        );
     }
 
     /// Deep nesting and unclosed constructs, in every language: each finishes

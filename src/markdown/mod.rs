@@ -460,17 +460,7 @@ fn code_blocks<'a>(events: Vec<Spanned<'a>>, input: &Input, out: &mut Rendered) 
         let highlighted = match input.highlighter.highlight(&code, lang) {
             Some(Ok(html)) => Some(html),
             Some(Err(OverBudget)) => {
-                let start = input.body_start + range.start;
-                out.diagnostics.push(
-                    Diagnostic::error(
-                        input.file,
-                        format!(
-                            "this {lang} code block is left plain: it is too costly to highlight"
-                        ),
-                    )
-                    .at_span(input.text, start, input.body_start + range.end)
-                    .warning(),
-                );
+                out.diagnostics.push(over_budget(input, &range, lang));
                 None
             }
             None => None,
@@ -480,6 +470,20 @@ fn code_blocks<'a>(events: Vec<Spanned<'a>>, input: &Input, out: &mut Rendered) 
         ));
     }
     result
+}
+
+/// The warning for a block left plain because highlighting it took too long.
+fn over_budget(input: &Input, range: &Range<usize>, lang: &str) -> Diagnostic {
+    let message = format!("code block left plain: highlighting it as {lang} took too long");
+    let help = format!(
+        "a block gets {} s; malformed code, such as thousands of unclosed brackets, can take far longer",
+        highlight::BUDGET.as_secs()
+    );
+    let (start, end) = (input.body_start + range.start, input.body_start + range.end);
+    Diagnostic::error(input.file, message)
+        .at_span(input.text, start, end)
+        .with_help(help)
+        .warning()
 }
 
 fn code_block_html(code: &str, lang: &str, highlighted: Option<String>) -> String {

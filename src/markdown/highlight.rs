@@ -145,11 +145,6 @@ impl Highlighter {
         )
     }
 
-    /// Names in the order of the table, for tests and the benchmark.
-    pub fn languages() -> impl Iterator<Item = &'static str> {
-        LANGUAGES.iter().map(|(names, _)| names[0])
-    }
-
     /// The grammar named `lang`, compiled; `None` if unknown or if its
     /// queries do not compile (a plain block then, as for an unknown one).
     fn compiled(&self, lang: &str) -> Option<&Compiled> {
@@ -419,7 +414,10 @@ mod tests {
     fn every_language_and_alias_highlights_with_classes() {
         let h = Highlighter::default();
         assert_eq!(
-            Highlighter::languages().collect::<Vec<_>>(),
+            LANGUAGES
+                .iter()
+                .map(|(names, _)| names[0])
+                .collect::<Vec<_>>(),
             SAMPLES.iter().map(|(lang, _)| *lang).collect::<Vec<_>>()
         );
         for ((_, code), (names, _)) in SAMPLES.iter().zip(LANGUAGES) {
@@ -509,16 +507,20 @@ mod tests {
             expander: &crate::directives::Expander { data: None },
         });
         assert!(
-            rendered.html.contains("<code class=\"language-js\">f(1);\nf(1);\n"),
+            rendered
+                .html
+                .contains("<code class=\"language-js\">f(1);\nf(1);\n"),
             "{}",
             rendered.html
         );
         let warnings: Vec<String> = rendered.diagnostics.iter().map(|d| d.to_string()).collect();
         assert_eq!(
             warnings,
-            ["warning: code block left plain: highlighting it as js took too long\n \
+            [
+                "warning: code block left plain: highlighting it as js took too long\n \
               --> content/slow.md:3:1\n  |\n3 | ```js\n  | ^^^^^\n  \
-              = help: a block gets 1 s; malformed code, such as thousands of unclosed brackets, can take far longer"]
+              = help: a block gets 1 s; malformed code, such as thousands of unclosed brackets, can take far longer"
+            ]
         );
     }
 

@@ -59,16 +59,25 @@ fn build_highlights_each_language_and_escapes_the_rest() {
     );
     for lang in ["bash", "yaml", "sql", "json", "terraform"] {
         let code = page.inner(&format!("code.language-{lang}"));
-        assert!(code.contains("<span class=\"hl-string\">"), "{lang}: {code}");
+        assert!(
+            code.contains("<span class=\"hl-string\">"),
+            "{lang}: {code}"
+        );
     }
-    assert_eq!(page.inner("code.language-text"), "&lt;plain&gt; &amp; text\n");
+    assert_eq!(
+        page.inner("code.language-text"),
+        "&lt;plain&gt; &amp; text\n"
+    );
     assert_eq!(
         page.inner("code.language-no-such-language"),
         "&lt;b&gt;x&lt;/b&gt;\n"
     );
     let css = site.read("site/static/highlight.css");
     assert!(css.contains(".hl-comment {"), "{css}");
-    assert!(css.contains("@media (prefers-color-scheme: dark) {"), "{css}");
+    assert!(
+        css.contains("@media (prefers-color-scheme: dark) {"),
+        "{css}"
+    );
 }
 
 /// 200,000 `(` as JavaScript: tree-sitter's query takes minutes on it
@@ -84,7 +93,8 @@ fn a_block_that_takes_minutes_to_highlight_is_left_plain() {
     let run = run_within_limit(&site.dir, &["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
-        site.page("site/slow/index.html").inner("code.language-javascript"),
+        site.page("site/slow/index.html")
+            .inner("code.language-javascript"),
         format!("{parens}\n")
     );
 }

@@ -30,7 +30,9 @@ fn main() {
         eprintln!("usage: highlight-bench CORPUS_FOLDER [RUNS]");
         std::process::exit(2);
     };
-    let runs: usize = args.next().map_or(5, |r| r.parse().expect("RUNS is a number"));
+    let runs: usize = args
+        .next()
+        .map_or(5, |r| r.parse().expect("RUNS is a number"));
     let blocks = blocks(Path::new(&folder));
     let lines: usize = blocks.iter().map(|b| b.code.lines().count()).sum();
     let bytes: usize = blocks.iter().map(|b| b.code.len()).sum();
@@ -74,7 +76,11 @@ fn main() {
         made.push((name, highlight));
     }
     // Last: a probe that never finishes keeps a core busy.
-    println!("\nThe issue-8 block (`{}` in {}):\n", HANG.1.escape_debug(), HANG.0);
+    println!(
+        "\nThe issue-8 block (`{}` in {}):\n",
+        HANG.1.escape_debug(),
+        HANG.0
+    );
     for (name, highlight) in made {
         println!("- {name}: {}", hang_probe(highlight));
     }
@@ -123,7 +129,10 @@ fn hang_probe(highlight: Highlight) -> String {
     let started = Instant::now();
     std::thread::spawn(move || tx.send(highlight(HANG.1, HANG.0).is_some()));
     match rx.recv_timeout(HANG_LIMIT) {
-        Ok(true) => format!("highlighted in {:.1} ms", started.elapsed().as_secs_f64() * 1e3),
+        Ok(true) => format!(
+            "highlighted in {:.1} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        ),
         Ok(false) => "left plain".to_string(),
         Err(_) => format!("still running after {} s", HANG_LIMIT.as_secs()),
     }

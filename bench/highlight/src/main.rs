@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
 type Highlight = Arc<dyn Fn(&str, &str) -> Option<String> + Send + Sync>;
+type Make = fn() -> Highlight;
 
 /// The block of issue 8: syntect's JavaScript syntax never finishes it.
 const HANG: (&str, &str) = ("javascript", "{\n  a: 1\n  /* c */\n");
@@ -42,7 +43,7 @@ fn main() {
     );
     println!("| highlighter | blocks highlighted | setup + first run | median run | lines/s |");
     println!("|---|---:|---:|---:|---:|");
-    let highlighters: [(&str, fn() -> Highlight); 3] = [
+    let highlighters: [(&str, Make); 3] = [
         ("envbook (tree-sitter, arborium grammars)", envbook),
         ("syntect 5 (bat's syntaxes)", syntect),
         ("giallo 0.5", giallo),

@@ -19,6 +19,7 @@ use pulldown_cmark_escape::{escape_href, escape_html};
 use crate::diagnostic::Diagnostic;
 use crate::directives::{self, Call, Expander};
 pub use highlight::Highlighter;
+use highlight::OverBudget;
 pub use ids::slug;
 pub use inline::inline;
 pub use links::{LinkContext, Target};
@@ -89,7 +90,7 @@ pub fn render(input: &Input) -> Rendered {
     let events = expand_directives(events, &calls, input, &mut out);
     let events = headings(events, input, &mut out);
     let events = rewrite_links(events, input, &mut out);
-    let events = code_blocks(events, input.highlighter);
+    let events = code_blocks(events, input, &mut out);
     let events = alerts(events);
     let events = footnotes(events);
     out.html.reserve(body.len() * 3 / 2);
@@ -434,11 +435,12 @@ fn rewrite_links<'a>(
     result
 }
 
-/// Replaces code blocks with highlighted HTML (plain, escaped, for unknown languages).
-fn code_blocks<'a>(events: Vec<Spanned<'a>>, highlighter: &Highlighter) -> Vec<Event<'a>> {
+/// Replaces code blocks with highlighted HTML (plain, escaped, for unknown
+/// languages, and with a warning for a block too costly to highlight).
+fn code_blocks<'a>(events: Vec<Spanned<'a>>, input: &Input, out: &mut Rendered) -> Vec<Event<'a>> {
     let mut result = Vec::with_capacity(events.len());
-    let mut iter = events.into_iter().map(|(e, _)| e);
-    while let Some(event) = iter.next() {
+    let mut iter = events.into_iter();
+    while let Some((event, range)) = iter.next() {
         let Event::Start(Tag::CodeBlock(kind)) = event else {
             result.push(event);
             continue;
@@ -448,21 +450,43 @@ fn code_blocks<'a>(events: Vec<Spanned<'a>>, highlighter: &Highlighter) -> Vec<E
             CodeBlockKind::Indented => "",
         };
         let mut code = String::new();
-        for e in iter.by_ref() {
+        for (e, _) in iter.by_ref() {
             match e {
                 Event::Text(t) => code.push_str(&t),
                 Event::End(TagEnd::CodeBlock) => break,
                 _ => {}
             }
         }
+        let highlighted = match input.highlighter.highlight(&code, lang) {
+            Some(Ok(html)) => Some(html),
+            Some(Err(OverBudget)) => {
+                out.diagnostics.push(over_budget(input, &range, lang));
+                None
+            }
+            None => None,
+        };
         result.push(Event::Html(
-            code_block_html(&code, lang, highlighter).into(),
+            code_block_html(&code, lang, highlighted).into(),
         ));
     }
     result
 }
 
-fn code_block_html(code: &str, lang: &str, highlighter: &Highlighter) -> String {
+/// The warning for a block left plain because highlighting it took too long.
+fn over_budget(input: &Input, range: &Range<usize>, lang: &str) -> Diagnostic {
+    let message = format!("code block left plain: highlighting it as {lang} took too long");
+    let help = format!(
+        "a block gets {} s; malformed code, such as thousands of unclosed brackets, can take far longer",
+        highlight::BUDGET.as_secs()
+    );
+    let (start, end) = (input.body_start + range.start, input.body_start + range.end);
+    Diagnostic::error(input.file, message)
+        .at_span(input.text, start, end)
+        .with_help(help)
+        .warning()
+}
+
+fn code_block_html(code: &str, lang: &str, highlighted: Option<String>) -> String {
     let mut html = String::with_capacity(code.len() * 3);
     if lang.is_empty() {
         html.push_str("<pre class=\"code\"><code>");
@@ -475,10 +499,7 @@ fn code_block_html(code: &str, lang: &str, highlighter: &Highlighter) -> String 
         )
         .ok();
     }
-    match highlighter
-        .highlight(code, lang)
-        .filter(|_| !lang.is_empty())
-    {
+    match highlighted {
         Some(highlighted) => html.push_str(&highlighted),
         None => {
             escape_html(&mut html, code).ok();

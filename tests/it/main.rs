@@ -7,6 +7,7 @@ mod cli;
 mod corpus;
 mod data;
 mod errors;
+mod highlight;
 mod links;
 mod output;
 mod safety;

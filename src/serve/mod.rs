@@ -64,14 +64,16 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     }
     while let Some(changes) = watcher.next(&folders) {
         let start = Instant::now();
-        let mut read = session.read(&changes);
+        let read = session.read(&changes);
         if read == Read::Reloaded {
             // Fresh watches on the folders as they are now; what changed
             // while they were renewed is caught by reading everything again.
             folders = session.folders();
-            watcher = Watcher::start(&folders, options.poll)?;
+            match Watcher::start(&folders, options.poll) {
+                Ok(fresh) => watcher = fresh,
+                Err(e) => eprintln!("warning: {e:#}; changes there may go unseen"),
+            }
             session.reload();
-            read = Read::Reloaded;
         }
         if read != Read::Unchanged {
             rebuild(

@@ -106,7 +106,19 @@ impl Watcher {
     /// Starts watching the folders that exist; `poll` for file systems that
     /// report no events. A watcher is made anew when folders move: inotify
     /// would go on naming a moved folder's files by its old path.
+    /// Native watches that cannot be set (inotify's limit on watches, a file
+    /// system without events) fall back to polling, with a warning.
     pub fn start(folders: &Folders, poll: bool) -> Result<Watcher> {
+        if !poll {
+            match Watcher::with(folders, false) {
+                Ok(watcher) => return Ok(watcher),
+                Err(e) => eprintln!("warning: {e:#}; watching by polling instead"),
+            }
+        }
+        Watcher::with(folders, true)
+    }
+
+    fn with(folders: &Folders, poll: bool) -> Result<Watcher> {
         let (tx, events) = channel();
         let mut inner: Box<dyn notify::Watcher + Send> = if poll {
             // Contents, not only times: a save that truncates then writes within

@@ -7,7 +7,7 @@ Usage: bench/load.py [--pages 1000] [--duration 30] [--threads 2] [--connections
 Starts each tool's preview server on its flavour of the corpus (generated as
 bench/build.py does) and runs `wrk -tT -cC -dDs --latency` with keep-alive
 connections, each request a page of the corpus in turn (100 pages, the same in
-every flavour). Then asks for a page on a new connection, which must be
+every flavour, each asked for once before the run). Then asks for a page on a new connection, which must be
 answered: a server that stops accepting after load fails the run. Prints a
 markdown table: requests/s, p50 and p99 latency, errors (socket errors and
 non-2xx/3xx answers) and the ratio of requests/s to envbook's.
@@ -86,6 +86,16 @@ def latency(out, pct):
     return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
 
 
+def servers(pages, page):
+    """The servers of bench/serve.py, and Hugo once more without its fast render
+    mode, which renders every page again when it is asked for (~35 ms each here)."""
+    for name, flavor, command, _ in tools(pages, page):
+        yield name, flavor, command
+        if name == "Hugo":
+            yield ("Hugo --disableFastRender", flavor,
+                   lambda d, p, c=command: c(d, p) + ["--disableFastRender"])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pages", type=int, default=1000)
@@ -105,7 +115,7 @@ def main():
     print("| tool | requests/s | p50 | p99 | requests | errors | answers afterwards | vs envbook |")
     print("|---|---:|---:|---:|---:|---:|---|---:|", flush=True)
     base = None
-    for name, flavor, command, _ in tools(args.pages, manifest["page_list"][0]["path"]):
+    for name, flavor, command in servers(args.pages, manifest["page_list"][0]["path"]):
         if flavor not in args.tools.split(","):
             continue
         port = None if name == "envbook" else free_port()
@@ -113,7 +123,12 @@ def main():
         try:
             port = wait_for_port(server, port, 300)
             suffix = ".html" if name == "mdBook" else "/"
-            lua = script([f"/{p}{suffix}" for p in pages])
+            paths = [f"/{p}{suffix}" for p in pages]
+            # Every page once first: Hugo's fast render mode renders a page on its first visit.
+            missing = [p for p in paths if not answered(port, p)]
+            if missing:
+                sys.exit(f"{name} does not serve {missing[0]}")
+            lua = script(paths)
             out = subprocess.run(["wrk", f"-t{args.threads}", f"-c{args.connections}",
                                   f"-d{args.duration}s", "--latency", "-s", lua,
                                   f"http://127.0.0.1:{port}/"],

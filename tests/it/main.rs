@@ -9,5 +9,6 @@ mod data;
 mod errors;
 mod links;
 mod output;
+mod robust;
 mod serve;
 mod support;

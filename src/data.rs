@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Pos, closest, did_you_mean};
+use crate::diagnostic::{Diagnostic, Diagnostics, Lines, Pos, closest, did_you_mean};
 use crate::yaml::{self, Kind, Node};
 
 pub const FILE_NAME: &str = "environments.yaml";
@@ -121,7 +121,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Data, Diagnostics> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (root, mut problems) = yaml::parse(text, file);
     let mut reader = Reader {
-        text,
+        lines: Lines::new(text),
         file,
         problems: Diagnostics::default(),
     };
@@ -145,7 +145,8 @@ pub fn parse(text: &str, file: &Path) -> Result<Data, Diagnostics> {
 
 /// Walks the YAML tree, collecting problems as it goes.
 struct Reader<'a> {
-    text: &'a str,
+    /// The file's text, for the positions of its problems.
+    lines: Lines<'a>,
     file: &'a Path,
     problems: Diagnostics,
 }
@@ -169,13 +170,11 @@ impl<'n> Fields<'n> {
 
 impl Reader<'_> {
     fn error(&mut self, node: &Node, message: impl Into<String>) -> &mut Diagnostic {
-        let width = self.text[node.span.clone()]
-            .lines()
-            .next()
-            .unwrap_or("")
-            .chars()
-            .count();
-        let d = Diagnostic::error(self.file, message).at(self.text, node.pos, width);
+        let d = Diagnostic::error(self.file, message).at_span_in(
+            &self.lines,
+            node.span.start,
+            node.span.end,
+        );
         self.problems.push(d);
         self.problems.0.last_mut().expect("just pushed")
     }

@@ -7,6 +7,7 @@ mod cli;
 mod corpus;
 mod data;
 mod errors;
+mod fuzz;
 mod links;
 mod output;
 mod robust;

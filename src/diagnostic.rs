@@ -287,6 +287,66 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
+/// "Did you mean" hints within a budget of comparisons: a hint compares a
+/// word with every candidate, so thousands of problems against thousands of
+/// candidates (broken links to a long page, a data file's unknown
+/// environments) would take minutes. Past the budget, problems are still
+/// reported, without a hint.
+#[derive(Debug)]
+pub struct Hints {
+    left: Cell<usize>,
+}
+
+impl Default for Hints {
+    fn default() -> Self {
+        Hints {
+            left: Cell::new(2_000_000),
+        }
+    }
+}
+
+impl Hints {
+    /// [`closest`], while the budget lasts.
+    pub fn closest<'a, I>(&self, word: &str, candidates: I) -> Option<&'a str>
+    where
+        I: IntoIterator<Item = &'a str>,
+        I::IntoIter: Clone,
+    {
+        let candidates = candidates.into_iter();
+        self.left
+            .set(self.left.get().checked_sub(candidates.clone().count())?);
+        closest(word, candidates)
+    }
+
+    /// [`did_you_mean`], while the budget lasts.
+    pub fn did_you_mean<'a, I>(&self, word: &str, candidates: I) -> Option<String>
+    where
+        I: IntoIterator<Item = &'a str>,
+        I::IntoIter: Clone,
+    {
+        self.closest(word, candidates)
+            .map(|c| format!("did you mean `{c}`?"))
+    }
+}
+
+/// The first ten of `items`, joined with commas, and how many there are
+/// when there are more: a list in a message stays short.
+pub fn some_of<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let mut shown = Vec::new();
+    let mut count = 0;
+    for item in items {
+        if count < 10 {
+            shown.push(item);
+        }
+        count += 1;
+    }
+    let mut list = shown.join(", ");
+    if count > shown.len() {
+        list += &format!(", … ({count} in all)");
+    }
+    list
+}
+
 /// `did you mean `x`?` for the closest candidate, if any.
 pub fn did_you_mean<'a>(
     word: &str,
@@ -354,5 +414,23 @@ mod tests {
     fn suggests_only_close_words() {
         assert_eq!(closest("titel", ["title", "description"]), Some("title"));
         assert_eq!(closest("zzz", ["title", "description"]), None);
+    }
+
+    #[test]
+    fn hints_stop_when_their_budget_is_spent() {
+        let hints = Hints { left: Cell::new(3) };
+        assert_eq!(hints.closest("titel", ["title", "x"]), Some("title"));
+        assert_eq!(hints.closest("titel", ["title", "x"]), None);
+        assert_eq!(hints.closest("titel", ["title"]), Some("title"));
+    }
+
+    #[test]
+    fn long_lists_are_cut() {
+        assert_eq!(some_of(["a", "b"].into_iter()), "a, b");
+        let many: Vec<String> = (0..25).map(|i| i.to_string()).collect();
+        assert_eq!(
+            some_of(many.iter().map(String::as_str)),
+            "0, 1, 2, 3, 4, 5, 6, 7, 8, 9, … (25 in all)"
+        );
     }
 }

@@ -9,7 +9,7 @@ use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::escape_html;
 
 use crate::data::{Cell, Data, Format, Setting};
-use crate::diagnostic::did_you_mean;
+use crate::diagnostic::{Hints, did_you_mean, some_of};
 use crate::markdown::{Ids, inline};
 use crate::matrix::{self, State};
 
@@ -272,6 +272,14 @@ pub fn is_block(name: &str) -> bool {
     matches!(name, "matrix" | "shared")
 }
 
+/// What the directives of one page share: its ids (see [`Ids`]) and its
+/// budget of "did you mean" hints.
+#[derive(Debug, Default)]
+pub struct PageScope {
+    pub ids: Ids,
+    pub hints: Hints,
+}
+
 /// Expands directives with the site's environment data.
 pub struct Expander<'a> {
     pub data: Option<&'a Data>,
@@ -279,8 +287,8 @@ pub struct Expander<'a> {
 
 impl Expander<'_> {
     /// The HTML for `call`; `block` when it stands alone on its line. Rows
-    /// take their ids from the page's `ids`.
-    pub fn expand(&self, call: &Call, block: bool, ids: &mut Ids) -> Result<String, String> {
+    /// take their ids from the page's.
+    pub fn expand(&self, call: &Call, block: bool, page: &mut PageScope) -> Result<String, String> {
         let Some((_, known)) = DIRECTIVES.iter().find(|(name, _)| *name == call.name) else {
             let help = did_you_mean(&call.name, DIRECTIVES.iter().map(|(n, _)| *n))
                 .map(|h| format!(" ({h})"))
@@ -301,10 +309,14 @@ impl Expander<'_> {
         let data = self
             .data
             .ok_or("this site has no environment data (data/environments.yaml)")?;
-        let args = Args { call, data };
+        let args = Args {
+            call,
+            data,
+            hints: &page.hints,
+        };
         match call.name.as_str() {
-            "matrix" if block => matrix_table(&args, ids),
-            "shared" if block => shared_list(&args, ids),
+            "matrix" if block => matrix_table(&args, &mut page.ids),
+            "shared" if block => shared_list(&args, &mut page.ids),
             "value" => value(&args),
             name => Err(format!(
                 "`{name}()` makes a block: put it on a line of its own"
@@ -317,6 +329,7 @@ impl Expander<'_> {
 struct Args<'a> {
     call: &'a Call,
     data: &'a Data,
+    hints: &'a Hints,
 }
 
 impl<'a> Args<'a> {
@@ -352,7 +365,7 @@ impl<'a> Args<'a> {
     fn env(&self, id: &str) -> Result<usize, String> {
         self.data
             .env_index(id)
-            .ok_or_else(|| unknown("environment", id, self.data.env_ids()))
+            .ok_or_else(|| self.unknown("environment", id, self.data.env_ids()))
     }
 
     /// `envs=[…]`, or every environment.
@@ -369,21 +382,23 @@ impl<'a> Args<'a> {
     fn section(&self) -> Result<&'a crate::data::Section, String> {
         let id = self.required("section")?;
         self.data.section(id).ok_or_else(|| {
-            unknown(
-                "section",
-                id,
-                self.data.sections.iter().map(|s| s.id.as_str()),
-            )
+            let known = self.data.sections.iter().map(|s| s.id.as_str());
+            self.unknown("section", id, known)
         })
     }
-}
 
-fn unknown<'a>(what: &str, id: &str, known: impl Iterator<Item = &'a str> + Clone) -> String {
-    let help = match did_you_mean(id, known.clone()) {
-        Some(h) => h,
-        None => format!("the {what}s are: {}", known.collect::<Vec<_>>().join(", ")),
-    };
-    format!("unknown {what} `{id}` ({help})")
+    fn unknown<'k>(
+        &self,
+        what: &str,
+        id: &str,
+        known: impl Iterator<Item = &'k str> + Clone,
+    ) -> String {
+        let help = match self.hints.did_you_mean(id, known.clone()) {
+            Some(h) => h,
+            None => format!("the {what}s are: {}", some_of(known)),
+        };
+        format!("unknown {what} `{id}` ({help})")
+    }
 }
 
 fn escape(s: &str) -> String {
@@ -521,7 +536,7 @@ fn value(args: &Args) -> Result<String, String> {
     let setting = args
         .data
         .setting(key)
-        .ok_or_else(|| unknown("key", key, args.data.keys()))?;
+        .ok_or_else(|| args.unknown("key", key, args.data.keys()))?;
     Ok(cell_html(&setting.cells[env]))
 }
 

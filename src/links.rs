@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::LinkCheck;
 use crate::content::Page;
-use crate::diagnostic::{Diagnostic, Lines, closest};
+use crate::diagnostic::{Diagnostic, Hints, Lines};
 use crate::markdown::{Link, Target, html_ids};
 
 /// The ids of one page, shared between builds of the preview server.
@@ -41,12 +41,6 @@ pub struct PageLinks<'a> {
     pub links: &'a [Link],
 }
 
-/// How many candidates the "did you mean" hints of one check may compare in
-/// all: a hint compares the broken link with every page or id, and 20,000
-/// broken links to a page of 20,000 ids would take minutes. Past it, broken
-/// links are still reported, without a hint.
-const HINT_BUDGET: usize = 5_000_000;
-
 /// Checks every internal link of every page: the page it names exists and,
 /// with a fragment, so does the id. External links are not fetched.
 pub fn check(
@@ -58,10 +52,10 @@ pub fn check(
     if level == LinkCheck::Off {
         return Vec::new();
     }
-    let mut checker = Checker {
+    let checker = Checker {
         anchors,
         files,
-        budget: HINT_BUDGET,
+        hints: Hints::default(),
     };
     let mut problems = Vec::new();
     for PageLinks { page, links } in pages {
@@ -93,13 +87,12 @@ pub fn check(
 struct Checker<'a> {
     anchors: &'a Anchors,
     files: &'a BTreeSet<String>,
-    /// What is left of [`HINT_BUDGET`].
-    budget: usize,
+    hints: Hints,
 }
 
 impl Checker<'_> {
     /// What is wrong with `link` on the page at `url`, with a suggestion.
-    fn broken(&mut self, link: &Link, url: &str) -> Option<(String, Option<String>)> {
+    fn broken(&self, link: &Link, url: &str) -> Option<(String, Option<String>)> {
         match &link.target {
             Target::External => None,
             Target::SamePage { fragment } => self.missing_anchor(url, fragment),
@@ -110,9 +103,11 @@ impl Checker<'_> {
             Target::MissingPage { path, .. } => {
                 let pages = &self.anchors.pages;
                 let help = self
-                    .closest(path.trim_end_matches(".md"), pages.len(), || {
-                        pages.keys().map(|u| u.as_str())
-                    })
+                    .hints
+                    .closest(
+                        path.trim_end_matches(".md"),
+                        pages.keys().map(|u| u.as_str()),
+                    )
                     .map(|u| format!("did you mean the page /{u}?"));
                 Some((format!("`{}` is not a page of the site", link.dest), help))
             }
@@ -137,26 +132,16 @@ impl Checker<'_> {
         }
     }
 
-    fn missing_anchor(&mut self, url: &str, fragment: &str) -> Option<(String, Option<String>)> {
+    fn missing_anchor(&self, url: &str, fragment: &str) -> Option<(String, Option<String>)> {
         let ids = self.anchors.pages.get(url)?;
         if fragment.is_empty() || ids.contains(fragment) {
             return None;
         }
         let help = self
-            .closest(fragment, ids.len(), || ids.iter().map(String::as_str))
+            .hints
+            .closest(fragment, ids.iter().map(String::as_str))
             .map(|id| format!("did you mean `#{id}`?"));
         Some((format!("there is no `#{fragment}` on /{url}"), help))
-    }
-
-    /// The closest of `count` candidates, while the budget lasts.
-    fn closest<'c, I: Iterator<Item = &'c str>>(
-        &mut self,
-        word: &str,
-        count: usize,
-        candidates: impl FnOnce() -> I,
-    ) -> Option<&'c str> {
-        self.budget = self.budget.checked_sub(count)?;
-        closest(word, candidates())
     }
 }
 

@@ -23,7 +23,7 @@ fn call(s: &str) -> Call {
 
 fn expand(s: &str, block: bool) -> Result<String, String> {
     let data = data();
-    Expander { data: Some(&data) }.expand(&call(s), block, &mut Ids::default())
+    Expander { data: Some(&data) }.expand(&call(s), block, &mut PageScope::default())
 }
 
 #[test]
@@ -167,7 +167,7 @@ fn errors_name_what_is_wrong() {
         "`matrix()` makes a block: put it on a line of its own"
     );
     let no_data = Expander { data: None }
-        .expand(&call("{{ shared() }}"), true, &mut Ids::default())
+        .expand(&call("{{ shared() }}"), true, &mut PageScope::default())
         .unwrap_err();
     assert_eq!(
         no_data,

@@ -17,7 +17,7 @@ use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Pars
 use pulldown_cmark_escape::{escape_href, escape_html};
 
 use crate::diagnostic::{Diagnostic, Lines};
-use crate::directives::{self, Call, Expander};
+use crate::directives::{self, Call, Expander, PageScope};
 pub use highlight::Highlighter;
 pub use ids::{Ids, html_ids, slug};
 pub use inline::inline;
@@ -89,7 +89,7 @@ pub fn render(input: &Input) -> Rendered {
     let mut page = Page {
         input,
         lines: Lines::new(input.text),
-        ids: Ids::default(),
+        scope: PageScope::default(),
         out,
     };
     page.reserve_ids(&events);
@@ -98,7 +98,7 @@ pub fn render(input: &Input) -> Rendered {
     let events = rewrite_links(events, input, &mut page.out);
     let events = code_blocks(events, input.highlighter);
     let events = alerts(events);
-    let events = footnotes(events, &mut page.ids);
+    let events = footnotes(events, &mut page.scope.ids);
     let mut out = page.out;
     out.html.reserve(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
@@ -111,7 +111,8 @@ struct Page<'a> {
     input: &'a Input<'a>,
     /// For the positions of the page's problems.
     lines: Lines<'a>,
-    ids: Ids,
+    /// The page's ids, shared with its directives.
+    scope: PageScope,
     out: Rendered,
 }
 
@@ -133,7 +134,7 @@ impl Page<'_> {
     fn reserve_ids(&mut self, events: &[Spanned]) {
         for (event, range) in events {
             if let Event::Start(Tag::Heading { id: Some(id), .. }) = event
-                && !self.ids.reserve(id)
+                && !self.scope.ids.reserve(id)
             {
                 self.error(range, format!("duplicate heading id `{id}`"))
                     .help = Some("each `{#id}` must be unique on its page".into());
@@ -142,7 +143,7 @@ impl Page<'_> {
         for (event, _) in events {
             if let Event::Html(html) | Event::InlineHtml(html) = event {
                 for id in ids::html_ids(html) {
-                    self.ids.reserve(&id);
+                    self.scope.ids.reserve(&id);
                 }
             }
         }
@@ -256,7 +257,7 @@ impl Page<'_> {
     fn expand(&mut self, call: &Call, block: bool) -> String {
         let expander = self.input.expander;
         expander
-            .expand(call, block, &mut self.ids)
+            .expand(call, block, &mut self.scope)
             .unwrap_or_else(|message| {
                 self.error(&call.range, message);
                 String::new()
@@ -320,7 +321,7 @@ impl Page<'_> {
             let text = plain_text(inner.iter().map(|(e, _)| e));
             let id = match id {
                 Some(id) => id.to_string(),
-                None => self.ids.unique(&ids::slug(&text)),
+                None => self.scope.ids.unique(&ids::slug(&text)),
             };
             let mut open = format!("<{level} id=\"");
             escape_html(&mut open, &id).ok();

@@ -135,9 +135,13 @@ where
         failure_persistence: None,
         ..Config::default()
     };
-    let mut runner = match duration {
-        Some(_) => TestRunner::new(config),
-        None => TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha)),
+    // A runner runs its cases once: a new one (and seed) for each batch.
+    let runner = || match duration {
+        Some(_) => TestRunner::new(config.clone()),
+        None => TestRunner::new_with_rng(
+            config.clone(),
+            TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+        ),
     };
     let current: Arc<Mutex<Option<(Instant, String)>>> = Arc::default();
     let _watchdog = watchdog(name.to_string(), current.clone());
@@ -145,7 +149,7 @@ where
     let cases = Mutex::new(0u64);
     let start = Instant::now();
     loop {
-        let result = runner.run(&strategy, |value| {
+        let result = runner().run(&strategy, |value| {
             let shown = format!("{value:?}");
             *current.lock().unwrap() = Some((Instant::now(), shown.clone()));
             let started = Instant::now();

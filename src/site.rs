@@ -309,26 +309,21 @@ fn render_pages(views: &Views, plan: &Plan, sink: &dyn Sink, cache: &Cache) -> V
             // A page with problems is not written, but its ids still count:
             // links to it from elsewhere are not broken by its problems.
             let failed = rendered.diagnostics.iter().any(Diagnostic::is_error);
-            let (problems, ids) = match views.page(i, rendered) {
-                Ok((_, html)) if failed => (
-                    rendered.diagnostics.clone(),
-                    links::ids_in(&String::from_utf8_lossy(&html)),
-                ),
+            let (mut problems, ids) = match views.page(i, rendered) {
                 Ok((path, html)) => {
                     let ids = links::ids_in(&String::from_utf8_lossy(&html));
-                    (put(sink, &path, html).err().unwrap_or_default(), ids)
+                    let put = if failed {
+                        Ok(())
+                    } else {
+                        put(sink, &path, html)
+                    };
+                    (put.err().unwrap_or_default(), ids)
                 }
-                Err(problems) if failed => (
-                    rendered
-                        .diagnostics
-                        .iter()
-                        .cloned()
-                        .chain(problems)
-                        .collect(),
-                    links::ids_in(&rendered.html),
-                ),
                 Err(problems) => (problems, links::ids_in(&rendered.html)),
             };
+            if failed {
+                problems.extend(rendered.diagnostics.iter().cloned());
+            }
             Rendering {
                 index: i,
                 links: rendered.links.clone(),

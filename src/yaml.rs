@@ -206,7 +206,7 @@ impl Builder<'_> {
                     Kind::Scalar { text, .. } => text.len(),
                     _ => 0,
                 };
-                let size = self.spend(Size { values: 1, text }, &span)?;
+                let size = self.spend(Size { values: 1, text }, self.range(&span))?;
                 let node = self.node(kind, &span, &span);
                 self.complete(node, size, anchor)
             }
@@ -252,7 +252,7 @@ impl Builder<'_> {
                 let Some(&(_, size)) = self.anchors.get(&id) else {
                     return Err(self.error(&span, "this alias names no anchor"));
                 };
-                self.spend(size, &span)?;
+                self.spend(size, self.range(&span))?;
                 let node = Node {
                     pos: pos(&span.start),
                     span: byte_range(self.text, &span, &span),
@@ -267,33 +267,34 @@ impl Builder<'_> {
     /// Starts a collection, within [`MAX_DEPTH`].
     fn open(&mut self, frame: Frame, span: &Span) -> Result<(), Diagnostic> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(self.over_budget(span, OverBudget::Depth));
+            return Err(self.over_budget(self.range(span), OverBudget::Depth));
         }
-        let size = self.spend(Size { values: 1, text: 0 }, span)?;
+        let size = self.spend(Size { values: 1, text: 0 }, self.range(span))?;
         self.stack.push((frame, size));
         Ok(())
     }
 
-    /// Adds `size` to the document's, within [`MAX_VALUES`] and [`MAX_TEXT`].
-    fn spend(&mut self, size: Size, span: &Span) -> Result<Size, Diagnostic> {
+    /// Adds `size` to the document's, within [`MAX_VALUES`] and [`MAX_TEXT`];
+    /// `at` is where the cost comes from.
+    fn spend(&mut self, size: Size, at: Range<usize>) -> Result<Size, Diagnostic> {
         self.size.values += size.values;
         self.size.text += size.text;
         if self.size.values > MAX_VALUES {
-            return Err(self.over_budget(span, OverBudget::Values));
+            return Err(self.over_budget(at, OverBudget::Values));
         }
         if self.size.text > MAX_TEXT {
-            return Err(self.over_budget(span, OverBudget::Text));
+            return Err(self.over_budget(at, OverBudget::Text));
         }
         Ok(size)
     }
 
-    fn over_budget(&self, span: &Span, over: OverBudget) -> Diagnostic {
-        let range = byte_range(self.text, span, span);
-        let d = Diagnostic::error(self.file, over.message()).at_span_in(
-            &self.lines,
-            range.start,
-            range.end,
-        );
+    fn range(&self, span: &Span) -> Range<usize> {
+        byte_range(self.text, span, span)
+    }
+
+    fn over_budget(&self, at: Range<usize>, over: OverBudget) -> Diagnostic {
+        let d =
+            Diagnostic::error(self.file, over.message()).at_span_in(&self.lines, at.start, at.end);
         match over.help() {
             Some(help) => d.with_help(help),
             None => d,
@@ -314,8 +315,10 @@ impl Builder<'_> {
     }
 
     /// Adds a finished node to the collection being read, or makes it the root.
+    /// An anchored node is kept for its aliases: a copy that counts too.
     fn complete(&mut self, node: Node, size: Size, anchor: usize) -> Result<(), Diagnostic> {
         if anchor != 0 {
+            self.spend(size, node.span.clone())?;
             self.anchors.insert(anchor, (node.clone(), size));
         }
         let Some((frame, parent)) = self.stack.last_mut() else {
@@ -444,6 +447,23 @@ mod tests {
             "{problems}"
         );
         assert!(problems.to_string().contains("--> d.yaml:"), "{problems}");
+    }
+
+    #[test]
+    fn copies_for_aliases_count_towards_the_budget() {
+        let values = "x, ".repeat(100_000);
+        let (node, problems) = parse(
+            &format!("a: &a [&b [&c [{values}]]]\n"),
+            Path::new("d.yaml"),
+        );
+        assert!(node.is_none());
+        assert_eq!(
+            problems.to_string().lines().take(2).collect::<Vec<_>>(),
+            [
+                "error: this YAML is too large: more than 250000 values once aliases are copied",
+                " --> d.yaml:1:11"
+            ]
+        );
     }
 
     #[test]

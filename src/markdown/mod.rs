@@ -79,19 +79,18 @@ type Spanned<'a> = (Event<'a>, Range<usize>);
 
 pub fn render(input: &Input) -> Rendered {
     let body = &input.text[input.body_start..];
-    let mut out = Rendered::default();
-    let (calls, with_tokens) = find_directives(body, input, &mut out);
-    out.uses_data = !calls.is_empty();
-    let source = with_tokens.as_deref().unwrap_or(body);
-    let events: Vec<Spanned> = Parser::new_ext(source, OPTIONS)
-        .into_offset_iter()
-        .collect();
     let mut page = Page {
         input,
         lines: Lines::new(input.text),
         scope: PageScope::default(),
-        out,
+        out: Rendered::default(),
     };
+    let (calls, with_tokens) = page.find_directives(body);
+    page.out.uses_data = !calls.is_empty();
+    let source = with_tokens.as_deref().unwrap_or(body);
+    let events: Vec<Spanned> = Parser::new_ext(source, OPTIONS)
+        .into_offset_iter()
+        .collect();
     page.reserve_ids(&events);
     let events = page.expand_directives(events, &calls);
     let events = page.headings(events);
@@ -150,41 +149,35 @@ impl Page<'_> {
     }
 }
 
-/// Finds the directives of `body` and, when there are any, returns the body
-/// with each replaced by a token of the same length (so every offset still
-/// points into the page) that markdown reads as two inline HTML tags,
-/// `<q><qq…>`: a directive alone on its line stays a paragraph, since a tag
-/// followed by more than white space starts no HTML block. A directive is then
-/// known by the offset where its token starts, never by its text, so nothing a
-/// page says can pass for one.
-fn find_directives(body: &str, input: &Input, out: &mut Rendered) -> (Vec<Call>, Option<String>) {
-    let (calls, malformed) = directives::find(body);
-    if !malformed.is_empty() {
-        let lines = Lines::new(input.text);
+impl Page<'_> {
+    /// Finds the directives of `body` and, when there are any, returns the
+    /// body with each replaced by a token of the same length (so every offset
+    /// still points into the page) that markdown reads as two inline HTML
+    /// tags, `<q><qq…>`: a directive alone on its line stays a paragraph,
+    /// since a tag followed by more than white space starts no HTML block. A
+    /// directive is then known by the offset where its token starts, never by
+    /// its text, so nothing a page says can pass for one.
+    fn find_directives(&mut self, body: &str) -> (Vec<Call>, Option<String>) {
+        let (calls, malformed) = directives::find(body);
         for m in malformed {
-            let (start, end) = (
-                input.body_start + m.range.start,
-                input.body_start + m.range.end,
-            );
-            let d = Diagnostic::error(input.file, m.message).at_span_in(&lines, start, end);
-            out.diagnostics.push(d);
+            self.error(&m.range, m.message);
         }
+        if calls.is_empty() {
+            return (calls, None);
+        }
+        let mut text = String::with_capacity(body.len());
+        let mut copied = 0;
+        for call in &calls {
+            text.push_str(&body[copied..call.range.start]);
+            // The shortest call, `{{x()}}`, has 7 bytes: `<q><qq>`.
+            text.push_str("<q><");
+            text.extend(std::iter::repeat_n('q', call.range.len() - 5));
+            text.push('>');
+            copied = call.range.end;
+        }
+        text.push_str(&body[copied..]);
+        (calls, Some(text))
     }
-    if calls.is_empty() {
-        return (calls, None);
-    }
-    let mut text = String::with_capacity(body.len());
-    let mut copied = 0;
-    for call in &calls {
-        text.push_str(&body[copied..call.range.start]);
-        // The shortest call, `{{x()}}`, has 7 bytes: `<q><qq>`.
-        text.push_str("<q><");
-        text.extend(std::iter::repeat_n('q', call.range.len() - 5));
-        text.push('>');
-        copied = call.range.end;
-    }
-    text.push_str(&body[copied..]);
-    (calls, Some(text))
 }
 
 impl Page<'_> {

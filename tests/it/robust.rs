@@ -127,8 +127,8 @@ fn a_yaml_alias_bomb_in_the_data_file_is_refused_at_the_alias() {
     assert_eq!(
         run.stderr,
         "error: this YAML is too large: more than 250000 values once aliases are copied\n \
-         --> data/environments.yaml:9:14\n  |\n\
-         9 |   f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n  |              ^^\n  \
+         --> data/environments.yaml:9:10\n  |\n\
+         9 |   f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n  |          ^^\n  \
          = help: an alias (`*name`) copies what its anchor (`&name`) names, so a few nested ones can ask for billions of values\n\n\
          error: 1 problem found\n"
     );

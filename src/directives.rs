@@ -131,6 +131,9 @@ fn closings(line: &[u8], base: usize) -> Vec<(usize, Option<usize>)> {
     // [at p + 1, at p + 2] of (outside, inside).
     let mut next = [(None, None); 2];
     let mut found = Vec::new();
+    if line.ends_with(b"{{") {
+        found.push((base + line.len(), None));
+    }
     for p in (0..line.len()).rev() {
         let out = match line[p] {
             b'}' if line.get(p + 1) == Some(&b'}') => Some(base + p),

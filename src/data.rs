@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Pos, closest, did_you_mean};
+use crate::diagnostic::{Diagnostic, Diagnostics, Hints, Lines, Pos, closest, some_of};
 use crate::yaml::{self, Kind, Node};
 
 pub const FILE_NAME: &str = "environments.yaml";
@@ -108,6 +108,11 @@ impl Data {
     }
 }
 
+/// The most cells (settings times environments) the data may have: a
+/// `value:` fills a whole row, so a small file could otherwise ask for
+/// billions of them.
+pub const MAX_CELLS: usize = 1_000_000;
+
 const TOP_KEYS: &[&str] = &["environments", "sections"];
 const ENV_KEYS: &[&str] = &["id", "title"];
 const SECTION_KEYS: &[&str] = &["id", "title", "label-header", "format", "settings"];
@@ -121,7 +126,9 @@ pub fn parse(text: &str, file: &Path) -> Result<Data, Diagnostics> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (root, mut problems) = yaml::parse(text, file);
     let mut reader = Reader {
-        text,
+        lines: Lines::new(text),
+        env_index: HashMap::new(),
+        hints: Hints::default(),
         file,
         problems: Diagnostics::default(),
     };
@@ -145,7 +152,11 @@ pub fn parse(text: &str, file: &Path) -> Result<Data, Diagnostics> {
 
 /// Walks the YAML tree, collecting problems as it goes.
 struct Reader<'a> {
-    text: &'a str,
+    /// The file's text, for the positions of its problems.
+    lines: Lines<'a>,
+    /// Environment id → column.
+    env_index: HashMap<String, usize>,
+    hints: Hints,
     file: &'a Path,
     problems: Diagnostics,
 }
@@ -169,13 +180,11 @@ impl<'n> Fields<'n> {
 
 impl Reader<'_> {
     fn error(&mut self, node: &Node, message: impl Into<String>) -> &mut Diagnostic {
-        let width = self.text[node.span.clone()]
-            .lines()
-            .next()
-            .unwrap_or("")
-            .chars()
-            .count();
-        let d = Diagnostic::error(self.file, message).at(self.text, node.pos, width);
+        let d = Diagnostic::error(self.file, message).at_span_in(
+            &self.lines,
+            node.span.start,
+            node.span.end,
+        );
         self.problems.push(d);
         self.problems.0.last_mut().expect("just pushed")
     }
@@ -293,10 +302,44 @@ impl Reader<'_> {
                 self.error(root, "the data file has no `environments`");
             }
         }
-        if let Some(sections) = top.get("sections") {
+        self.env_index = (data.environments.iter().enumerate())
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+        if let Some(sections) = top.get("sections")
+            && self.cells_within_budget(sections, data.environments.len())
+        {
             data.sections = self.sections(sections, &data.environments);
         }
         data
+    }
+
+    /// Whether the settings times the environments stay within
+    /// [`MAX_CELLS`]; reports it when not.
+    fn cells_within_budget(&mut self, sections: &Node, envs: usize) -> bool {
+        let settings: usize = match &sections.kind {
+            Kind::Seq(sections) => sections
+                .iter()
+                .filter_map(|s| match &s.kind {
+                    Kind::Map(pairs) => pairs.iter().find(|(k, _)| k.scalar() == Some("settings")),
+                    _ => None,
+                })
+                .map(|(_, settings)| match &settings.kind {
+                    Kind::Seq(items) => items.len(),
+                    _ => 0,
+                })
+                .sum(),
+            _ => 0,
+        };
+        let within = settings.saturating_mul(envs) <= MAX_CELLS;
+        if !within {
+            self.error(
+                sections,
+                format!(
+                    "{settings} settings in {envs} environments make more than {MAX_CELLS} cells"
+                ),
+            );
+        }
+        within
     }
 
     /// The mappings of a list, each with its id; a missing, malformed or
@@ -511,17 +554,12 @@ impl Reader<'_> {
         let mut ok = true;
         for (env, value) in pairs {
             let name = env.scalar().unwrap_or_default();
-            let Some(i) = envs.iter().position(|e| e.id == name) else {
-                let help =
-                    did_you_mean(name, envs.iter().map(|e| e.id.as_str())).unwrap_or_else(|| {
-                        format!(
-                            "the environments are: {}",
-                            envs.iter()
-                                .map(|e| e.id.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    });
+            let Some(&i) = self.env_index.get(name) else {
+                let ids = envs.iter().map(|e| e.id.as_str());
+                let help = self
+                    .hints
+                    .did_you_mean(name, ids.clone())
+                    .unwrap_or_else(|| format!("the environments are: {}", some_of(ids)));
                 self.error(env, format!("unknown environment `{name}`"))
                     .help = Some(help);
                 ok = false;

@@ -9,8 +9,8 @@ use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::escape_html;
 
 use crate::data::{Cell, Data, Format, Setting};
-use crate::diagnostic::did_you_mean;
-use crate::markdown::inline;
+use crate::diagnostic::{Hints, did_you_mean, some_of};
+use crate::markdown::{Ids, inline};
 use crate::matrix::{self, State};
 
 /// A parsed directive: `name(key=value, …)`.
@@ -36,8 +36,9 @@ pub struct Malformed {
     pub message: String,
 }
 
-/// Every `{{ … }}` of `body` outside code spans, code blocks and raw HTML.
-/// `\{{` is a literal `{{` (markdown's backslash escape shows it as text).
+/// Every `{{ … }}` of `body` outside code spans, code blocks and raw HTML,
+/// in order. `\{{` is a literal `{{` (markdown's backslash escape shows it as
+/// text). Linear in the length of `body`, however many `{{` it has.
 pub fn find(body: &str) -> (Vec<Call>, Vec<Malformed>) {
     let mut calls = Vec::new();
     let mut problems = Vec::new();
@@ -45,14 +46,16 @@ pub fn find(body: &str) -> (Vec<Call>, Vec<Malformed>) {
         return (calls, problems);
     }
     let skip = code_ranges(body);
+    let mut skip = skip.iter().peekable();
+    let mut line = Closings::default();
     let mut from = 0;
     while let Some(i) = body[from..].find("{{").map(|i| i + from) {
         from = i + 2;
-        if skip.iter().any(|r| r.contains(&i)) || body[..i].ends_with('\\') {
+        while skip.next_if(|r| r.end <= i).is_some() {}
+        if skip.peek().is_some_and(|r| r.contains(&i)) || is_escaped(body, i) {
             continue;
         }
-        let line_end = body[i..].find('\n').map_or(body.len(), |n| i + n);
-        let Some(end) = closing(&body[i + 2..line_end]).map(|e| i + 2 + e) else {
+        let Some(end) = line.of(body, i) else {
             let message = "this `{{` has no `}}` on its line".to_string();
             problems.push(Malformed {
                 range: i..i + 2,
@@ -70,7 +73,14 @@ pub fn find(body: &str) -> (Vec<Call>, Vec<Malformed>) {
     (calls, problems)
 }
 
-/// Where directives are not evaluated: code spans, code blocks, raw HTML.
+/// Whether the `{{` at `i` follows an odd number of backslashes (`\\{{` is
+/// an escaped backslash, then a directive).
+fn is_escaped(body: &str, i: usize) -> bool {
+    body[..i].bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1
+}
+
+/// Where directives are not evaluated: code spans, code blocks, raw HTML;
+/// sorted.
 fn code_ranges(body: &str) -> Vec<Range<usize>> {
     let mut ranges = Vec::new();
     let mut block_start = None;
@@ -84,23 +94,64 @@ fn code_ranges(body: &str) -> Vec<Range<usize>> {
             _ => {}
         }
     }
+    ranges.sort_by_key(|r| r.start);
     ranges
 }
 
-/// The offset of the `}}` that closes a directive, skipping quoted strings.
-fn closing(s: &str) -> Option<usize> {
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, c) in s.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_string => escaped = true,
-            '"' => in_string = !in_string,
-            '}' if !in_string && s[i..].starts_with("}}") => return Some(i),
-            _ => {}
+/// For every `{{` of one line, the `}}` that closes it, skipping quoted
+/// strings: found in one pass from the end of the line, because scanning
+/// from each `{{` in turn reads a line of n of them n times.
+#[derive(Default)]
+struct Closings {
+    /// The part of the body the answers are for: from its first `{{` to the line's end.
+    span: Range<usize>,
+    /// (offset just after a `{{`, offset of its `}}`), in order.
+    found: Vec<(usize, Option<usize>)>,
+}
+
+impl Closings {
+    /// The offset of the `}}` that closes the `{{` at `i`.
+    fn of(&mut self, body: &str, i: usize) -> Option<usize> {
+        if !self.span.contains(&i) {
+            let end = body[i..].find('\n').map_or(body.len(), |n| i + n);
+            self.span = i..end;
+            self.found = closings(&body.as_bytes()[i..end], i);
+        }
+        let at = self.found.binary_search_by_key(&(i + 2), |f| f.0).ok()?;
+        self.found[at].1
+    }
+}
+
+/// The closing `}}` of each `{{` in `line` (which starts at `base`). Scanning
+/// from `p` outside a string finds `out[p]`, inside one `inside[p]`; both
+/// depend only on the next two positions, so two of each are kept. Bytes, not
+/// characters, are enough: `"`, `\` and `}` are ASCII, never part of another
+/// character.
+fn closings(line: &[u8], base: usize) -> Vec<(usize, Option<usize>)> {
+    // [at p + 1, at p + 2] of (outside, inside).
+    let mut next = [(None, None); 2];
+    let mut found = Vec::new();
+    if line.ends_with(b"{{") {
+        found.push((base + line.len(), None));
+    }
+    for p in (0..line.len()).rev() {
+        let out = match line[p] {
+            b'}' if line.get(p + 1) == Some(&b'}') => Some(base + p),
+            b'"' => next[0].1,
+            _ => next[0].0,
+        };
+        let inside = match line[p] {
+            b'"' => next[0].0,
+            b'\\' => next[1].1,
+            _ => next[0].1,
+        };
+        next = [(out, inside), next[0]];
+        if p >= 2 && &line[p - 2..p] == b"{{" {
+            found.push((base + p, out));
         }
     }
-    None
+    found.reverse();
+    found
 }
 
 /// `name(key=value, …)` → name and arguments.
@@ -145,9 +196,8 @@ struct ArgParser<'a> {
 impl ArgParser<'_> {
     /// Skips white space; false at the end.
     fn skip_ws(&mut self) -> bool {
-        while self.s[self.i..].starts_with(char::is_whitespace) {
-            self.i += 1;
-        }
+        let rest = &self.s[self.i..];
+        self.i += rest.len() - rest.trim_start().len();
         self.i < self.s.len()
     }
 
@@ -225,14 +275,23 @@ pub fn is_block(name: &str) -> bool {
     matches!(name, "matrix" | "shared")
 }
 
+/// What the directives of one page share: its ids (see [`Ids`]) and its
+/// budget of "did you mean" hints.
+#[derive(Debug, Default)]
+pub struct PageScope {
+    pub ids: Ids,
+    pub hints: Hints,
+}
+
 /// Expands directives with the site's environment data.
 pub struct Expander<'a> {
     pub data: Option<&'a Data>,
 }
 
 impl Expander<'_> {
-    /// The HTML for `call`; `block` when it stands alone on its line.
-    pub fn expand(&self, call: &Call, block: bool) -> Result<String, String> {
+    /// The HTML for `call`; `block` when it stands alone on its line. Rows
+    /// take their ids from the page's.
+    pub fn expand(&self, call: &Call, block: bool, page: &mut PageScope) -> Result<String, String> {
         let Some((_, known)) = DIRECTIVES.iter().find(|(name, _)| *name == call.name) else {
             let help = did_you_mean(&call.name, DIRECTIVES.iter().map(|(n, _)| *n))
                 .map(|h| format!(" ({h})"))
@@ -253,10 +312,14 @@ impl Expander<'_> {
         let data = self
             .data
             .ok_or("this site has no environment data (data/environments.yaml)")?;
-        let args = Args { call, data };
+        let args = Args {
+            call,
+            data,
+            hints: &page.hints,
+        };
         match call.name.as_str() {
-            "matrix" if block => matrix_table(&args),
-            "shared" if block => shared_list(&args),
+            "matrix" if block => matrix_table(&args, &mut page.ids),
+            "shared" if block => shared_list(&args, &mut page.ids),
             "value" => value(&args),
             name => Err(format!(
                 "`{name}()` makes a block: put it on a line of its own"
@@ -269,6 +332,7 @@ impl Expander<'_> {
 struct Args<'a> {
     call: &'a Call,
     data: &'a Data,
+    hints: &'a Hints,
 }
 
 impl<'a> Args<'a> {
@@ -304,7 +368,7 @@ impl<'a> Args<'a> {
     fn env(&self, id: &str) -> Result<usize, String> {
         self.data
             .env_index(id)
-            .ok_or_else(|| unknown("environment", id, self.data.env_ids()))
+            .ok_or_else(|| self.unknown("environment", id, self.data.env_ids()))
     }
 
     /// `envs=[…]`, or every environment.
@@ -321,21 +385,23 @@ impl<'a> Args<'a> {
     fn section(&self) -> Result<&'a crate::data::Section, String> {
         let id = self.required("section")?;
         self.data.section(id).ok_or_else(|| {
-            unknown(
-                "section",
-                id,
-                self.data.sections.iter().map(|s| s.id.as_str()),
-            )
+            let known = self.data.sections.iter().map(|s| s.id.as_str());
+            self.unknown("section", id, known)
         })
     }
-}
 
-fn unknown<'a>(what: &str, id: &str, known: impl Iterator<Item = &'a str> + Clone) -> String {
-    let help = match did_you_mean(id, known.clone()) {
-        Some(h) => h,
-        None => format!("the {what}s are: {}", known.collect::<Vec<_>>().join(", ")),
-    };
-    format!("unknown {what} `{id}` ({help})")
+    fn unknown<'k>(
+        &self,
+        what: &str,
+        id: &str,
+        known: impl Iterator<Item = &'k str> + Clone,
+    ) -> String {
+        let help = match self.hints.did_you_mean(id, known.clone()) {
+            Some(h) => h,
+            None => format!("the {what}s are: {}", some_of(known)),
+        };
+        format!("unknown {what} `{id}` ({help})")
+    }
 }
 
 fn escape(s: &str) -> String {
@@ -370,7 +436,18 @@ fn row_link(key: &str) -> String {
     )
 }
 
-fn matrix_table(args: &Args) -> Result<String, String> {
+/// ` id="KEY"` when the page has no element with that id yet: a row shown in
+/// several tables of a page keeps its id in the first, and the others' 🔗
+/// lead there.
+fn id_attr(key: &str, ids: &mut Ids) -> String {
+    if ids.reserve(key) {
+        format!(" id=\"{}\"", escape(key))
+    } else {
+        String::new()
+    }
+}
+
+fn matrix_table(args: &Args, ids: &mut Ids) -> Result<String, String> {
     let section = args.section()?;
     let envs = args.envs()?;
     let rows = matrix::rows(section, &envs, args.flag("all")?);
@@ -403,10 +480,10 @@ fn matrix_table(args: &Args) -> Result<String, String> {
     }
     html.push_str("</tr></thead>\n<tbody>\n");
     for row in rows {
-        let key = escape(&row.setting.key);
         let _ = write!(
             html,
-            "<tr id=\"{key}\"><th scope=\"row\">{} {}</th>",
+            "<tr{}><th scope=\"row\">{} {}</th>",
+            id_attr(&row.setting.key, ids),
             inline(&row.setting.label),
             row_link(&row.setting.key)
         );
@@ -424,7 +501,7 @@ fn matrix_table(args: &Args) -> Result<String, String> {
     Ok(html)
 }
 
-fn shared_list(args: &Args) -> Result<String, String> {
+fn shared_list(args: &Args, ids: &mut Ids) -> Result<String, String> {
     let settings: Vec<&Setting> = match args.string("section")? {
         Some(_) => {
             let all: Vec<usize> = (0..args.data.environments.len()).collect();
@@ -440,8 +517,8 @@ fn shared_list(args: &Args) -> Result<String, String> {
     for setting in settings {
         let _ = write!(
             html,
-            "<li id=\"{}\">{}",
-            escape(&setting.key),
+            "<li{}>{}",
+            id_attr(&setting.key, ids),
             inline(&setting.label)
         );
         if let Some(cell @ Cell::Value { .. }) = setting.cells.first() {
@@ -462,7 +539,7 @@ fn value(args: &Args) -> Result<String, String> {
     let setting = args
         .data
         .setting(key)
-        .ok_or_else(|| unknown("key", key, args.data.keys()))?;
+        .ok_or_else(|| args.unknown("key", key, args.data.keys()))?;
     Ok(cell_html(&setting.cells[env]))
 }
 

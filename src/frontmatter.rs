@@ -3,8 +3,10 @@
 use std::path::Path;
 
 use serde::Deserialize;
+use serde_saphyr::budget::BudgetBreach;
 
 use crate::diagnostic::{Diagnostic, Pos, did_you_mean};
+use crate::yaml::{self, OverBudget};
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -56,7 +58,7 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
             body_line_offset,
         });
     }
-    match serde_saphyr::from_str::<FrontMatter>(yaml) {
+    match serde_saphyr::from_str_with_options::<FrontMatter>(yaml, yaml::budget()) {
         Ok(front) => Ok(Split {
             front,
             body,
@@ -88,6 +90,17 @@ fn yaml_error(text: &str, file: &Path, e: &serde_saphyr::Error) -> Diagnostic {
     let rendered = e.render_with_options(options);
     let message = strip_location(&rendered);
     let mut d = Diagnostic::error(file, format!("front matter: {message}"));
+    if let serde_saphyr::Error::Budget { breach, .. } = original(e) {
+        let over = match breach {
+            BudgetBreach::Depth { .. } => OverBudget::Depth,
+            BudgetBreach::ScalarBytes { .. } | BudgetBreach::RecordedAnchorBytes { .. } => {
+                OverBudget::Text
+            }
+            _ => OverBudget::Values,
+        };
+        d.message = format!("front matter: {}", over.message());
+        d.help = over.help().map(String::from);
+    }
     if let Some(unknown) = message
         .strip_prefix("unknown field `")
         .and_then(|m| m.split('`').next())
@@ -108,6 +121,16 @@ fn yaml_error(text: &str, file: &Path, e: &serde_saphyr::Error) -> Diagnostic {
         }
         _ => d.at(text, Pos::new(1, 1), 3),
     }
+}
+
+/// The error under serde-saphyr's wrappers (a snippet, the alias it came through).
+fn original(mut e: &serde_saphyr::Error) -> &serde_saphyr::Error {
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = e
+    {
+        e = error;
+    }
+    e
 }
 
 /// serde-saphyr appends ` at line L column C`; the diagnostic shows that itself.

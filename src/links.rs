@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::LinkCheck;
 use crate::content::Page;
-use crate::diagnostic::{Diagnostic, closest};
-use crate::markdown::{Link, Target};
+use crate::diagnostic::{Diagnostic, Hints, Lines};
+use crate::markdown::{Link, Target, html_ids};
 
 /// The ids of one page, shared between builds of the preview server.
 pub type Ids = Arc<BTreeSet<String>>;
@@ -18,34 +18,7 @@ pub type Ids = Arc<BTreeSet<String>>;
 /// Every id of a page's final HTML: headings, `{#custom}` ids, matrix rows,
 /// footnotes, ids written in raw HTML, and those the templates add.
 pub fn ids_in(html: &str) -> Ids {
-    let mut ids = BTreeSet::new();
-    for attr in [" id=", " name="] {
-        let mut rest = html;
-        while let Some(i) = rest.find(attr) {
-            rest = &rest[i + attr.len()..];
-            let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
-                continue;
-            };
-            let value = &rest[1..];
-            if let Some(end) = value.find(quote) {
-                ids.insert(unescape(&value[..end]));
-            }
-        }
-    }
-    Arc::new(ids)
-}
-
-/// Undoes the HTML escaping of an attribute value.
-fn unescape(value: &str) -> String {
-    if !value.contains('&') {
-        return value.to_string();
-    }
-    value
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    Arc::new(html_ids(html).collect())
 }
 
 /// Page URL → the ids on it; `anchors.json`.
@@ -79,82 +52,97 @@ pub fn check(
     if level == LinkCheck::Off {
         return Vec::new();
     }
+    let checker = Checker {
+        anchors,
+        files,
+        hints: Hints::default(),
+    };
     let mut problems = Vec::new();
     for PageLinks { page, links } in pages {
+        let mut lines = None;
         for link in links.iter() {
-            if let Some((message, help)) = broken(link, &page.url, anchors, files) {
-                let text = if link.text.is_empty() {
-                    String::new()
-                } else {
-                    format!(" [{}]", link.text)
-                };
-                let mut d = Diagnostic::error(&page.file, format!("broken link{text}: {message}"))
-                    .at_span(&page.text, link.span.start, link.span.end);
-                d.help = help;
-                problems.push(if level == LinkCheck::Warn {
-                    d.warning()
-                } else {
-                    d
-                });
-            }
+            let Some((message, help)) = checker.broken(link, &page.url) else {
+                continue;
+            };
+            let text = if link.text.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", link.text)
+            };
+            let lines = lines.get_or_insert_with(|| Lines::new(&page.text));
+            let mut d = Diagnostic::error(&page.file, format!("broken link{text}: {message}"))
+                .at_span_in(lines, link.span.start, link.span.end);
+            d.help = help;
+            problems.push(if level == LinkCheck::Warn {
+                d.warning()
+            } else {
+                d
+            });
         }
     }
     problems
 }
 
-/// What is wrong with `link` on the page at `url`, with a suggestion.
-fn broken(
-    link: &Link,
-    url: &str,
-    anchors: &Anchors,
-    files: &BTreeSet<String>,
-) -> Option<(String, Option<String>)> {
-    match &link.target {
-        Target::External => None,
-        Target::SamePage { fragment } => missing_anchor(url, fragment, anchors),
-        Target::Page {
-            url: target,
-            fragment,
-        } => missing_anchor(target, fragment.as_deref()?, anchors),
-        Target::MissingPage { path, .. } => {
-            let sources = anchors.pages.keys().map(|u| u.as_str());
-            let help = closest(path.trim_end_matches(".md"), sources)
-                .map(|u| format!("did you mean the page /{u}?"));
-            Some((format!("`{}` is not a page of the site", link.dest), help))
-        }
-        Target::File { path, fragment } => {
-            let page = [path.clone(), format!("{}/", path.trim_end_matches('/'))]
-                .into_iter()
-                .find(|p| anchors.pages.contains_key(p));
-            match (page, fragment) {
-                (Some(page), Some(fragment)) => missing_anchor(&page, fragment, anchors),
-                (Some(_), None) => None,
-                (None, _) if files.contains(path) => None,
-                (None, _) => Some((
-                    format!("`{}` is not a page or file of the site", link.dest),
-                    None,
-                )),
-            }
-        }
-        Target::Outside => Some((
-            format!("`{}` leads out of the content folder", link.dest),
-            None,
-        )),
-    }
+/// What the link check looks links up in.
+struct Checker<'a> {
+    anchors: &'a Anchors,
+    files: &'a BTreeSet<String>,
+    hints: Hints,
 }
 
-fn missing_anchor(
-    url: &str,
-    fragment: &str,
-    anchors: &Anchors,
-) -> Option<(String, Option<String>)> {
-    let ids = anchors.pages.get(url)?;
-    if fragment.is_empty() || ids.contains(fragment) {
-        return None;
+impl Checker<'_> {
+    /// What is wrong with `link` on the page at `url`, with a suggestion.
+    fn broken(&self, link: &Link, url: &str) -> Option<(String, Option<String>)> {
+        match &link.target {
+            Target::External => None,
+            Target::SamePage { fragment } => self.missing_anchor(url, fragment),
+            Target::Page {
+                url: target,
+                fragment,
+            } => self.missing_anchor(target, fragment.as_deref()?),
+            Target::MissingPage { path, .. } => {
+                let pages = &self.anchors.pages;
+                let help = self
+                    .hints
+                    .closest(
+                        path.trim_end_matches(".md"),
+                        pages.keys().map(|u| u.as_str()),
+                    )
+                    .map(|u| format!("did you mean the page /{u}?"));
+                Some((format!("`{}` is not a page of the site", link.dest), help))
+            }
+            Target::File { path, fragment } => {
+                let page = [path.clone(), format!("{}/", path.trim_end_matches('/'))]
+                    .into_iter()
+                    .find(|p| self.anchors.pages.contains_key(p));
+                match (page, fragment) {
+                    (Some(page), Some(fragment)) => self.missing_anchor(&page, fragment),
+                    (Some(_), None) => None,
+                    (None, _) if self.files.contains(path) => None,
+                    (None, _) => Some((
+                        format!("`{}` is not a page or file of the site", link.dest),
+                        None,
+                    )),
+                }
+            }
+            Target::Outside => Some((
+                format!("`{}` leads out of the content folder", link.dest),
+                None,
+            )),
+        }
     }
-    let help = closest(fragment, ids.iter().map(String::as_str))
-        .map(|id| format!("did you mean `#{id}`?"));
-    Some((format!("there is no `#{fragment}` on /{url}"), help))
+
+    fn missing_anchor(&self, url: &str, fragment: &str) -> Option<(String, Option<String>)> {
+        let ids = self.anchors.pages.get(url)?;
+        if fragment.is_empty() || ids.contains(fragment) {
+            return None;
+        }
+        let help = self
+            .hints
+            .closest(fragment, ids.iter().map(String::as_str))
+            .map(|id| format!("did you mean `#{id}`?"));
+        Some((format!("there is no `#{fragment}` on /{url}"), help))
+    }
 }
 
 /// An alias as a site path: `/old/path` → `old/path/`.

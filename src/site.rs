@@ -306,13 +306,23 @@ fn render_pages(views: &Views, plan: &Plan, sink: &dyn Sink, cache: &Cache) -> V
                 .as_ref()
                 .or_else(cached)
                 .expect("a page is rendered or cached");
-            let (problems, ids) = match views.page(i, rendered) {
+            // A page with problems is not written, but its ids still count:
+            // links to it from elsewhere are not broken by its problems.
+            let failed = rendered.diagnostics.iter().any(Diagnostic::is_error);
+            let (mut problems, ids) = match views.page(i, rendered) {
                 Ok((path, html)) => {
                     let ids = links::ids_in(&String::from_utf8_lossy(&html));
-                    (put(sink, &path, html).err().unwrap_or_default(), ids)
+                    let put = if failed {
+                        Ok(())
+                    } else {
+                        put(sink, &path, html)
+                    };
+                    (put.err().unwrap_or_default(), ids)
                 }
-                Err(problems) => (problems, Ids::default()),
+                Err(problems) => (problems, links::ids_in(&rendered.html)),
             };
+            // Its warnings too (a code block left plain), each time it is rendered.
+            problems.extend(rendered.diagnostics.iter().cloned());
             Rendering {
                 index: i,
                 links: rendered.links.clone(),
@@ -606,9 +616,6 @@ impl<'a> Views<'a> {
     /// Page `i` as (output path, HTML), or its problems.
     fn page(&self, i: usize, rendered: &Rendered) -> Result<(String, Vec<u8>), Vec<Diagnostic>> {
         let page = &self.pages[i];
-        if rendered.diagnostics.iter().any(Diagnostic::is_error) {
-            return Err(rendered.diagnostics.clone());
-        }
         let links = self.nav_links();
         let node = self.nav.node_of(i);
         let (prev, next) = self.nav.neighbours(i);

@@ -11,7 +11,65 @@ use std::path::Path;
 
 use granit_parser::{Event, Marker, Parser, ScalarStyle, Span};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Pos};
+use crate::diagnostic::{Diagnostic, Diagnostics, Lines, Pos};
+
+/// What one YAML text may cost, for every YAML envbook reads: the data file
+/// (here) and front matter (through serde-saphyr, with [`budget`]). An alias
+/// copies what its anchor names, so without a limit a few nested ones ask for
+/// billions of values (6 GiB in five seconds).
+pub const MAX_VALUES: usize = 250_000;
+/// Bytes of scalar text, aliases copied.
+pub const MAX_TEXT: usize = 64 << 20;
+pub const MAX_DEPTH: usize = 64;
+
+/// [`MAX_VALUES`], [`MAX_TEXT`] and [`MAX_DEPTH`] for serde-saphyr.
+pub fn budget() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            // Every value is one to three events (a list's start and end).
+            max_events: 3 * MAX_VALUES,
+            max_nodes: MAX_VALUES,
+            max_total_scalar_bytes: MAX_TEXT,
+            max_depth: MAX_DEPTH,
+            max_recorded_anchor_events: 3 * MAX_VALUES,
+            max_recorded_anchor_bytes: MAX_TEXT,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: 3 * MAX_VALUES,
+        },
+    }
+}
+
+/// A budget that a YAML text went over, as the user is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverBudget {
+    Values,
+    Text,
+    Depth,
+}
+
+impl OverBudget {
+    pub fn message(self) -> String {
+        match self {
+            OverBudget::Values => {
+                format!(
+                    "this YAML is too large: more than {MAX_VALUES} values once aliases are copied"
+                )
+            }
+            OverBudget::Text => format!(
+                "this YAML is too large: more than {} MiB of text once aliases are copied",
+                MAX_TEXT >> 20
+            ),
+            OverBudget::Depth => format!("this YAML is nested more than {MAX_DEPTH} levels deep"),
+        }
+    }
+
+    pub fn help(self) -> Option<&'static str> {
+        (self != OverBudget::Depth).then_some(
+            "an alias (`*name`) copies what its anchor (`&name`) names, so a few nested ones can ask for billions of values",
+        )
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
@@ -65,9 +123,18 @@ enum Frame {
     Map {
         pairs: Vec<(Node, Node)>,
         key: Option<Node>,
+        /// Each scalar key's line, to find a duplicate at once.
+        keys: HashMap<String, usize>,
         start: Span,
         anchor: usize,
     },
+}
+
+/// What a node costs: itself and everything in it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    values: usize,
+    text: usize,
 }
 
 /// Parses one YAML document. Duplicate keys are reported and the first one is
@@ -75,9 +142,11 @@ enum Frame {
 pub fn parse(text: &str, file: &Path) -> (Option<Node>, Diagnostics) {
     let mut builder = Builder {
         text,
+        lines: Lines::new(text),
         file,
         stack: Vec::new(),
         anchors: HashMap::new(),
+        size: Size::default(),
         root: None,
         problems: Diagnostics::default(),
     };
@@ -105,9 +174,13 @@ pub fn parse(text: &str, file: &Path) -> (Option<Node>, Diagnostics) {
 
 struct Builder<'a> {
     text: &'a str,
+    lines: Lines<'a>,
     file: &'a Path,
-    stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    stack: Vec<(Frame, Size)>,
+    /// Each anchor's node and what a copy of it costs.
+    anchors: HashMap<usize, (Node, Size)>,
+    /// What the document costs so far, aliases copied.
+    size: Size,
     root: Option<Node>,
     problems: Diagnostics,
 }
@@ -129,60 +202,102 @@ impl Builder<'_> {
                         quoted: !plain,
                     }
                 };
+                let text = match &kind {
+                    Kind::Scalar { text, .. } => text.len(),
+                    _ => 0,
+                };
+                let size = self.spend(Size { values: 1, text }, self.range(&span))?;
                 let node = self.node(kind, &span, &span);
-                self.complete(node, anchor);
-                Ok(())
+                self.complete(node, size, anchor)
             }
             Event::SequenceStart(_, anchor, _) => {
-                self.stack.push(Frame::Seq {
+                let frame = Frame::Seq {
                     items: Vec::new(),
                     start: span,
                     anchor,
-                });
-                Ok(())
+                };
+                self.open(frame, &span)
             }
             Event::MappingStart(_, anchor, _) => {
-                self.stack.push(Frame::Map {
+                let frame = Frame::Map {
                     pairs: Vec::new(),
                     key: None,
+                    keys: HashMap::new(),
                     start: span,
                     anchor,
-                });
-                Ok(())
+                };
+                self.open(frame, &span)
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (kind, start, anchor) = match self.stack.pop() {
-                    Some(Frame::Seq {
+                let Some((frame, size)) = self.stack.pop() else {
+                    return Ok(());
+                };
+                let (kind, start, anchor) = match frame {
+                    Frame::Seq {
                         items,
                         start,
                         anchor,
-                    }) => (Kind::Seq(items), start, anchor),
-                    Some(Frame::Map {
+                    } => (Kind::Seq(items), start, anchor),
+                    Frame::Map {
                         pairs,
                         start,
                         anchor,
                         ..
-                    }) => (Kind::Map(pairs), start, anchor),
-                    None => return Ok(()),
+                    } => (Kind::Map(pairs), start, anchor),
                 };
                 let node = self.node(kind, &start, &span);
-                self.complete(node, anchor);
-                Ok(())
+                self.complete(node, size, anchor)
             }
             Event::Alias(id) => {
-                let target = self.anchors.get(&id).cloned();
-                let node = match target {
-                    Some(target) => Node {
-                        pos: pos(&span.start),
-                        span: byte_range(self.text, &span, &span),
-                        ..target
-                    },
-                    None => return Err(self.error(&span, "this alias names no anchor")),
+                let Some(&(_, size)) = self.anchors.get(&id) else {
+                    return Err(self.error(&span, "this alias names no anchor"));
                 };
-                self.complete(node, 0);
-                Ok(())
+                self.spend(size, self.range(&span))?;
+                let node = Node {
+                    pos: pos(&span.start),
+                    span: byte_range(self.text, &span, &span),
+                    ..self.anchors[&id].0.clone()
+                };
+                self.complete(node, size, 0)
             }
             _ => Ok(()),
+        }
+    }
+
+    /// Starts a collection, within [`MAX_DEPTH`].
+    fn open(&mut self, frame: Frame, span: &Span) -> Result<(), Diagnostic> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.over_budget(self.range(span), OverBudget::Depth));
+        }
+        let size = self.spend(Size { values: 1, text: 0 }, self.range(span))?;
+        self.stack.push((frame, size));
+        Ok(())
+    }
+
+    /// Adds `size` to the document's, within [`MAX_VALUES`] and [`MAX_TEXT`];
+    /// `at` is where the cost comes from.
+    fn spend(&mut self, size: Size, at: Range<usize>) -> Result<Size, Diagnostic> {
+        self.size.values += size.values;
+        self.size.text += size.text;
+        if self.size.values > MAX_VALUES {
+            return Err(self.over_budget(at, OverBudget::Values));
+        }
+        if self.size.text > MAX_TEXT {
+            return Err(self.over_budget(at, OverBudget::Text));
+        }
+        Ok(size)
+    }
+
+    fn range(&self, span: &Span) -> Range<usize> {
+        byte_range(self.text, span, span)
+    }
+
+    fn over_budget(&self, at: Range<usize>, over: OverBudget) -> Diagnostic {
+        let d =
+            Diagnostic::error(self.file, over.message()).at_span_in(&self.lines, at.start, at.end);
+        match over.help() {
+            Some(help) => d.with_help(help),
+            None => d,
         }
     }
 
@@ -195,34 +310,49 @@ impl Builder<'_> {
     }
 
     fn error(&self, span: &Span, message: &str) -> Diagnostic {
-        Diagnostic::error(self.file, message).at(self.text, pos(&span.start), 1)
+        let start = byte_range(self.text, span, span).start;
+        Diagnostic::error(self.file, message).at_span_in(&self.lines, start, start + 1)
     }
 
     /// Adds a finished node to the collection being read, or makes it the root.
-    fn complete(&mut self, node: Node, anchor: usize) {
+    /// An anchored node is kept for its aliases: a copy that counts too.
+    fn complete(&mut self, node: Node, size: Size, anchor: usize) -> Result<(), Diagnostic> {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.spend(size, node.span.clone())?;
+            self.anchors.insert(anchor, (node.clone(), size));
         }
-        match self.stack.last_mut() {
-            None => self.root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map {
+        let Some((frame, parent)) = self.stack.last_mut() else {
+            self.root = Some(node);
+            return Ok(());
+        };
+        parent.values += size.values;
+        parent.text += size.text;
+        match frame {
+            Frame::Seq { items, .. } => items.push(node),
+            Frame::Map {
                 key: key @ None, ..
-            }) => *key = Some(node),
-            Some(Frame::Map { pairs, key, .. }) => {
+            } => *key = Some(node),
+            Frame::Map {
+                pairs, key, keys, ..
+            } => {
                 let key = key.take().expect("a key was read");
-                match pairs.iter().find(|(k, _)| k.kind == key.kind) {
-                    Some((first, _)) => {
-                        let name = key.scalar().unwrap_or("this key").to_string();
-                        let d = Diagnostic::error(self.file, format!("duplicate key `{name}`"))
-                            .at(self.text, key.pos, key.span.len())
-                            .with_help(format!("it is already set on line {}; YAML keeps only one of them, so remove one", first.pos.line));
-                        self.problems.push(d);
-                    }
-                    None => pairs.push((key, node)),
+                let Some(name) = key.scalar() else {
+                    // Not a name: the data layer reports it.
+                    pairs.push((key, node));
+                    return Ok(());
+                };
+                if let Some(&line) = keys.get(name) {
+                    let d = Diagnostic::error(self.file, format!("duplicate key `{name}`"))
+                        .at_span_in(&self.lines, key.span.start, key.span.end)
+                        .with_help(format!("it is already set on line {line}; YAML keeps only one of them, so remove one"));
+                    self.problems.push(d);
+                } else {
+                    keys.insert(name.to_string(), key.pos.line);
+                    pairs.push((key, node));
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -317,6 +447,23 @@ mod tests {
             "{problems}"
         );
         assert!(problems.to_string().contains("--> d.yaml:"), "{problems}");
+    }
+
+    #[test]
+    fn copies_for_aliases_count_towards_the_budget() {
+        let values = "x, ".repeat(100_000);
+        let (node, problems) = parse(
+            &format!("a: &a [&b [&c [{values}]]]\n"),
+            Path::new("d.yaml"),
+        );
+        assert!(node.is_none());
+        assert_eq!(
+            problems.to_string().lines().take(2).collect::<Vec<_>>(),
+            [
+                "error: this YAML is too large: more than 250000 values once aliases are copied",
+                " --> d.yaml:1:11"
+            ]
+        );
     }
 
     #[test]

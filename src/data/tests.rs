@@ -239,3 +239,35 @@ fn every_problem_at_once() {
     let e = err(&broken);
     assert_eq!(e.matches("error:").count(), 3, "{e}");
 }
+
+#[test]
+fn a_row_per_setting_in_every_environment_stays_within_the_cell_budget() {
+    let envs: String = (0..1001).map(|i| format!("  - id: e{i}\n")).collect();
+    let settings: String = (0..1000)
+        .map(|i| format!("      - {{ id: s{i}, label: S, value: x }}\n"))
+        .collect();
+    let text = format!("environments:\n{envs}sections:\n  - id: a\n    settings:\n{settings}");
+    assert_eq!(
+        err(&text),
+        "error: 1000 settings in 1001 environments make more than 1000000 cells\n    \
+         --> data/environments.yaml:1004:3\n     |\n\
+         1004 |   - id: a\n     |   ^^^^^^^\n"
+    );
+}
+
+#[test]
+fn many_unknown_environments_are_reported_with_short_hints() {
+    let envs: String = (0..30).map(|i| format!("  - id: env{i}\n")).collect();
+    let values: String = (0..30).map(|i| format!("nope{i}: x, ")).collect();
+    let text = format!(
+        "environments:\n{envs}sections:\n  - id: a\n    settings:\n      - {{ id: s, label: S, values: {{ {values} }} }}\n"
+    );
+    let problems = parse(&text, Path::new("d.yaml")).unwrap_err();
+    assert_eq!(problems.0.len(), 30);
+    assert_eq!(
+        problems.0[0].help.as_deref(),
+        Some(
+            "the environments are: env0, env1, env2, env3, env4, env5, env6, env7, env8, env9, … (30 in all)"
+        )
+    );
+}

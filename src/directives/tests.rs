@@ -23,7 +23,7 @@ fn call(s: &str) -> Call {
 
 fn expand(s: &str, block: bool) -> Result<String, String> {
     let data = data();
-    Expander { data: Some(&data) }.expand(&call(s), block)
+    Expander { data: Some(&data) }.expand(&call(s), block, &mut PageScope::default())
 }
 
 #[test]
@@ -167,7 +167,7 @@ fn errors_name_what_is_wrong() {
         "`matrix()` makes a block: put it on a line of its own"
     );
     let no_data = Expander { data: None }
-        .expand(&call("{{ shared() }}"), true)
+        .expand(&call("{{ shared() }}"), true, &mut PageScope::default())
         .unwrap_err();
     assert_eq!(
         no_data,
@@ -183,4 +183,50 @@ fn an_empty_matrix_says_why() {
         "<p class=\"matrix-empty\">One environment, Staging, differs from nothing here: add <code>all=true</code> to list its settings.</p>\n"
     );
     assert!(is_block("matrix") && is_block("shared") && !is_block("value"));
+}
+
+/// The old scan from one `{{` to its `}}`, to check the one-pass version against.
+fn naive_closing(s: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '}' if !in_string && s[i..].starts_with("}}") => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+proptest::proptest! {
+    #[test]
+    fn one_pass_closings_match_a_scan_from_each_brace(
+        line in proptest::collection::vec(
+            proptest::sample::select(&['{', '}', '"', '\\', 'a', ' ', 'é'][..]),
+            0..40,
+        )
+    ) {
+        let line: String = line.into_iter().collect();
+        let naive: Vec<(usize, Option<usize>)> = (0..line.len())
+            .filter(|&i| line.as_bytes()[i..].starts_with(b"{{"))
+            .map(|i| (i + 2, naive_closing(&line[i + 2..]).map(|e| i + 2 + e)))
+            .collect();
+        proptest::prop_assert_eq!(closings(line.as_bytes(), 0), naive);
+    }
+}
+
+#[test]
+fn many_braces_on_one_line_are_each_closed_or_reported() {
+    let (calls, problems) = find("{{ \" {{ x() }} {{ y() }} {{");
+    assert_eq!(
+        calls.iter().map(|c| c.range.clone()).collect::<Vec<_>>(),
+        [5..14, 15..24]
+    );
+    assert_eq!(
+        problems.iter().map(|p| p.range.clone()).collect::<Vec<_>>(),
+        [0..2, 25..27]
+    );
 }

@@ -1,6 +1,6 @@
 //! Heading ids: GitHub's slug rules, made unique on the page.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// GitHub's slug: lowercase, punctuation dropped (but `-` and `_`), spaces to `-`.
 pub fn slug(text: &str) -> String {
@@ -16,29 +16,70 @@ pub fn slug(text: &str) -> String {
         .collect()
 }
 
-/// Hands out ids that are unique on one page. Ids written by the author
-/// (`{#custom}`) are reserved up front so that a generated id never takes them.
+/// The ids of one page, so that no two of its elements share one. Ids the
+/// author chose are reserved first: headings' `{#custom}` ids (one written
+/// twice is an error), then ids in raw HTML (passed through as written; two
+/// raw elements with one id are the author's to fix). Then, in page order,
+/// matrix rows and shared-list items take their setting's key when it is
+/// still free (a later table with the same row, or a row whose key a
+/// `{#custom}` id took, gets no id, and its 🔗 leads to the element that has
+/// it); headings take their slug and footnotes `fn-…`/`fnref-…`, with `-1`,
+/// `-2`… added when taken.
 #[derive(Debug, Default)]
 pub struct Ids {
     taken: HashSet<String>,
+    /// The next suffix to try for a base, so that n repeats of one heading
+    /// cost n steps, not n² (every number below it is taken).
+    next: HashMap<String, usize>,
 }
 
 impl Ids {
+    /// Takes `id` if it is free.
     pub fn reserve(&mut self, id: &str) -> bool {
-        self.taken.insert(id.to_string())
+        !self.taken.contains(id) && self.taken.insert(id.to_string())
     }
 
     /// `base`, or `base-1`, `base-2`… for its later occurrences, as GitHub does.
     pub fn unique(&mut self, base: &str) -> String {
         let base = if base.is_empty() { "section" } else { base };
-        if self.taken.insert(base.to_string()) {
+        if self.reserve(base) {
             return base.to_string();
         }
-        (1..)
-            .map(|n| format!("{base}-{n}"))
-            .find(|id| self.taken.insert(id.clone()))
-            .expect("an unused suffix exists")
+        let next = self.next.entry(base.to_string()).or_insert(1);
+        loop {
+            let id = format!("{base}-{next}");
+            *next += 1;
+            if !self.taken.contains(&id) {
+                self.taken.insert(id.clone());
+                return id;
+            }
+        }
     }
+}
+
+/// The values of the `id` and `name` attributes in a piece of HTML.
+pub fn html_ids(html: &str) -> impl Iterator<Item = String> + '_ {
+    [" id=", " name="].into_iter().flat_map(move |attr| {
+        html.match_indices(attr).filter_map(move |(i, _)| {
+            let rest = &html[i + attr.len()..];
+            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            let value = &rest[1..];
+            value.find(quote).map(|end| unescape(&value[..end]))
+        })
+    })
+}
+
+/// Undoes the HTML escaping of an attribute value.
+fn unescape(value: &str) -> String {
+    if !value.contains('&') {
+        return value.to_string();
+    }
+    value
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 #[cfg(test)]
@@ -68,6 +109,10 @@ mod tests {
     fn reserved_ids_are_skipped() {
         let mut ids = Ids::default();
         ids.reserve("verify");
+        assert!(ids.reserve("verify-2"));
+        assert!(!ids.reserve("verify-2"));
         assert_eq!(ids.unique("verify"), "verify-1");
+        assert_eq!(ids.unique("verify-1"), "verify-1-1");
+        assert_eq!(ids.unique("verify"), "verify-3");
     }
 }

@@ -1,7 +1,10 @@
 //! Link destinations: relative `.md` paths become page URLs, everything
 //! internal gets the site's base path, external links stay as written.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+
+use percent_encoding::percent_decode_str;
 
 /// What a page needs to know to rewrite its links.
 #[derive(Debug, Clone, Copy)]
@@ -41,33 +44,33 @@ pub enum Target {
     Outside,
 }
 
-/// The rewritten href and what it points at.
+/// The rewritten href and what it points at. As on GitHub, the path and
+/// fragment are percent-decoded to find their page, file or id
+/// (`my%20page.md` is `my page.md`); a file's href keeps them as written.
 pub fn rewrite(dest: &str, cx: &LinkContext) -> (String, Target) {
     if is_external(dest) {
         return (dest.to_string(), Target::External);
     }
     if let Some(fragment) = dest.strip_prefix('#') {
         let target = Target::SamePage {
-            fragment: fragment.to_string(),
+            fragment: decode(fragment).into_owned(),
         };
         return (dest.to_string(), target);
     }
     let (path_and_query, fragment) = match dest.split_once('#') {
-        Some((p, f)) => (p, Some(f.to_string())),
+        Some((p, f)) => (p, Some(f)),
         None => (dest, None),
     };
     let (path, query) = match path_and_query.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (path_and_query, None),
     };
-    let Some(resolved) = resolve(path, cx.page_dir) else {
+    let Some(resolved) = resolve(&decode(path), cx.page_dir) else {
         return (dest.to_string(), Target::Outside);
     };
     let suffix = query.map(|q| format!("?{q}")).unwrap_or_default()
-        + &fragment
-            .as_ref()
-            .map(|f| format!("#{f}"))
-            .unwrap_or_default();
+        + &fragment.map(|f| format!("#{f}")).unwrap_or_default();
+    let fragment = fragment.map(|f| decode(f).into_owned());
     if resolved.ends_with(".md") {
         return match cx.pages.get(&resolved) {
             Some(url) => (
@@ -86,7 +89,8 @@ pub fn rewrite(dest: &str, cx: &LinkContext) -> (String, Target) {
             ),
         };
     }
-    let href = format!("{}{resolved}{suffix}", cx.base);
+    let as_written = resolve(path, cx.page_dir).unwrap_or_else(|| resolved.clone());
+    let href = format!("{}{as_written}{suffix}", cx.base);
     (
         href,
         Target::File {
@@ -94,6 +98,13 @@ pub fn rewrite(dest: &str, cx: &LinkContext) -> (String, Target) {
             fragment,
         },
     )
+}
+
+/// `s` with its `%XX` escapes decoded, or as it is when they are not UTF-8.
+fn decode(s: &str) -> Cow<'_, str> {
+    percent_decode_str(s)
+        .decode_utf8()
+        .unwrap_or(Cow::Borrowed(s))
 }
 
 /// A scheme (`https:`, `mailto:`) or a protocol-relative `//host`.
@@ -218,6 +229,42 @@ mod tests {
             href("#rollback", "/docs/", "").1,
             Target::SamePage {
                 fragment: "rollback".into()
+            }
+        );
+    }
+
+    #[test]
+    fn percent_escapes_are_decoded_to_find_the_target() {
+        let mut pages = pages();
+        pages.insert("my page.md".into(), "my page/".into());
+        let cx = LinkContext {
+            base: "/",
+            page_dir: "",
+            pages: &pages,
+        };
+        let page = Target::Page {
+            url: "my page/".into(),
+            fragment: Some("déjà".into()),
+        };
+        assert_eq!(
+            rewrite("my%20page.md#d%C3%A9j%C3%A0", &cx),
+            ("/my page/#d%C3%A9j%C3%A0".into(), page.clone())
+        );
+        assert_eq!(rewrite("my page.md#déjà", &cx).1, page);
+        assert_eq!(
+            rewrite("a%23b%20c.png", &cx),
+            (
+                "/a%23b%20c.png".into(),
+                Target::File {
+                    path: "a#b c.png".into(),
+                    fragment: None
+                }
+            )
+        );
+        assert_eq!(
+            rewrite("#100%", &cx).1,
+            Target::SamePage {
+                fragment: "100%".into()
             }
         );
     }

@@ -16,11 +16,11 @@ use std::sync::Arc;
 use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::{escape_href, escape_html};
 
-use crate::diagnostic::Diagnostic;
-use crate::directives::{self, Call, Expander};
+use crate::diagnostic::{Diagnostic, Lines};
+use crate::directives::{self, Call, Expander, PageScope};
 pub use highlight::Highlighter;
 use highlight::OverBudget;
-pub use ids::slug;
+pub use ids::{Ids, html_ids, slug};
 pub use inline::inline;
 pub use links::{LinkContext, Target};
 
@@ -80,150 +80,183 @@ type Spanned<'a> = (Event<'a>, Range<usize>);
 
 pub fn render(input: &Input) -> Rendered {
     let body = &input.text[input.body_start..];
-    let mut out = Rendered::default();
-    let (calls, with_placeholders) = find_directives(body, input, &mut out);
-    out.uses_data = !calls.is_empty();
-    let source = with_placeholders.as_deref().unwrap_or(body);
+    let mut page = Page {
+        input,
+        lines: Lines::new(input.text),
+        scope: PageScope::default(),
+        out: Rendered::default(),
+    };
+    let (calls, with_tokens) = page.find_directives(body);
+    page.out.uses_data = !calls.is_empty();
+    let source = with_tokens.as_deref().unwrap_or(body);
     let events: Vec<Spanned> = Parser::new_ext(source, OPTIONS)
         .into_offset_iter()
         .collect();
-    let events = expand_directives(events, &calls, input, &mut out);
-    let events = headings(events, input, &mut out);
-    let events = rewrite_links(events, input, &mut out);
-    let events = code_blocks(events, input, &mut out);
+    page.reserve_ids(&events);
+    let events = page.expand_directives(events, &calls);
+    let events = page.headings(events);
+    let events = rewrite_links(events, input, &mut page.out);
+    let events = code_blocks(events, input, &mut page.out);
     let events = alerts(events);
-    let events = footnotes(events);
+    let events = footnotes(events, &mut page.scope.ids);
+    let mut out = page.out;
     out.html.reserve(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
     out.has_title = out.headings.iter().any(|h| h.level == 1);
     out
 }
 
-/// Finds the directives of `body` and, when there are any, returns the body
-/// with each replaced by a placeholder of the same length (so every offset
-/// still points into the page), which markdown reads as a plain word.
-fn find_directives(body: &str, input: &Input, out: &mut Rendered) -> (Vec<Call>, Option<String>) {
-    let (calls, malformed) = directives::find(body);
-    for m in malformed {
-        out.diagnostics
-            .push(directive_error(input, &m.range, m.message));
-    }
-    if calls.is_empty() || body.contains(PLACEHOLDER_START) {
-        return (calls, None);
-    }
-    let mut text = body.to_string();
-    for (i, call) in calls.iter().enumerate() {
-        let digits = i.to_string();
-        let fixed = PLACEHOLDER_START.len_utf8() + digits.len() + PLACEHOLDER_END.len_utf8();
-        // The shortest directive, `{{value()}}`, leaves room for 100,000 of them.
-        let pad = call.range.len().saturating_sub(fixed);
-        let placeholder = format!(
-            "{PLACEHOLDER_START}{digits}{}{PLACEHOLDER_END}",
-            "x".repeat(pad)
+/// One page being rendered: what the passes share.
+struct Page<'a> {
+    input: &'a Input<'a>,
+    /// For the positions of the page's problems.
+    lines: Lines<'a>,
+    /// The page's ids, shared with its directives.
+    scope: PageScope,
+    out: Rendered,
+}
+
+impl Page<'_> {
+    /// An error at the byte range `range` of the body.
+    fn error(&mut self, range: &Range<usize>, message: String) -> &mut Diagnostic {
+        let start = self.input.body_start + range.start;
+        let d = Diagnostic::error(self.input.file, message).at_span_in(
+            &self.lines,
+            start,
+            self.input.body_start + range.end,
         );
-        if placeholder.len() == call.range.len() {
-            text.replace_range(call.range.clone(), &placeholder);
-        }
+        self.out.diagnostics.push(d);
+        self.out.diagnostics.last_mut().expect("just pushed")
     }
-    (calls, Some(text))
-}
 
-/// Private-use characters: never in real text, never markdown syntax.
-const PLACEHOLDER_START: char = '\u{E000}';
-const PLACEHOLDER_END: char = '\u{E001}';
-
-fn directive_error(input: &Input, range: &Range<usize>, message: String) -> Diagnostic {
-    let start = input.body_start + range.start;
-    Diagnostic::error(input.file, message).at_span(input.text, start, input.body_start + range.end)
-}
-
-/// Replaces each placeholder with its directive's HTML: a block directive
-/// alone in its paragraph replaces the paragraph; the rest is inline HTML.
-fn expand_directives<'a>(
-    events: Vec<Spanned<'a>>,
-    calls: &[Call],
-    input: &Input,
-    out: &mut Rendered,
-) -> Vec<Spanned<'a>> {
-    if calls.is_empty() {
-        return events;
-    }
-    let mut expand = |index: usize, block: bool| -> String {
-        let call = &calls[index];
-        input
-            .expander
-            .expand(call, block)
-            .unwrap_or_else(|message| {
-                out.diagnostics
-                    .push(directive_error(input, &call.range, message));
-                String::new()
-            })
-    };
-    let mut result = Vec::with_capacity(events.len());
-    let mut i = 0;
-    while i < events.len() {
-        if let (
-            Event::Start(Tag::Paragraph),
-            Some((Event::Text(t), _)),
-            Some((Event::End(TagEnd::Paragraph), _)),
-        ) = (&events[i].0, events.get(i + 1), events.get(i + 2))
-            && let [Piece::Directive(index)] = split_placeholders(t).as_slice()
-            && directives::is_block(&calls[*index].name)
-        {
-            result.push((
-                Event::Html(expand(*index, true).into()),
-                events[i].1.clone(),
-            ));
-            i += 3;
-            continue;
+    /// Reserves the ids the author wrote (see [`Ids`]); a `{#custom}` id
+    /// written twice is an error.
+    fn reserve_ids(&mut self, events: &[Spanned]) {
+        for (event, range) in events {
+            if let Event::Start(Tag::Heading { id: Some(id), .. }) = event
+                && !self.scope.ids.reserve(id)
+            {
+                self.error(range, format!("duplicate heading id `{id}`"))
+                    .help = Some("each `{#id}` must be unique on its page".into());
+            }
         }
-        let (event, range) = events[i].clone();
-        i += 1;
-        match event {
-            Event::Text(t) if t.contains(PLACEHOLDER_START) => {
-                for piece in split_placeholders(&t) {
-                    let event = match piece {
-                        Piece::Text(s) => Event::Text(s.to_string().into()),
-                        Piece::Directive(index) => Event::InlineHtml(expand(index, false).into()),
-                    };
-                    result.push((event, range.clone()));
+        for (event, _) in events {
+            if let Event::Html(html) | Event::InlineHtml(html) = event {
+                for id in ids::html_ids(html) {
+                    self.scope.ids.reserve(&id);
                 }
             }
-            other => result.push((other, range)),
         }
     }
-    result
 }
 
-enum Piece<'t> {
-    Text(&'t str),
-    Directive(usize),
+impl Page<'_> {
+    /// Finds the directives of `body` and, when there are any, returns the
+    /// body with each replaced by a token of the same length (so every offset
+    /// still points into the page) that markdown reads as two inline HTML
+    /// tags, `<q><qq…>`: a directive alone on its line stays a paragraph,
+    /// since a tag followed by more than white space starts no HTML block. A
+    /// directive is then known by the offset where its token starts, never by
+    /// its text, so nothing a page says can pass for one.
+    fn find_directives(&mut self, body: &str) -> (Vec<Call>, Option<String>) {
+        let (calls, malformed) = directives::find(body);
+        for m in malformed {
+            self.error(&m.range, m.message);
+        }
+        if calls.is_empty() {
+            return (calls, None);
+        }
+        let mut text = String::with_capacity(body.len());
+        let mut copied = 0;
+        for call in &calls {
+            text.push_str(&body[copied..call.range.start]);
+            // The shortest call, `{{x()}}`, has 7 bytes: `<q><qq>`.
+            text.push_str("<q><");
+            text.extend(std::iter::repeat_n('q', call.range.len() - 5));
+            text.push('>');
+            copied = call.range.end;
+        }
+        text.push_str(&body[copied..]);
+        (calls, Some(text))
+    }
 }
 
-/// Text and directive placeholders, in order (empty text left out).
-fn split_placeholders(text: &str) -> Vec<Piece<'_>> {
-    let mut pieces = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find(PLACEHOLDER_START) {
-        let after = &rest[start + PLACEHOLDER_START.len_utf8()..];
-        let Some(end) = after.find(PLACEHOLDER_END) else {
-            break;
+impl Page<'_> {
+    /// Replaces each directive's token with its HTML: a block directive alone
+    /// in its paragraph replaces the paragraph; the rest is inline HTML. A
+    /// directive whose token markdown did not read as HTML in text (in a
+    /// link's title) is an error.
+    fn expand_directives<'a>(
+        &mut self,
+        events: Vec<Spanned<'a>>,
+        calls: &[Call],
+    ) -> Vec<Spanned<'a>> {
+        if calls.is_empty() {
+            return events;
+        }
+        // The directive whose token starts at byte `offset` of the body.
+        let starting_at =
+            |offset: usize| calls.binary_search_by_key(&offset, |c| c.range.start).ok();
+        let inside = |offset: usize| {
+            let i = calls.partition_point(|c| c.range.start <= offset);
+            i > 0 && calls[i - 1].range.contains(&offset)
         };
-        let digits: String = after[..end]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        let Ok(index) = digits.parse() else { break };
-        if start > 0 {
-            pieces.push(Piece::Text(&rest[..start]));
+        let mut expanded = vec![false; calls.len()];
+        let mut result = Vec::with_capacity(events.len());
+        let mut i = 0;
+        while i < events.len() {
+            if let (
+                Event::Start(Tag::Paragraph),
+                Some((Event::InlineHtml(_), first)),
+                Some((Event::InlineHtml(_), second)),
+                Some((Event::End(TagEnd::Paragraph), _)),
+            ) = (
+                &events[i].0,
+                events.get(i + 1),
+                events.get(i + 2),
+                events.get(i + 3),
+            ) && let Some(index) = starting_at(first.start)
+                && calls[index].range.contains(&second.start)
+                && directives::is_block(&calls[index].name)
+            {
+                expanded[index] = true;
+                let html = self.expand(&calls[index], true);
+                result.push((Event::Html(html.into()), events[i].1.clone()));
+                i += 4;
+                continue;
+            }
+            let (event, range) = events[i].clone();
+            i += 1;
+            match event {
+                Event::InlineHtml(_) if inside(range.start) => {
+                    // The token's first tag stands for the directive; the second goes.
+                    if let Some(index) = starting_at(range.start) {
+                        expanded[index] = true;
+                        let html = self.expand(&calls[index], false);
+                        result.push((Event::InlineHtml(html.into()), range));
+                    }
+                }
+                other => result.push((other, range)),
+            }
         }
-        pieces.push(Piece::Directive(index));
-        rest = &after[end + PLACEHOLDER_END.len_utf8()..];
+        for (call, _) in calls.iter().zip(expanded).filter(|(_, done)| !done) {
+            self.error(
+                &call.range,
+                "a directive works in the page's text, not in a link's title".into(),
+            );
+        }
+        result
     }
-    if !rest.is_empty() {
-        pieces.push(Piece::Text(rest));
+
+    fn expand(&mut self, call: &Call, block: bool) -> String {
+        let expander = self.input.expander;
+        expander
+            .expand(call, block, &mut self.scope)
+            .unwrap_or_else(|message| {
+                self.error(&call.range, message);
+                String::new()
+            })
     }
-    pieces
 }
 
 /// The text of the first `#` heading, without rendering the page: titles are
@@ -258,64 +291,53 @@ pub fn title(body: &str) -> Option<String> {
     Some(plain_text(inner.iter()))
 }
 
-/// Gives every heading an id (its `{#id}` or GitHub's slug, unique on the
-/// page) and a `¶` permalink.
-fn headings<'a>(events: Vec<Spanned<'a>>, input: &Input, out: &mut Rendered) -> Vec<Spanned<'a>> {
-    let mut ids = ids::Ids::default();
-    for (event, range) in &events {
-        if let Event::Start(Tag::Heading { id: Some(id), .. }) = event
-            && !ids.reserve(id)
-        {
-            let start = input.body_start + range.start;
-            out.diagnostics.push(
-                Diagnostic::error(input.file, format!("duplicate heading id `{id}`"))
-                    .at_span(input.text, start, input.body_start + range.end)
-                    .with_help("each `{#id}` must be unique on its page"),
+impl Page<'_> {
+    /// Gives every heading an id (its `{#id}` or GitHub's slug, unique on the
+    /// page) and a `¶` permalink.
+    fn headings<'a>(&mut self, events: Vec<Spanned<'a>>) -> Vec<Spanned<'a>> {
+        let mut result = Vec::with_capacity(events.len());
+        let mut iter = events.into_iter();
+        while let Some((event, range)) = iter.next() {
+            let Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) = event
+            else {
+                result.push((event, range));
+                continue;
+            };
+            let inner: Vec<Spanned> = iter
+                .by_ref()
+                .take_while(|(e, _)| !matches!(e, Event::End(TagEnd::Heading(_))))
+                .collect();
+            let text = plain_text(inner.iter().map(|(e, _)| e));
+            let id = match id {
+                Some(id) => id.to_string(),
+                None => self.scope.ids.unique(&ids::slug(&text)),
+            };
+            let mut open = format!("<{level} id=\"");
+            escape_html(&mut open, &id).ok();
+            open.push('"');
+            write_classes_and_attrs(&mut open, &classes, &attrs);
+            open.push('>');
+            let close = format!(
+                "<a class=\"headerlink\" href=\"#{}\" title=\"Link to this heading\">¶</a></{level}>\n",
+                href_fragment(&id)
             );
+            self.out.headings.push(Heading {
+                level: level as u8,
+                html: inline_html(inner.iter().map(|(e, _)| e.clone())),
+                id,
+                text,
+            });
+            result.push((Event::Html(open.into()), range.clone()));
+            result.extend(inner);
+            result.push((Event::Html(close.into()), range));
         }
+        result
     }
-    let mut result = Vec::with_capacity(events.len());
-    let mut iter = events.into_iter();
-    while let Some((event, range)) = iter.next() {
-        let Event::Start(Tag::Heading {
-            level,
-            id,
-            classes,
-            attrs,
-        }) = event
-        else {
-            result.push((event, range));
-            continue;
-        };
-        let inner: Vec<Spanned> = iter
-            .by_ref()
-            .take_while(|(e, _)| !matches!(e, Event::End(TagEnd::Heading(_))))
-            .collect();
-        let text = plain_text(inner.iter().map(|(e, _)| e));
-        let id = match id {
-            Some(id) => id.to_string(),
-            None => ids.unique(&ids::slug(&text)),
-        };
-        let mut open = format!("<{level} id=\"");
-        escape_html(&mut open, &id).ok();
-        open.push('"');
-        write_classes_and_attrs(&mut open, &classes, &attrs);
-        open.push('>');
-        let close = format!(
-            "<a class=\"headerlink\" href=\"#{}\" title=\"Link to this heading\">¶</a></{level}>\n",
-            href_fragment(&id)
-        );
-        out.headings.push(Heading {
-            level: level as u8,
-            html: inline_html(inner.iter().map(|(e, _)| e.clone())),
-            id,
-            text,
-        });
-        result.push((Event::Html(open.into()), range.clone()));
-        result.extend(inner);
-        result.push((Event::Html(close.into()), range));
-    }
-    result
 }
 
 fn write_classes_and_attrs(
@@ -539,9 +561,16 @@ fn alert_name(kind: BlockQuoteKind) -> (&'static str, &'static str) {
     }
 }
 
+/// A footnote: its number, its id and its references' ids.
+struct Note {
+    number: usize,
+    id: String,
+    refs: Vec<String>,
+}
+
 /// Footnote references become numbered links; the definitions move to a list
 /// at the end of the page, in order of first reference, with a link back.
-fn footnotes(events: Vec<Event>) -> Vec<Event> {
+fn footnotes<'a>(events: Vec<Event<'a>>, ids: &mut Ids) -> Vec<Event<'a>> {
     if !events.iter().any(|e| {
         matches!(
             e,
@@ -552,24 +581,35 @@ fn footnotes(events: Vec<Event>) -> Vec<Event> {
     }
     let mut result = Vec::with_capacity(events.len());
     let mut definitions: HashMap<String, Vec<Event>> = HashMap::new();
+    let mut notes: HashMap<String, Note> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
-    let mut refs: HashMap<String, usize> = HashMap::new();
     let mut iter = events.into_iter();
     while let Some(event) = iter.next() {
         match event {
             Event::FootnoteReference(name) => {
-                let number = number_of(&name, &mut order);
-                let count = refs.entry(name.to_string()).or_default();
-                *count += 1;
-                let id = footnote_id(&name);
-                let ref_id = if *count == 1 {
-                    format!("fnref-{id}")
-                } else {
-                    format!("fnref-{id}-{count}")
+                let note = notes.entry(name.to_string()).or_insert_with(|| {
+                    order.push(name.to_string());
+                    Note {
+                        number: order.len(),
+                        id: ids.unique(&format!("fn-{}", footnote_id(&name))),
+                        refs: Vec::new(),
+                    }
+                });
+                let base = match note.refs.len() {
+                    0 => format!("fnref-{}", footnote_id(&name)),
+                    n => format!("fnref-{}-{}", footnote_id(&name), n + 1),
                 };
+                let ref_id = ids.unique(&base);
                 result.push(Event::InlineHtml(
-                    format!("<sup class=\"footnote-ref\"><a href=\"#fn-{id}\" id=\"{ref_id}\">{number}</a></sup>").into(),
+                    format!(
+                        "<sup class=\"footnote-ref\"><a href=\"#{}\" id=\"{}\">{}</a></sup>",
+                        href_fragment(&note.id),
+                        escape_attr(&ref_id),
+                        note.number
+                    )
+                    .into(),
                 ));
+                note.refs.push(ref_id);
             }
             Event::Start(Tag::FootnoteDefinition(name)) => {
                 let body: Vec<Event> = iter
@@ -582,28 +622,33 @@ fn footnotes(events: Vec<Event>) -> Vec<Event> {
         }
     }
     // Definitions never referenced still show, after the referenced ones.
-    let mut unreferenced: Vec<&String> =
-        definitions.keys().filter(|k| !order.contains(k)).collect();
+    let mut unreferenced: Vec<&String> = definitions
+        .keys()
+        .filter(|k| !notes.contains_key(*k))
+        .collect();
     unreferenced.sort();
     let names: Vec<String> = order
-        .iter()
-        .cloned()
+        .into_iter()
         .chain(unreferenced.into_iter().cloned())
         .collect();
     result.push(Event::Html("<section class=\"footnotes\">\n<ol>\n".into()));
     for name in names {
-        let id = footnote_id(&name);
-        result.push(Event::Html(format!("<li id=\"fn-{id}\">\n").into()));
+        let (id, back) = match notes.get(&name) {
+            Some(note) => (note.id.clone(), note.refs.first()),
+            None => (ids.unique(&format!("fn-{}", footnote_id(&name))), None),
+        };
+        result.push(Event::Html(
+            format!("<li id=\"{}\">\n", escape_attr(&id)).into(),
+        ));
         let mut body = definitions.remove(&name).unwrap_or_default();
-        let back = Event::InlineHtml(
-            format!(" <a href=\"#fnref-{id}\" class=\"footnote-backref\" aria-label=\"Back to reference\">↩</a>").into(),
-        );
-        match body
-            .iter()
-            .rposition(|e| matches!(e, Event::End(TagEnd::Paragraph)))
+        if let Some(back) = back
+            && let Some(i) = body
+                .iter()
+                .rposition(|e| matches!(e, Event::End(TagEnd::Paragraph)))
         {
-            Some(i) if refs.contains_key(&name) => body.insert(i, back),
-            _ => {}
+            body.insert(i, Event::InlineHtml(
+                format!(" <a href=\"#{}\" class=\"footnote-backref\" aria-label=\"Back to reference\">↩</a>", href_fragment(back)).into(),
+            ));
         }
         result.extend(body);
         result.push(Event::Html("</li>\n".into()));
@@ -612,14 +657,10 @@ fn footnotes(events: Vec<Event>) -> Vec<Event> {
     result
 }
 
-fn number_of(name: &str, order: &mut Vec<String>) -> usize {
-    match order.iter().position(|n| n == name) {
-        Some(i) => i + 1,
-        None => {
-            order.push(name.to_string());
-            order.len()
-        }
-    }
+fn escape_attr(s: &str) -> String {
+    let mut out = String::new();
+    escape_html(&mut out, s).ok();
+    out
 }
 
 /// A footnote name made safe for an id and a fragment.

@@ -213,3 +213,134 @@ fn titles_leave_directives_out() {
         Some("Storage")
     );
 }
+
+fn data() -> crate::data::Data {
+    crate::data::parse(
+        "environments: [{id: dev}, {id: prod}]\nsections:\n  - id: k\n    settings:\n\
+         \x20     - {id: host, label: Host, values: {dev: a, prod: b}}\n\
+         \x20     - {id: region, label: Region, value: eu}\n",
+        Path::new("d.yaml"),
+    )
+    .unwrap()
+}
+
+fn render_with_data(text: &str) -> Rendered {
+    let data = data();
+    let pages = BTreeMap::new();
+    render(&Input {
+        file: Path::new("p.md"),
+        text,
+        body_start: 0,
+        links: LinkContext {
+            base: "/",
+            page_dir: "",
+            pages: &pages,
+        },
+        highlighter: &HIGHLIGHTER,
+        expander: &Expander { data: Some(&data) },
+    })
+}
+
+#[test]
+fn a_block_directive_alone_replaces_its_paragraph() {
+    let r = render_with_data("{{ shared() }}\n\n> {{ shared(section=\"k\") }}\n");
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert_eq!(
+        r.html.matches("<ul class=\"shared-list\">").count(),
+        2,
+        "{}",
+        r.html
+    );
+    assert!(
+        r.html.starts_with("<ul class=\"shared-list\">"),
+        "{}",
+        r.html
+    );
+    assert!(!r.html.contains("<p>"), "{}", r.html);
+}
+
+#[test]
+fn inline_directives_stay_in_their_text() {
+    let r = render_with_data(
+        "Host *{{ value(key=\"k.host\", env=\"dev\") }}*, {{value(key=\"k.host\",env=\"prod\")}}.\n\n\
+         | a | {{ value(key=\"k.region\", env=\"dev\") }} |\n|---|---|\n\n# Title {{ value(key=\"k.host\", env=\"dev\") }}\n",
+    );
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert!(
+        r.html
+            .starts_with("<p>Host <em><code>a</code></em>, <code>b</code>.</p>\n"),
+        "{}",
+        r.html
+    );
+    assert!(r.html.contains("<th><code>eu</code></th>"), "{}", r.html);
+    assert!(
+        r.html.contains("<h1 id=\"title\">Title <code>a</code>"),
+        "{}",
+        r.html
+    );
+}
+
+#[test]
+fn directives_are_known_by_their_place_never_by_their_text() {
+    // Page text that looks like the tokens directives are swapped for, or
+    // like the placeholders of before, stays as it is.
+    let r = render_with_data(
+        "<q><qq> \u{E000}0\u{E001} {{ value(key=\"k.host\", env=\"dev\") }} <q><qqqqqqq>\n\n<q><qq>\n",
+    );
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert_eq!(
+        r.html,
+        "<p><q><qq> \u{E000}0\u{E001} <code>a</code> <q><qqqqqqq></p>\n<p><q><qq></p>\n"
+    );
+}
+
+#[test]
+fn directives_are_not_evaluated_in_code_or_after_a_backslash() {
+    let r = render_with_data(
+        "`{{ value(key=\"k.host\", env=\"dev\") }}` \\{{ value(key=\"k.host\", env=\"dev\") }} \
+         \\\\{{ value(key=\"k.host\", env=\"dev\") }}\n\n```\n{{ shared() }}\n```\n\n<div>{{ shared() }}</div>\n",
+    );
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert_eq!(
+        r.html,
+        "<p><code>{{ value(key=\"k.host\", env=\"dev\") }}</code> {{ value(key=\"k.host\", env=\"dev\") }} \\<code>a</code></p>\n\
+         <pre class=\"code\"><code>{{ shared() }}\n</code></pre>\n<div>{{ shared() }}</div>\n"
+    );
+}
+
+#[test]
+fn a_directive_in_a_link_title_is_an_error() {
+    let r = render_with_data("[x](y.md \"{{ value(key=\"k.host\", env=\"dev\") }}\")\n");
+    let errors: Vec<String> = r.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        errors,
+        [
+            "error: a directive works in the page's text, not in a link's title\n \
+             --> p.md:1:11\n  |\n1 | [x](y.md \"{{ value(key=\"k.host\", env=\"dev\") }}\")\n  |           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^"
+        ]
+    );
+}
+
+#[test]
+fn generated_ids_are_unique_on_the_page() {
+    let r = render_with_data(
+        "{{ matrix(section=\"k\", all=true) }}\n\n{{ shared() }}\n\n## Region {#k.region}\n\n## fn x\n\nA[^x] b[^x] c[^X].\n\n[^x]: One.\n\n[^X]: Two.\n",
+    );
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let ids: Vec<String> = crate::markdown::html_ids(&r.html).collect();
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(ids.len(), unique.len(), "{ids:?}");
+    assert_eq!(
+        ids,
+        [
+            "k.host",
+            "k.region",
+            "fn-x",
+            "fnref-x",
+            "fnref-x-2",
+            "fnref-x-1",
+            "fn-x-1",
+            "fn-x-2"
+        ]
+    );
+}

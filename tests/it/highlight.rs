@@ -92,6 +92,13 @@ fn a_block_that_takes_minutes_to_highlight_is_left_plain() {
     );
     let run = run_within_limit(&site.dir, &["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "warning: code block left plain: highlighting it as javascript took too long\n --> content/slow.md:3:1\n"
+        ),
+        "{}",
+        run.stderr
+    );
     assert_eq!(
         site.page("site/slow/index.html")
             .inner("code.language-javascript"),

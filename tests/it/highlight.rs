@@ -1,45 +1,17 @@
 //! Code highlighting finishes on every input: the block that made syntect
 //! loop forever, and a block that takes tree-sitter minutes, left plain.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::support::{Run, Site};
+use crate::support::Site;
 
 /// Far above the few seconds these take, far below a hang.
 const LIMIT: Duration = Duration::from_secs(20);
 
-/// Runs `envbook ARGS` in `dir`, killing it and failing past `LIMIT`.
-fn run_within_limit(dir: &Path, args: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_envbook"))
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the envbook binary runs");
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > LIMIT {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("envbook {args:?} still running after {LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 #[test]
 fn check_finishes_on_the_javascript_block_that_hung_syntect() {
     let site = Site::fixture("highlight-hang");
-    let run = run_within_limit(&site.dir, &["check"]);
+    let run = site.run_within(&["check"], LIMIT);
     assert_eq!(
         (run.code, run.stdout.as_str(), run.stderr.as_str()),
         (0, ".: 1 pages, no problems found\n", "")
@@ -49,7 +21,7 @@ fn check_finishes_on_the_javascript_block_that_hung_syntect() {
 #[test]
 fn build_highlights_each_language_and_escapes_the_rest() {
     let site = Site::fixture("highlight-hang");
-    let run = run_within_limit(&site.dir, &["build"]);
+    let run = site.run_within(&["build"], LIMIT);
     assert_eq!((run.code, run.stderr.as_str()), (0, ""));
     let page = site.page("site/index.html");
     assert_eq!(
@@ -90,7 +62,7 @@ fn a_block_that_takes_minutes_to_highlight_is_left_plain() {
         "content/slow.md",
         &format!("# Slow\n\n```javascript\n{parens}\n```\n"),
     );
-    let run = run_within_limit(&site.dir, &["build"]);
+    let run = site.run_within(&["build"], LIMIT);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.starts_with(

@@ -1,6 +1,8 @@
 //! The output folder: swapped in whole, stale files gone, sources never at risk.
 
-use crate::support::Site;
+use std::time::Duration;
+
+use crate::support::{Site, wait_within};
 
 #[test]
 fn a_failed_build_leaves_the_previous_site_byte_for_byte_intact() {
@@ -222,29 +224,6 @@ fn many_pages(site: &Site) {
     }
 }
 
-/// Waits for `child` at most `secs` seconds, so a hang fails instead of blocking the suite.
-fn wait(mut child: std::process::Child, secs: u64) -> std::process::Output {
-    let start = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed().as_secs() > secs {
-            child.kill().unwrap();
-            panic!("still running after {secs} s");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn spawn_build(site: &Site) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_envbook"))
-        .arg("build")
-        .current_dir(&site.dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
 #[test]
 fn builds_started_at_once_all_succeed_and_leave_one_complete_site() {
     let reference = Site::fixture("basic");
@@ -254,10 +233,12 @@ fn builds_started_at_once_all_succeed_and_leave_one_complete_site() {
     let site = Site::fixture("basic");
     many_pages(&site);
     for _round in 0..2 {
-        let builds: Vec<_> = (0..3).map(|_| spawn_build(&site)).collect();
-        for output in builds.into_iter().map(|b| wait(b, 120)) {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            assert!(output.status.success(), "{stderr}");
+        let builds: Vec<_> = (0..3).map(|_| site.spawn(&["build"])).collect();
+        for run in builds
+            .into_iter()
+            .map(|b| wait_within(b, Duration::from_secs(120)))
+        {
+            assert_eq!(run.code, 0, "{}", run.stderr);
         }
         assert_eq!(site.snapshot("site"), expected);
         assert_no_leftovers(&site);
@@ -270,15 +251,14 @@ fn a_build_waits_while_another_one_writes_beside_the_same_output() {
     // What a running build holds: a lock on the output's parent folder.
     let parent = std::fs::File::open(&site.dir).unwrap();
     parent.lock().unwrap();
-    let build = spawn_build(&site);
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let build = site.spawn(&["build"]);
+    std::thread::sleep(Duration::from_millis(1500));
     assert!(!site.path("site").exists(), "the build did not wait");
     parent.unlock().unwrap();
-    let output = wait(build, 60);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    let run = wait_within(build, Duration::from_secs(60));
+    assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
-        stderr,
+        run.stderr,
         "waiting for another envbook build into site to finish\n"
     );
     assert!(site.path("site/index.html").is_file());

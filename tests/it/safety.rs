@@ -1,6 +1,8 @@
 //! Hostile and odd input: every value escaped, clear errors for files that
 //! cannot be used, and nothing ever waits on a file that cannot be read.
 
+use std::time::Duration;
+
 use scraper::{ElementRef, Html};
 
 use crate::support::Site;
@@ -151,33 +153,6 @@ fn every_value_from_data_front_matter_and_config_is_escaped() {
     );
 }
 
-/// Runs `envbook ARGS` in `site`, failing the test instead of hanging when
-/// it has not finished within `secs` seconds.
-fn run_bounded(site: &Site, args: &[&str], secs: u64) -> crate::support::Run {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_envbook"))
-        .args(args)
-        .current_dir(&site.dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed().as_secs() >= secs {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("envbook {args:?} still running after {secs} s");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let output = child.wait_with_output().unwrap();
-    crate::support::Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
 fn mkfifo(path: &std::path::Path) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let status = std::process::Command::new("mkfifo")
@@ -212,7 +187,7 @@ warning: left out of the site: it is a named pipe (FIFO), not a file
   --> theme/templates/x.html
 ";
     for command in ["build", "check"] {
-        let run = run_bounded(&site, &[command], 20);
+        let run = site.run_within(&[command], Duration::from_secs(20));
         assert_eq!(run.code, 0, "{command}: {}", run.stderr);
         assert_eq!(run.stderr, warnings, "{command}");
     }
@@ -228,7 +203,7 @@ fn a_fifo_as_book_toml_or_the_data_file_is_an_error_never_waited_on() {
     std::fs::rename(site.path("book.toml"), site.path("book.old")).ok();
     mkfifo(&site.path("book.toml"));
     for command in [&["build"][..], &["check"], &["get", "dev", "x.y"]] {
-        let run = run_bounded(&site, command, 20);
+        let run = site.run_within(command, Duration::from_secs(20));
         assert_eq!(run.code, 1, "{command:?}");
         assert_eq!(
             run.stderr,
@@ -240,7 +215,7 @@ fn a_fifo_as_book_toml_or_the_data_file_is_an_error_never_waited_on() {
     std::fs::remove_file(site.path("data/environments.yaml")).unwrap();
     mkfifo(&site.path("data/environments.yaml"));
     for command in [&["build"][..], &["check"], &["diff", "dev", "prod"]] {
-        let run = run_bounded(&site, command, 20);
+        let run = site.run_within(command, Duration::from_secs(20));
         assert_eq!(run.code, 1, "{command:?}");
         assert_eq!(
             run.stderr,

@@ -1,8 +1,10 @@
 //! Shared helpers: fixture copies, running the binary, reading the output.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use scraper::{Html, Selector};
 use tempfile::TempDir;
@@ -30,6 +32,22 @@ impl Site {
     /// Runs `envbook ARGS` inside the site folder.
     pub fn run(&self, args: &[&str]) -> Run {
         run_in(&self.dir, args)
+    }
+
+    /// Runs `envbook ARGS` inside the site folder, failing the test past
+    /// `limit` instead of hanging (see [`wait_within`]).
+    pub fn run_within(&self, args: &[&str], limit: Duration) -> Run {
+        wait_within(self.spawn(args), limit)
+    }
+
+    /// `envbook ARGS` started in the site folder, its output piped.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        envbook(args)
+            .current_dir(&self.dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the envbook binary runs")
     }
 
     /// Runs `envbook ARGS` with `HOME` set to `home`.
@@ -97,6 +115,49 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
             .args(args)
             .current_dir(dir),
     )
+}
+
+/// A command that runs the envbook binary with `args`.
+pub fn envbook(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_envbook"));
+    command.args(args);
+    command
+}
+
+/// Waits for `child`, killing it and failing the test past `limit`, so a hang
+/// cannot stall the suite. Its output is read meanwhile: a full pipe never
+/// holds it up.
+pub fn wait_within(mut child: Child, limit: Duration) -> Run {
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let mut bytes = Vec::new();
+                let _ = pipe.read_to_end(&mut bytes);
+                text = String::from_utf8_lossy(&bytes).into_owned();
+            }
+            text
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("envbook was still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
 }
 
 fn collect(command: &mut Command) -> Run {

@@ -2,9 +2,14 @@
 //! code becomes `<span class="hl-…">`, coloured by a generated stylesheet with
 //! a light and a dark palette.
 //!
-//! Parsing and the queries stop when a block's time budget is spent: real
-//! code takes milliseconds, but some malformed input takes tree-sitter time
-//! that grows faster than its length (20,000 `(` as JavaScript: 0.8 s). Such a
+//! Parsing and the queries stop when a block's budget is spent, in steps or
+//! in time. Real code takes about one step of tree-sitter's per byte (it calls
+//! back every 100 steps: 5 to 10 times per KB of Rust, JavaScript, YAML…), so
+//! a block gets ten times that: some malformed input never ends otherwise
+//! (TypeScript with a stray no-break space, 140 bytes, loops for ever), and
+//! a step budget stops it at once and alike on every machine. Some other
+//! input takes steps that grow slower with its length (20,000 `(` as
+//! JavaScript: 0.8 s in 200 callbacks): the time budget stops those. Such a
 //! block is left plain and the caller says so.
 
 use std::ops::{ControlFlow, Range};
@@ -20,6 +25,9 @@ use tree_sitter::{
 
 /// Time for one block: a hundred times what a 24 KB Rust file takes.
 pub const BUDGET: Duration = Duration::from_secs(1);
+/// Progress callbacks (each 100 steps) a block may take, per KB and at least.
+const CALLBACKS_PER_KB: usize = 100;
+const MIN_CALLBACKS: usize = 20;
 /// How deep languages nest: JavaScript in HTML, JSDoc in that JavaScript.
 const MAX_INJECTION_DEPTH: usize = 2;
 
@@ -135,6 +143,7 @@ impl Highlighter {
             cursor: QueryCursor::new(),
             budget: Budget {
                 deadline: Instant::now() + self.budget,
+                callbacks: MIN_CALLBACKS + code.len() * CALLBACKS_PER_KB / 1024,
                 spent: false,
             },
         };
@@ -212,15 +221,17 @@ struct Job<'h> {
 }
 
 /// tree-sitter calls back every 100 steps of a parse or a query; past the
-/// deadline, the answer stops it.
+/// deadline or the number of callbacks, the answer stops it.
 struct Budget {
     deadline: Instant,
+    callbacks: usize,
     spent: bool,
 }
 
 impl Budget {
     fn spend(&mut self) -> ControlFlow<()> {
-        self.spent |= Instant::now() >= self.deadline;
+        self.callbacks = self.callbacks.saturating_sub(1);
+        self.spent |= self.callbacks == 0 || Instant::now() >= self.deadline;
         if self.spent {
             ControlFlow::Break(())
         } else {
@@ -519,9 +530,27 @@ mod tests {
             [
                 "warning: code block left plain: highlighting it as js took too long\n \
               --> content/slow.md:3:1\n  |\n3 | ```js\n  | ^^^^^\n  \
-              = help: a block gets 1 s; malformed code, such as thousands of unclosed brackets, can take far longer"
+              = help: a block gets 1 s, and ten times the work code of its length needs; \
+              malformed code (thousands of unclosed brackets, a stray character) can take far longer, or never end"
             ]
         );
+    }
+
+    #[test]
+    fn input_that_never_ends_is_stopped_by_its_steps_on_any_machine() {
+        // With an hour of time, only the step budget can stop it.
+        let highlighter = Highlighter {
+            budget: Duration::from_secs(3600),
+            ..Highlighter::default()
+        };
+        let endless = "{{matrix(section=\"unterminated,)}}\n</pre>```yaml\n((((((((\
+                       {{matrix()}}a</div>ᚠᢰ\\a𑓐A{{matrix()}}{{matrix()\u{a0}}}";
+        assert_eq!(
+            highlighter.highlight(endless, "typescript"),
+            Some(Err(OverBudget))
+        );
+        let fine = highlighter.highlight("let a: number = 1;\n", "typescript");
+        assert!(matches!(fine, Some(Ok(_))), "{fine:?}");
     }
 
     /// Deep nesting and unclosed constructs, in every language: each finishes

@@ -498,7 +498,7 @@ fn code_blocks<'a>(events: Vec<Spanned<'a>>, input: &Input, out: &mut Rendered) 
 fn over_budget(input: &Input, range: &Range<usize>, lang: &str) -> Diagnostic {
     let message = format!("code block left plain: highlighting it as {lang} took too long");
     let help = format!(
-        "a block gets {} s; malformed code, such as thousands of unclosed brackets, can take far longer",
+        "a block gets {} s, and ten times the work code of its length needs; malformed code (thousands of unclosed brackets, a stray character) can take far longer, or never end",
         highlight::BUDGET.as_secs()
     );
     let (start, end) = (input.body_start + range.start, input.body_start + range.end);

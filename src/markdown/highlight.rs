@@ -28,6 +28,12 @@ pub const BUDGET: Duration = Duration::from_secs(1);
 /// Progress callbacks (each 100 steps) a block may take, per KB and at least.
 const CALLBACKS_PER_KB: usize = 100;
 const MIN_CALLBACKS: usize = 20;
+/// Grammars whose scanner must not see a non-ASCII character: tree-sitter-bash
+/// calls C's `isdigit()` on the code point after a `{`, which reads past
+/// glibc's table, and for characters from U+E0000 on, crashes the process
+/// (found by fuzzing). They read the block with each non-ASCII byte as `a`:
+/// the same offsets, and words stay words.
+const ASCII_ONLY: &[&str] = &["bash"];
 /// How deep languages nest: JavaScript in HTML, JSDoc in that JavaScript.
 const MAX_INJECTION_DEPTH: usize = 2;
 
@@ -61,6 +67,8 @@ struct Source {
 
 struct Compiled {
     language: Language,
+    /// Read with every non-ASCII byte as `a` (see [`ASCII_ONLY`]).
+    ascii_only: bool,
     highlights: Query,
     injections: Option<Injections>,
 }
@@ -163,11 +171,15 @@ impl Highlighter {
             .find(|g| g.names.iter().any(|n| n.eq_ignore_ascii_case(lang)))?;
         grammar
             .compiled
-            .get_or_init(|| compile((grammar.source)()))
+            .get_or_init(|| compile((grammar.source)(), ASCII_ONLY.contains(&grammar.names[0])))
             .as_ref()
     }
 
-    fn render(&self, code: &str, spans: Vec<Span>) -> String {
+    fn render(&self, code: &str, mut spans: Vec<Span>) -> String {
+        // A span of text read as ASCII may cut a character; the renderer slices by byte.
+        spans.retain(|s| {
+            code.is_char_boundary(s.start as usize) && code.is_char_boundary(s.end as usize)
+        });
         let mut html = spans_to_html(code, spans, &self.format);
         // The renderer drops trailing newlines; plain blocks keep them.
         html.push_str(&code[code.trim_end_matches('\n').len()..]);
@@ -189,7 +201,7 @@ impl Highlighter {
     }
 }
 
-fn compile(source: Source) -> Option<Compiled> {
+fn compile(source: Source, ascii_only: bool) -> Option<Compiled> {
     let language = source.language;
     let highlights = Query::new(&language, source.highlights).ok()?;
     let injections = match source.injections {
@@ -207,6 +219,7 @@ fn compile(source: Source) -> Option<Compiled> {
     };
     Some(Compiled {
         language,
+        ascii_only,
         highlights,
         injections,
     })
@@ -255,6 +268,14 @@ impl Job<'_> {
         depth: usize,
         spans: &mut Vec<Span>,
     ) -> Result<(), OverBudget> {
+        let ascii: String;
+        let code = if grammar.ascii_only && !code.is_ascii() {
+            let bytes = code.bytes().map(|b| if b.is_ascii() { b } else { b'a' });
+            ascii = bytes.map(char::from).collect();
+            ascii.as_str()
+        } else {
+            code
+        };
         let budget = &mut self.budget;
         self.parser
             .set_language(&grammar.language)
@@ -534,6 +555,19 @@ mod tests {
               malformed code (thousands of unclosed brackets, a stray character) can take far longer, or never end"
             ]
         );
+    }
+
+    #[test]
+    fn characters_that_crash_the_bash_scanner_are_highlighted_safely() {
+        let h = Highlighter::default();
+        for c in ['\u{E0187}', '\u{F0000}', '\u{10FFFF}', 'é', '中'] {
+            let code = format!("echo {{{c} \"x{c}y\" # {c}\n");
+            let html = h.highlight(&code, "bash").unwrap().unwrap();
+            assert!(html.contains(c), "{html}");
+            assert!(html.contains("<span class=\"hl-"), "{html}");
+        }
+        let html = h.highlight("{\u{E0187}", "sh").unwrap().unwrap();
+        assert_eq!(html, "{\u{E0187}");
     }
 
     #[test]

@@ -12,6 +12,10 @@
 //! ENVBOOK_FUZZ_SECS=600 cargo test --release --test it fuzz::markdown -- --nocapture
 //! ENVBOOK_FUZZ_SECS=600 cargo test --release --test it fuzz::data -- --nocapture
 //! ```
+//!
+//! A crash in C code (a grammar's scanner) ends the process with no message:
+//! `ENVBOOK_FUZZ_TRACE=FILE` writes each case to FILE before it runs, so the
+//! last one is left there.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -143,6 +147,7 @@ where
             TestRng::deterministic_rng(RngAlgorithm::ChaCha),
         ),
     };
+    let trace = std::env::var_os("ENVBOOK_FUZZ_TRACE");
     let current: Arc<Mutex<Option<(Instant, String)>>> = Arc::default();
     let _watchdog = watchdog(name.to_string(), current.clone());
     let slowest = Mutex::new((Duration::ZERO, String::new()));
@@ -151,6 +156,9 @@ where
     loop {
         let result = runner().run(&strategy, |value| {
             let shown = format!("{value:?}");
+            if let Some(trace) = &trace {
+                std::fs::write(trace, &shown).expect("the trace file can be written");
+            }
             *current.lock().unwrap() = Some((Instant::now(), shown.clone()));
             let started = Instant::now();
             check(value);

@@ -77,3 +77,18 @@ fn a_block_that_takes_minutes_to_highlight_is_left_plain() {
         format!("{parens}\n")
     );
 }
+
+#[test]
+fn characters_that_crashed_the_bash_scanner_build() {
+    let site = Site::fixture("highlight-hang");
+    site.write(
+        "content/index.md",
+        "# Shell\n\n```sh\necho {\u{E0187} {\u{10FFFF}\n```\n",
+    );
+    let run = site.run_within(&["build"], LIMIT);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    assert!(
+        site.read("site/index.html").contains("\u{E0187}"),
+        "the character is kept"
+    );
+}

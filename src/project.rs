@@ -35,12 +35,14 @@ pub struct Project {
     /// out of the folder), by file as named in diagnostics, with the warning
     /// that says why.
     pub skipped: BTreeMap<PathBuf, Diagnostic>,
+    /// What book.toml asks that envbook does not do.
+    pub config_warnings: Diagnostics,
 }
 
 impl Project {
     /// Reads the site in `root`. Every problem found is reported.
     pub fn load(root: &Path) -> Result<Project, Diagnostics> {
-        let config = load_config(root)?;
+        let (config, config_warnings) = load_config(root)?;
         let mut problems = Diagnostics::default();
         let content = root.join(&config.build.content);
         let content_display = display_path(root, &config.build.content);
@@ -65,11 +67,13 @@ impl Project {
         let data = read_data(root, &config, &mut problems);
         if problems.has_errors() {
             problems.0.extend(skipped.into_values());
+            problems.extend(config_warnings);
             return Err(problems);
         }
         Ok(Project {
             root: root.to_path_buf(),
             config,
+            config_warnings,
             sources,
             assets,
             theme,
@@ -80,7 +84,9 @@ impl Project {
 
     /// The warnings of reading the site: the files left out.
     pub fn warnings(&self) -> Diagnostics {
-        Diagnostics(self.skipped.values().cloned().collect())
+        let mut all = self.config_warnings.clone();
+        all.0.extend(self.skipped.values().cloned());
+        all
     }
 
     /// A folder of the site (from book.toml) as a real path.
@@ -94,18 +100,24 @@ impl Project {
     }
 }
 
-fn load_config(root: &Path) -> Result<Config, Diagnostics> {
+fn load_config(root: &Path) -> Result<config::Parsed, Diagnostics> {
     let path = root.join(config::FILE_NAME);
     let display = display_path(root, Path::new(config::FILE_NAME));
-    let mut config = match read_file(&path) {
-        Ok(bytes) => Config::parse(&utf8(bytes, &display)?, &display)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+    let layout = mdbook_layout(root);
+    let (mut config, warnings) = match read_file(&path) {
+        Ok(bytes) => Config::parse(&utf8(bytes, &display)?, &display, layout)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::parse("", &display, layout)?,
         Err(e) => return Err(Diagnostic::error(display, format!("cannot read: {e}")).into()),
     };
     if config.book.title.is_empty() {
         config.book.title = folder_name(root);
     }
-    Ok(config)
+    Ok((config, warnings))
+}
+
+/// An mdBook book's folder: `src/SUMMARY.md` and no `content/`.
+fn mdbook_layout(root: &Path) -> bool {
+    root.join("src").join(crate::content::SUMMARY).is_file() && !root.join("content").exists()
 }
 
 fn folder_name(root: &Path) -> String {

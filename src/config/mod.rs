@@ -1,5 +1,10 @@
-//! `book.toml`: typed configuration with defaults, strict about unknown keys.
+//! `book.toml`: typed configuration with defaults. envbook's own format is
+//! strict about unknown keys; mdBook's format (see [`mdbook`]) is read as it
+//! is, with what envbook does not do named in one warning.
 
+mod mdbook;
+
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -16,6 +21,56 @@ pub struct Config {
     pub build: Build,
     pub serve: Serve,
     pub links: Links,
+    /// Which format the file was written in.
+    #[serde(skip)]
+    pub format: Format,
+    /// What mdBook's `[output.html]` asks of the pages; defaults for ours.
+    #[serde(skip)]
+    pub html: Html,
+}
+
+/// How a book.toml is told apart: see [`Config::parse`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    Envbook,
+    MdBook,
+}
+
+/// Where pages are written, and so their URLs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Urls {
+    /// `runbooks/db-failover.md` → `runbooks/db-failover/` (envbook's default).
+    #[default]
+    Pretty,
+    /// `runbooks/db-failover.md` → `runbooks/db-failover.html` (mdBook's URLs).
+    Html,
+}
+
+/// Page features mdBook configures under `[output.html]`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Html {
+    /// A link to the book's repository in the header.
+    pub git_repository_url: Option<String>,
+    /// "Edit this page": `{path}` is the page's path from the book folder.
+    pub edit_url_template: Option<String>,
+    /// Files of the book folder linked from every page (and copied to the output).
+    pub additional_css: Vec<PathBuf>,
+    pub additional_js: Vec<PathBuf>,
+    /// Old URL (`/old.html`, maybe with `#fragment`) → new one, relative to the old.
+    pub redirect: BTreeMap<String, String>,
+    /// Numbers before chapter titles in the navigation (`1.2.`).
+    pub section_labels: bool,
+    /// `--` → –, quotes → curly quotes, `...` → ….
+    pub smart_punctuation: bool,
+    /// Per language: the prefix that marks a line hidden (`rust` is always `#`).
+    pub hidelines: BTreeMap<String, String>,
+    /// A chapter of SUMMARY.md whose file is missing is a warning, not an error
+    /// (mdBook would create the file; envbook writes nothing outside the output).
+    pub create_missing: bool,
+    /// Definition lists (`term` / `: definition`), on by default in mdBook.
+    pub definition_lists: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +104,10 @@ pub struct Build {
     /// Where the site is hosted: a path (`/docs/`) or a full URL
     /// (`https://docs.example.com/docs/`); links use its path part.
     pub base_url: String,
+    /// Where pages are written: `pretty` (`page/`) or `html` (`page.html`).
+    pub urls: Urls,
+    /// More folders `serve` watches (relative to the site folder).
+    pub extra_watch_dirs: Vec<PathBuf>,
 }
 
 impl Default for Build {
@@ -59,6 +118,8 @@ impl Default for Build {
             theme: "theme".into(),
             output: "site".into(),
             base_url: "/".into(),
+            urls: Urls::Pretty,
+            extra_watch_dirs: Vec::new(),
         }
     }
 }
@@ -94,10 +155,23 @@ pub enum LinkCheck {
     Off,
 }
 
+/// What reading a book.toml gives: the config and the warnings about it.
+pub type Parsed = (Config, Diagnostics);
+
 impl Config {
     /// Parses `text` (the contents of `file`), reporting every syntax error and
     /// unknown key at once.
-    pub fn parse(text: &str, file: &std::path::Path) -> Result<Config, Diagnostics> {
+    ///
+    /// The file is in mdBook's format when it holds a key only mdBook has
+    /// (`[book] src`, `[output.*]`, `[preprocessor.*]`, `[rust]`, `[build]
+    /// build-dir` …), or, holding neither format's own keys, when the folder
+    /// looks like an mdBook book (`mdbook_layout`: `src/SUMMARY.md` and no
+    /// `content/`). Otherwise it is envbook's.
+    pub fn parse(
+        text: &str,
+        file: &std::path::Path,
+        mdbook_layout: bool,
+    ) -> Result<Parsed, Diagnostics> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let (table, errors) = DeTable::parse_recoverable(text);
         let mut problems = Diagnostics::default();
@@ -107,18 +181,34 @@ impl Config {
         if !problems.is_empty() {
             return Err(problems);
         }
+        if mdbook::is_mdbook(table.get_ref(), mdbook_layout) {
+            return mdbook::parse(table.get_ref(), text, file);
+        }
+        Ok((
+            Config::parse_ours(table.get_ref(), text, file)?,
+            Diagnostics::default(),
+        ))
+    }
+
+    fn parse_ours(
+        table: &DeTable,
+        text: &str,
+        file: &std::path::Path,
+    ) -> Result<Config, Diagnostics> {
+        let mut problems = Diagnostics::default();
         let schema =
             toml::Table::try_from(Config::default()).expect("the default config serializes");
-        unknown_keys(table.get_ref(), &schema, "", text, file, &mut problems);
+        unknown_keys(table, &schema, "", text, file, &mut problems);
         if !problems.is_empty() {
             return Err(problems);
         }
         let config: Config = toml::from_str(text).map_err(|e| toml_error(text, file, &e))?;
-        config.validate(text, file)?;
+        config.validate(text, file, "base-url")?;
         Ok(config)
     }
 
-    fn validate(&self, text: &str, file: &std::path::Path) -> Result<(), Diagnostics> {
+    /// Checks the base URL, written under `key`.
+    fn validate(&self, text: &str, file: &std::path::Path, key: &str) -> Result<(), Diagnostics> {
         let url = &self.build.base_url;
         let scheme = url.starts_with("http://") || url.starts_with("https://");
         // Links are written with the path part; `//host/` (or `/\host/`, as
@@ -128,7 +218,7 @@ impl Config {
             Diagnostic::error(
                 file,
                 format!(
-                    "`base-url` `{url}` would make every link lead to another host: its path starts with `//` or holds a `\\`"
+                    "`{key}` `{url}` would make every link lead to another host: its path starts with `//` or holds a `\\`"
                 ),
             )
         } else if url.starts_with('/') || scheme {
@@ -136,14 +226,14 @@ impl Config {
         } else {
             Diagnostic::error(
                 file,
-                format!("`base-url` must start with `/`, `http://` or `https://`, not `{url}`"),
+                format!("`{key}` must start with `/`, `http://` or `https://`, not `{url}`"),
             )
         }
         .with_help(
-            "for a site hosted at https://host/docs/, write base-url = \"/docs/\" or the full URL",
+            format!("for a site hosted at https://host/docs/, write {key} = \"/docs/\" or the full URL"),
         );
-        if let Some(start) = text.find("base-url") {
-            d = d.at_span(text, start, start + "base-url".len());
+        if let Some(start) = text.find(key) {
+            d = d.at_span(text, start, start + key.len());
         }
         Err(d.into())
     }
@@ -220,7 +310,9 @@ mod tests {
     use std::path::Path;
 
     fn parse(text: &str) -> Result<Config, String> {
-        Config::parse(text, Path::new("book.toml")).map_err(|d| d.to_string())
+        Config::parse(text, Path::new("book.toml"), false)
+            .map(|(c, _)| c)
+            .map_err(|d| d.to_string())
     }
 
     #[test]

@@ -127,11 +127,32 @@ fn load_config(root: &Path) -> Result<Loaded, Diagnostics> {
         config.book.title = folder_name(root);
     }
     check_additional_files(root, &config, &text, &display)?;
+    let mut warnings = warnings;
+    warnings.0.extend(mdbook_theme(root, &config));
     Ok(Loaded {
         config,
         warnings,
         text,
     })
+}
+
+/// mdBook's Handlebars theme (`theme/index.hbs`) cannot be used: said once.
+fn mdbook_theme(root: &Path, config: &Config) -> Option<Diagnostic> {
+    if config.format != config::Format::MdBook {
+        return None;
+    }
+    let rel = Path::new("theme").join("index.hbs");
+    let text = read_text(&root.join(&rel), &rel).ok()?;
+    let d = Diagnostic::error(
+        display_path(root, &rel),
+        "mdBook's Handlebars theme is not used: envbook draws the pages with its own",
+    )
+    .at_span(&text, 0, 0)
+    .with_help(format!(
+        "`additional-css` and `additional-js` still apply; to change envbook's templates, put them in {}",
+        display_path(root, &config.build.theme).display()
+    ));
+    Some(d.warning())
 }
 
 /// mdBook's `additional-css` and `additional-js` must be files of the book folder.

@@ -745,7 +745,7 @@ impl<'a> Views<'a> {
     /// mdBook's `edit-url-template` with `{path}`, the source's path from the book folder.
     fn edit_url(&self, page: &Page) -> String {
         match &self.project.config.html.edit_url_template {
-            Some(template) if page.is_source() => {
+            Some(template) if page.is_source() || page.kind == content::Kind::Copy => {
                 let content = self.project.config.build.content.to_string_lossy();
                 let path = format!("{}/{}", content.trim_end_matches('/'), page.source);
                 template.replace("{path}", path.trim_start_matches("./"))

@@ -145,14 +145,17 @@ impl Checker<'_> {
     }
 }
 
-/// An alias as a site path: `/old/path` → `old/path/`.
+/// An alias as a site path: `/old/path` → `old/path/`; an `.html` file
+/// (mdBook's URLs) stays one: `/old.html` → `old.html`.
 pub fn alias_url(alias: &str) -> String {
     let path = alias
         .trim()
         .trim_start_matches('/')
         .trim_end_matches("index.html")
         .trim_end_matches('/');
-    if path.is_empty() {
+    if path.ends_with(".html") {
+        path.to_string()
+    } else if path.is_empty() {
         String::new()
     } else {
         format!("{path}/")
@@ -244,6 +247,7 @@ mod tests {
     fn aliases_become_site_paths() {
         assert_eq!(alias_url("/old/path"), "old/path/");
         assert_eq!(alias_url("old/path/index.html"), "old/path/");
+        assert_eq!(alias_url("/ch17-00-oop.html"), "ch17-00-oop.html");
         assert_eq!(alias_url("/"), "");
     }
 

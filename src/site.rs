@@ -166,7 +166,7 @@ pub fn build(
     };
     let aliases = views.aliases(sink, &mut problems);
     let mut outputs = views.outputs();
-    outputs.extend(aliases.keys().map(|a| format!("{a}index.html")));
+    outputs.extend(aliases.keys().map(|a| content::file_of(a)));
     outputs.push(ANCHORS.to_string());
     let files: BTreeSet<String> = outputs.iter().cloned().collect();
     let checked: Vec<PageLinks> = prepared
@@ -652,7 +652,7 @@ impl<'a> Views<'a> {
                 }
                 let html = links::redirect_html(&format!("{}{}", self.site.base_url, page.url));
                 problems.0.extend(
-                    put(sink, &format!("{url}index.html"), html.into_bytes())
+                    put(sink, &content::file_of(&url), html.into_bytes())
                         .err()
                         .unwrap_or_default(),
                 );

@@ -822,6 +822,14 @@ impl<'a> Views<'a> {
                 Ok(Highlighter::stylesheet().into_bytes()),
             ),
         ];
+        // A page of the book may be the not-found page (mdBook's `404.md`).
+        if self
+            .pages
+            .iter()
+            .any(|p| content::file_of(&p.url) == "404.html")
+        {
+            files.remove(0);
+        }
         if let Some(data) = &self.project.data {
             files.push(("environments.json".to_string(), Ok(export::json(data))));
         }

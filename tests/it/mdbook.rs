@@ -208,3 +208,12 @@ fn a_missing_additional_file_and_a_redirect_over_a_page_are_errors() {
         run.stderr
     );
 }
+
+#[test]
+fn a_404_chapter_is_the_not_found_page() {
+    let site = Site::fixture("mdbook-book");
+    site.write("src/404.md", "# Lost\n\nThis page is not in the book.\n");
+    site.build();
+    let page = site.page("book/404.html");
+    assert_eq!(page.texts("main h1"), ["Lost¶"]);
+}

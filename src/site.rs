@@ -828,7 +828,7 @@ impl<'a> Views<'a> {
             .iter()
             .any(|p| content::file_of(&p.url) == "404.html")
         {
-            files.remove(0);
+            files.retain(|(path, _)| path != "404.html");
         }
         if let Some(data) = &self.project.data {
             files.push(("environments.json".to_string(), Ok(export::json(data))));

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::config::Urls;
 use crate::data::Data;
 use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
 use crate::frontmatter::{self, FrontMatter};
@@ -28,6 +29,8 @@ pub enum Kind {
     GeneratedSection,
     /// One environment's page, generated from the data (`environments/prod/`).
     Environment,
+    /// The home page as a copy of the first chapter (mdBook's `index.html`).
+    Copy,
 }
 
 #[derive(Debug, Clone)]
@@ -94,8 +97,9 @@ const INDEX_NAMES: &[&str] = &["index.md", "_index.md", "README.md"];
 /// The mdBook-style table of contents, which is not a page.
 pub const SUMMARY: &str = "SUMMARY.md";
 
-/// The URL path of a markdown source: `a/b.md` → `a/b/`, `a/index.md` → `a/`.
-pub fn url_of(rel: &str) -> String {
+/// The URL path of a markdown source: `a/index.md` → `a/`; `a/b.md` → `a/b/`,
+/// or `a/b.html` with mdBook's URLs.
+pub fn url_of(rel: &str, urls: Urls) -> String {
     let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
     let folder = |d: &str| {
         if d.is_empty() {
@@ -104,10 +108,20 @@ pub fn url_of(rel: &str) -> String {
             format!("{d}/")
         }
     };
-    if INDEX_NAMES.contains(&name) {
-        folder(dir)
+    let stem = name.trim_end_matches(".md");
+    match urls {
+        _ if INDEX_NAMES.contains(&name) => folder(dir),
+        Urls::Pretty => format!("{}{stem}/", folder(dir)),
+        Urls::Html => format!("{}{stem}.html", folder(dir)),
+    }
+}
+
+/// The file a page's URL is written to: `a/` → `a/index.html`, `a/b.html` as is.
+pub fn file_of(url: &str) -> String {
+    if url.is_empty() || url.ends_with('/') {
+        format!("{url}index.html")
     } else {
-        format!("{}{}/", folder(dir), name.trim_end_matches(".md"))
+        url.to_string()
     }
 }
 
@@ -117,6 +131,7 @@ pub fn pages(
     sources: &[Source],
     data: Option<&Data>,
     content_dir: &Path,
+    urls: Urls,
 ) -> (Vec<Page>, Diagnostics) {
     let mut problems = Diagnostics::default();
     let mut pages = Vec::with_capacity(sources.len() + 1);
@@ -139,7 +154,7 @@ pub fn pages(
         let body_start = source.text.len() - split.body.len();
         let name = source.rel.rsplit('/').next().unwrap_or("");
         pages.push(Page {
-            url: url_of(&source.rel),
+            url: url_of(&source.rel, urls),
             kind: if INDEX_NAMES.contains(&name) {
                 Kind::Section
             } else {
@@ -272,11 +287,32 @@ mod tests {
 
     #[test]
     fn urls_follow_the_folder_tree() {
-        assert_eq!(url_of("index.md"), "");
-        assert_eq!(url_of("runbooks/db-failover.md"), "runbooks/db-failover/");
-        assert_eq!(url_of("runbooks/index.md"), "runbooks/");
-        assert_eq!(url_of("runbooks/_index.md"), "runbooks/");
-        assert_eq!(url_of("a/b/README.md"), "a/b/");
+        let url = |rel| url_of(rel, Urls::Pretty);
+        assert_eq!(url("index.md"), "");
+        assert_eq!(url("runbooks/db-failover.md"), "runbooks/db-failover/");
+        assert_eq!(url("runbooks/index.md"), "runbooks/");
+        assert_eq!(url("runbooks/_index.md"), "runbooks/");
+        assert_eq!(url("a/b/README.md"), "a/b/");
+    }
+
+    #[test]
+    fn mdbook_urls_are_html_files() {
+        let url = |rel| url_of(rel, Urls::Html);
+        assert_eq!(url("README.md"), "");
+        assert_eq!(
+            url("ch04-01-what-is-ownership.md"),
+            "ch04-01-what-is-ownership.html"
+        );
+        assert_eq!(
+            url("format/configuration/index.md"),
+            "format/configuration/"
+        );
+        assert_eq!(
+            file_of("format/configuration/"),
+            "format/configuration/index.html"
+        );
+        assert_eq!(file_of(""), "index.html");
+        assert_eq!(file_of("a/b.html"), "a/b.html");
     }
 
     #[test]
@@ -289,6 +325,7 @@ mod tests {
             ],
             None,
             Path::new("content"),
+            Urls::Pretty,
         );
         assert!(problems.is_empty());
         let urls: Vec<_> = pages.iter().map(|p| (p.url.as_str(), p.kind)).collect();
@@ -319,6 +356,7 @@ mod tests {
             &[src("a.md", ""), src("a/index.md", "")],
             None,
             Path::new("content"),
+            Urls::Pretty,
         );
         assert_eq!(
             problems.to_string(),
@@ -335,6 +373,7 @@ mod tests {
             ],
             None,
             Path::new("content"),
+            Urls::Pretty,
         );
         assert_eq!(problems.0.len(), 2);
         assert_eq!(pages.len(), 1, "only the generated home page");

@@ -18,6 +18,7 @@ pub mod matrix;
 pub mod nav;
 pub mod output;
 pub mod project;
+pub mod redirects;
 pub mod render;
 pub mod serve;
 pub mod site;

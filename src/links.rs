@@ -145,14 +145,17 @@ impl Checker<'_> {
     }
 }
 
-/// An alias as a site path: `/old/path` → `old/path/`.
+/// An alias as a site path: `/old/path` → `old/path/`; an `.html` file
+/// (mdBook's URLs) stays one: `/old.html` → `old.html`.
 pub fn alias_url(alias: &str) -> String {
     let path = alias
         .trim()
         .trim_start_matches('/')
         .trim_end_matches("index.html")
         .trim_end_matches('/');
-    if path.is_empty() {
+    if path.ends_with(".html") {
+        path.to_string()
+    } else if path.is_empty() {
         String::new()
     } else {
         format!("{path}/")
@@ -161,12 +164,27 @@ pub fn alias_url(alias: &str) -> String {
 
 /// The page left at an old URL: it sends the reader on, keeping the `#fragment`.
 pub fn redirect_html(to: &str) -> String {
+    redirect_html_with(to, "{}")
+}
+
+/// A redirect page that sends an old `#fragment` found in `fragments` (a JSON
+/// object, safe in a script) to its new place, and any other to `to` with the
+/// fragment kept.
+pub fn redirect_html_with(to: &str, fragments: &str) -> String {
     let to = pulldown_cmark_escape_attr(to);
+    let script = if fragments == "{}" {
+        format!("location.replace(\"{to}\" + location.hash);")
+    } else {
+        format!(
+            "var m = {fragments}, h = decodeURIComponent(location.hash.slice(1));\n\
+             location.replace(m.hasOwnProperty(h) ? m[h] : \"{to}\" + location.hash);"
+        )
+    };
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Moved</title>\n\
          <link rel=\"canonical\" href=\"{to}\">\n<meta name=\"robots\" content=\"noindex\">\n\
          <meta http-equiv=\"refresh\" content=\"0; url={to}\">\n\
-         <script>location.replace(\"{to}\" + location.hash);</script>\n</head>\n\
+         <script>{script}</script>\n</head>\n\
          <body><p>This page has moved to <a href=\"{to}\">{to}</a>.</p></body>\n</html>\n"
     )
 }
@@ -229,6 +247,7 @@ mod tests {
     fn aliases_become_site_paths() {
         assert_eq!(alias_url("/old/path"), "old/path/");
         assert_eq!(alias_url("old/path/index.html"), "old/path/");
+        assert_eq!(alias_url("/ch17-00-oop.html"), "ch17-00-oop.html");
         assert_eq!(alias_url("/"), "");
     }
 

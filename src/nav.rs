@@ -7,7 +7,7 @@ use std::path::Path;
 
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 
-use crate::content::{Page, url_of};
+use crate::content::Page;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 pub type NodeId = usize;
@@ -26,6 +26,8 @@ pub enum NodeKind {
 pub struct Node {
     pub kind: NodeKind,
     pub title: String,
+    /// mdBook's section label of a numbered chapter: `1.2.`.
+    pub number: Option<String>,
     /// Index into the site's pages.
     pub page: Option<usize>,
     pub parent: Option<NodeId>,
@@ -76,6 +78,7 @@ impl Nav {
         self.nodes.push(Node {
             kind,
             title,
+            number: None,
             page,
             parent,
             children: Vec::new(),
@@ -164,18 +167,33 @@ fn parent_url(url: &str) -> Option<String> {
     )
 }
 
+/// How SUMMARY.md is read.
+pub struct SummaryFile<'a> {
+    pub text: &'a str,
+    /// As named in diagnostics.
+    pub file: &'a Path,
+    /// A chapter whose file is missing is a warning and a draft (mdBook's
+    /// `create-missing`: mdBook would create the file; envbook writes nothing
+    /// outside its output), not an error.
+    pub missing_is_draft: bool,
+}
+
 /// mdBook's SUMMARY.md: prefix chapters, `# Part` titles, nested lists of
-/// `[Title](path.md)` (an empty path is a draft chapter), `---` separators,
-/// suffix chapters. Links to files that are not pages are reported.
-pub fn from_summary(text: &str, file: &Path, pages: &[&Page]) -> (Nav, Diagnostics) {
-    let index: HashMap<String, usize> = pages
+/// `[Title](path.md)` (an empty path is a draft chapter) numbered `1.2.` as
+/// mdBook does, `---` separators, suffix chapters. Links to files that are not
+/// pages are reported.
+pub fn from_summary(summary: &SummaryFile, pages: &[&Page]) -> (Nav, Diagnostics) {
+    let index: HashMap<&str, usize> = pages
         .iter()
         .enumerate()
-        .map(|(i, p)| (p.url.clone(), i))
+        .filter(|(_, p)| p.is_source())
+        .map(|(i, p)| (p.source.as_str(), i))
         .collect();
+    let text = summary.text;
     let mut nav = Nav::default();
     let mut problems = Diagnostics::default();
     let mut parents: Vec<Option<NodeId>> = vec![None]; // one entry per open list
+    let mut numbers: Vec<u32> = Vec::new(); // chapter counts: the top level's, then each open list's
     let mut last: Option<NodeId> = None; // the chapter just added, parent of a nested list
     let mut link: Option<(String, String, usize)> = None; // dest, title, offset
     let mut seen_content = false;
@@ -199,10 +217,17 @@ pub fn from_summary(text: &str, file: &Path, pages: &[&Page]) -> (Nav, Diagnosti
                 seen_content = true;
             }
             Event::Start(Tag::List(_)) => {
-                parents.push(if parents.len() == 1 { None } else { last })
+                // The top level's count goes on across parts.
+                if parents.len() > 1 || numbers.is_empty() {
+                    numbers.push(0);
+                }
+                parents.push(if parents.len() == 1 { None } else { last });
             }
             Event::End(TagEnd::List(_)) => {
                 parents.pop();
+                if parents.len() > 1 {
+                    numbers.pop();
+                }
             }
             Event::Start(Tag::Link { dest_url, .. }) => {
                 link = Some((dest_url.to_string(), String::new(), range.start))
@@ -222,19 +247,22 @@ pub fn from_summary(text: &str, file: &Path, pages: &[&Page]) -> (Nav, Diagnosti
                 let page = if dest.is_empty() {
                     None
                 } else {
-                    let url = url_of(dest.trim_start_matches("./"));
-                    let found = index.get(&url).copied();
+                    let found = index.get(source_of(&dest).as_str()).copied();
                     if found.is_none() {
-                        problems.push(
-                            Diagnostic::error(file, format!("SUMMARY.md links to `{dest}`, which is not a page"))
-                                .at_span(text, offset, range.end)
-                                .with_help("create the file, fix the path, or write `[Title]()` for a draft chapter"),
-                        );
+                        problems.push(missing(summary, &dest, offset..range.end));
                     }
                     found
                 };
                 let parent = *parents.last().unwrap_or(&None);
-                last = Some(nav.add(NodeKind::Chapter, title, page, parent));
+                let node = nav.add(NodeKind::Chapter, title, page, parent);
+                if parents.len() > 1 {
+                    if let Some(n) = numbers.last_mut() {
+                        *n += 1;
+                    }
+                    let label: String = numbers.iter().map(|n| format!("{n}.")).collect();
+                    nav.nodes[node].number = Some(label);
+                }
+                last = Some(node);
             }
             _ => {}
         }
@@ -242,10 +270,40 @@ pub fn from_summary(text: &str, file: &Path, pages: &[&Page]) -> (Nav, Diagnosti
     (nav.finish(), problems)
 }
 
+/// A SUMMARY.md link as a content-relative source path: `./a/b%20c.md#x` → `a/b c.md`.
+fn source_of(dest: &str) -> String {
+    let path = dest.split(['#', '?']).next().unwrap_or("");
+    let path = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    path.trim_start_matches("./").to_string()
+}
+
+fn missing(summary: &SummaryFile, dest: &str, span: std::ops::Range<usize>) -> Diagnostic {
+    let d = Diagnostic::error(
+        summary.file,
+        format!("SUMMARY.md links to `{dest}`, which is not a page"),
+    )
+    .at_span(summary.text, span.start, span.end);
+    if summary.missing_is_draft {
+        d.with_help("listed as a draft chapter; mdBook would create the file (`create-missing`), envbook does not write into the book")
+            .warning()
+    } else {
+        d.with_help("create the file, fix the path, or write `[Title]()` for a draft chapter")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Urls;
     use crate::content::{Source, pages as load};
+
+    fn summary(text: &str) -> SummaryFile<'_> {
+        SummaryFile {
+            text,
+            file: Path::new("content/SUMMARY.md"),
+            missing_is_draft: false,
+        }
+    }
 
     fn site(files: &[(&str, &str)]) -> (Vec<&'static Page>, Vec<String>) {
         let sources: Vec<Source> = files
@@ -255,7 +313,7 @@ mod tests {
                 text: t.to_string().into(),
             })
             .collect();
-        let (pages, problems) = load(&sources, None, Path::new("content"));
+        let (pages, problems) = load(&sources, None, Path::new("content"), Urls::Pretty);
         assert!(problems.is_empty(), "{problems}");
         let pages: Vec<&'static Page> = pages
             .into_iter()
@@ -318,8 +376,8 @@ mod tests {
             ("guide/deep.md", ""),
             ("appendix.md", ""),
         ]);
-        let summary = "# Summary\n\n[Intro](intro.md)\n\n# User guide\n\n- [Setup](guide/setup.md)\n    - [Deep](./guide/deep.md)\n- [Later]()\n\n---\n\n[Appendix](appendix.md)\n";
-        let (nav, problems) = from_summary(summary, Path::new("content/SUMMARY.md"), &pages);
+        let text = "# Summary\n\n[Intro](intro.md)\n\n# User guide\n\n- [Setup](guide/setup.md)\n    - [Deep](./guide/deep.md)\n- [Later]()\n\n---\n\n[Appendix](appendix.md)\n";
+        let (nav, problems) = from_summary(&summary(text), &pages);
         assert!(problems.is_empty(), "{problems}");
         assert_eq!(
             outline(&nav),
@@ -346,13 +404,25 @@ mod tests {
     }
 
     #[test]
+    fn numbered_chapters_are_labelled_as_mdbook_does() {
+        let (pages, _) = site(&[("a.md", ""), ("b.md", ""), ("c.md", ""), ("d.md", "")]);
+        let text = "# Summary\n\n[Pre](a.md)\n\n- [A](a.md)\n  - [B](b.md)\n  - [Draft]()\n\n# Part\n\n- [C](c.md)\n\n---\n\n[D](d.md)\n";
+        let (nav, problems) = from_summary(&summary(text), &pages);
+        assert!(problems.is_empty(), "{problems}");
+        let labels: Vec<_> = nav
+            .nodes
+            .iter()
+            .filter(|n| n.kind == NodeKind::Chapter)
+            .map(|n| format!("{}{}", n.number.as_deref().unwrap_or(""), n.title))
+            .collect();
+        assert_eq!(labels, ["Pre", "1.A", "1.1.B", "1.2.Draft", "2.C", "D"]);
+    }
+
+    #[test]
     fn summary_link_to_a_missing_file_is_reported() {
         let (pages, _) = site(&[("a.md", "")]);
-        let (_, problems) = from_summary(
-            "# Summary\n\n- [A](a.md)\n- [B](b.md)\n",
-            Path::new("content/SUMMARY.md"),
-            &pages,
-        );
+        let (_, problems) =
+            from_summary(&summary("# Summary\n\n- [A](a.md)\n- [B](b.md)\n"), &pages);
         assert_eq!(
             problems.to_string(),
             "error: SUMMARY.md links to `b.md`, which is not a page\n --> content/SUMMARY.md:4:3\n  |\n4 | - [B](b.md)\n  |   ^^^^^^^^^\n  = help: create the file, fix the path, or write `[Title]()` for a draft chapter\n"

@@ -37,12 +37,18 @@ pub struct Project {
     pub skipped: BTreeMap<PathBuf, Diagnostic>,
     /// What book.toml asks that envbook does not do.
     pub config_warnings: Diagnostics,
+    /// book.toml's text, for the place of a problem found later.
+    pub config_text: String,
 }
 
 impl Project {
     /// Reads the site in `root`. Every problem found is reported.
     pub fn load(root: &Path) -> Result<Project, Diagnostics> {
-        let (config, config_warnings) = load_config(root)?;
+        let Loaded {
+            config,
+            warnings: config_warnings,
+            text: config_text,
+        } = load_config(root)?;
         let mut problems = Diagnostics::default();
         let content = root.join(&config.build.content);
         let content_display = display_path(root, &config.build.content);
@@ -74,6 +80,7 @@ impl Project {
             root: root.to_path_buf(),
             config,
             config_warnings,
+            config_text,
             sources,
             assets,
             theme,
@@ -100,19 +107,89 @@ impl Project {
     }
 }
 
-fn load_config(root: &Path) -> Result<config::Parsed, Diagnostics> {
+/// book.toml read: the config, its warnings and its text.
+struct Loaded {
+    config: Config,
+    warnings: Diagnostics,
+    text: String,
+}
+
+fn load_config(root: &Path) -> Result<Loaded, Diagnostics> {
     let path = root.join(config::FILE_NAME);
     let display = display_path(root, Path::new(config::FILE_NAME));
-    let layout = mdbook_layout(root);
-    let (mut config, warnings) = match read_file(&path) {
-        Ok(bytes) => Config::parse(&utf8(bytes, &display)?, &display, layout)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::parse("", &display, layout)?,
+    let text = match read_file(&path) {
+        Ok(bytes) => utf8(bytes, &display)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(Diagnostic::error(display, format!("cannot read: {e}")).into()),
     };
+    let (mut config, warnings) = Config::parse(&text, &display, mdbook_layout(root))?;
     if config.book.title.is_empty() {
         config.book.title = folder_name(root);
     }
-    Ok((config, warnings))
+    check_additional_files(root, &config, &text, &display)?;
+    let mut warnings = warnings;
+    warnings.0.extend(mdbook_theme(root, &config));
+    Ok(Loaded {
+        config,
+        warnings,
+        text,
+    })
+}
+
+/// mdBook's Handlebars theme (`theme/index.hbs`) cannot be used: said once.
+fn mdbook_theme(root: &Path, config: &Config) -> Option<Diagnostic> {
+    if config.format != config::Format::MdBook {
+        return None;
+    }
+    let rel = Path::new("theme").join("index.hbs");
+    let text = read_text(&root.join(&rel), &rel).ok()?;
+    let d = Diagnostic::error(
+        display_path(root, &rel),
+        "mdBook's Handlebars theme is not used: envbook draws the pages with its own",
+    )
+    .at_span(&text, 0, 0)
+    .with_help(format!(
+        "`additional-css` and `additional-js` still apply; to change envbook's templates, put them in {}",
+        display_path(root, &config.build.theme).display()
+    ));
+    Some(d.warning())
+}
+
+/// mdBook's `additional-css` and `additional-js` must be files of the book folder.
+fn check_additional_files(
+    root: &Path,
+    config: &Config,
+    text: &str,
+    display: &Path,
+) -> Result<(), Diagnostics> {
+    let html = &config.html;
+    let mut problems = Diagnostics::default();
+    for file in html.additional_css.iter().chain(&html.additional_js) {
+        let inside = file.is_relative()
+            && file
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+        let why = if !inside {
+            "is not a path inside the book folder"
+        } else if !root.join(file).is_file() {
+            "is not a file of the book folder"
+        } else {
+            continue;
+        };
+        let name = file.to_string_lossy();
+        let at = text.find(&*name).unwrap_or(0);
+        problems.push(
+            Diagnostic::error(display, format!("`{name}` {why}")).at_span(
+                text,
+                at,
+                at + name.len(),
+            ),
+        );
+    }
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(problems),
+    }
 }
 
 /// An mdBook book's folder: `src/SUMMARY.md` and no `content/`.

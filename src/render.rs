@@ -19,6 +19,11 @@ pub struct SiteView {
     pub base_url: String,
     /// base-url as configured, with a trailing `/` (a full URL when given one).
     pub url: String,
+    /// The book's repository (mdBook's `git-repository-url`), or empty.
+    pub repository_url: String,
+    /// Stylesheets and scripts the book adds (mdBook's `additional-css`/`-js`), as hrefs.
+    pub css: Vec<String>,
+    pub js: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -46,6 +51,8 @@ pub struct TocEntry {
 #[derive(Debug, Clone, Serialize)]
 pub struct NavItem {
     pub title: String,
+    /// mdBook's section label (`1.2.`), or empty.
+    pub number: String,
     /// Empty for a draft chapter, a part title or a separator.
     pub url: String,
     /// `page`, `part` or `separator`.
@@ -72,6 +79,13 @@ pub struct PageView {
     pub is_home: bool,
     /// Content-relative source path, empty for generated pages.
     pub source: String,
+    /// "Edit this page" (mdBook's `edit-url-template`), or empty.
+    pub edit_url: String,
+    /// The whole `<title>`, when the page sets it (`{{#title …}}`), or empty.
+    pub html_title: String,
+    /// Old `#fragment`s of this page and where they went, as JSON safe in a
+    /// `<script>` (mdBook's redirects), or empty.
+    pub redirects: String,
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -121,6 +135,8 @@ pub struct NavLinks<'a> {
     pub nav: &'a Nav,
     /// Absolute href of each page, by page index.
     pub hrefs: &'a [String],
+    /// Show mdBook's section labels.
+    pub numbers: bool,
 }
 
 impl NavLinks<'_> {
@@ -139,6 +155,10 @@ impl NavLinks<'_> {
                 let is_open = open.contains(&id);
                 NavItem {
                     title: node.title.clone(),
+                    number: match &node.number {
+                        Some(n) if self.numbers => n.clone(),
+                        _ => String::new(),
+                    },
                     url: node.page.map(|p| self.hrefs[p].clone()).unwrap_or_default(),
                     kind: match node.kind {
                         NodeKind::Chapter => "page",

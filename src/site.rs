@@ -11,6 +11,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use crate::config::Urls;
 use crate::content::{self, Page};
 use crate::data::Data;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -20,6 +21,7 @@ use crate::links::{self, Anchors, Ids, PageLinks};
 use crate::markdown::{self, Highlighter, Link, LinkContext, Rendered};
 use crate::nav::{self, Nav};
 use crate::project::Project;
+use crate::redirects::{self, Redirects};
 use crate::render::{
     self, ChildView, LinkView, NavLinks, PageContext, PageView, Renderer, SiteView, SitemapContext,
     SitemapEntry,
@@ -102,7 +104,8 @@ pub struct Cache {
 
 struct Cached {
     text: Arc<str>,
-    title: String,
+    /// See [`own_title`].
+    title: Option<String>,
     rendered: Option<Rendered>,
     /// The ids of its HTML, for link checking.
     ids: Ids,
@@ -163,7 +166,7 @@ pub fn build(
     };
     let aliases = views.aliases(sink, &mut problems);
     let mut outputs = views.outputs();
-    outputs.extend(aliases.keys().map(|a| format!("{a}index.html")));
+    outputs.extend(aliases.keys().map(|a| content::file_of(a)));
     outputs.push(ANCHORS.to_string());
     let files: BTreeSet<String> = outputs.iter().cloned().collect();
     let checked: Vec<PageLinks> = prepared
@@ -188,7 +191,7 @@ pub fn build(
         return Err(problems.sorted());
     }
     if cache.keep {
-        cache.update(&prepared.pages, &prepared.titles, done.fresh, &anchors);
+        cache.update(&prepared.pages, &prepared.own_titles, done.fresh, &anchors);
         cache.anchors = anchors.clone();
         (cache.links, cache.data, cache.shared) = (plan.links, project.data.clone(), plan.shared);
     }
@@ -205,7 +208,10 @@ pub fn build(
 /// The pages and what every page's template needs of the others, worked out
 /// before any page is rendered.
 struct Prepared {
+    redirects: Redirects,
     pages: Vec<Page>,
+    /// See [`own_title`].
+    own_titles: Vec<Option<String>>,
     titles: Vec<String>,
     nav: Nav,
     renderer: Renderer,
@@ -219,32 +225,70 @@ fn prepare(
 ) -> Result<Prepared, Diagnostics> {
     let config = &project.config;
     let content_dir = project.display(&config.build.content);
-    let (pages, page_problems) =
-        content::pages(&project.sources, project.data.as_ref(), &content_dir);
+    let (mut pages, page_problems) = content::pages(
+        &project.sources,
+        project.data.as_ref(),
+        &content_dir,
+        config.build.urls,
+    );
     problems.extend(page_problems);
-    let titles: Vec<String> = pages
+    let own: Vec<Option<String>> = pages
         .par_iter()
         .map(|p| match cache.get(p) {
             Some(cached) => cached.title.clone(),
-            None => title(p, &config.book.title),
+            None => own_title(p),
         })
         .collect();
+    let fallback = |(p, t): (&Page, &Option<String>)| {
+        t.clone()
+            .unwrap_or_else(|| fallback_title(p, &config.book.title))
+    };
+    let mut titles: Vec<String> = pages.iter().zip(&own).map(fallback).collect();
     let (nav, nav_problems) = navigation(project, &pages, &titles, &content_dir);
     problems.extend(nav_problems);
+    // As mdBook: a chapter without a title of its own is called what SUMMARY.md calls it.
+    for (i, own) in own.iter().enumerate() {
+        if let Some(node) = nav.node_of(i).filter(|_| own.is_none()) {
+            titles[i] = nav.nodes[node].title.clone();
+        }
+    }
+    if config.build.urls == Urls::Html {
+        copy_first_chapter_home(&mut pages, &mut titles, &nav);
+    }
     let renderer = Renderer::new(&project.theme).map_err(|template_problems| {
         let mut all = std::mem::take(problems);
         all.extend(template_problems);
         all.sorted()
     })?;
+    let base = config.base_path();
+    let href = |p: &PathBuf| format!("{base}{}", p.to_string_lossy().replace('\\', "/"));
+    let (redirects, redirect_problems) = redirects::resolve(
+        &config.html.redirect,
+        &redirects::Site {
+            base: &base,
+            pages: &pages
+                .iter()
+                .map(|p| (content::file_of(&p.url), p.url.clone()))
+                .collect(),
+            config_text: &project.config_text,
+            config_file: &project.display(Path::new(crate::config::FILE_NAME)),
+        },
+    );
+    problems.extend(redirect_problems);
     let site = SiteView {
         title: config.book.title.clone(),
         description: config.book.description.clone(),
         language: config.book.language.clone(),
-        base_url: config.base_path(),
         url: config.base_url(),
+        repository_url: config.html.git_repository_url.clone().unwrap_or_default(),
+        css: config.html.additional_css.iter().map(href).collect(),
+        js: config.html.additional_js.iter().map(href).collect(),
+        base_url: base,
     };
     Ok(Prepared {
+        redirects,
         pages,
+        own_titles: own,
         titles,
         nav,
         renderer,
@@ -390,7 +434,7 @@ impl Cache {
     fn update(
         &mut self,
         pages: &[Page],
-        titles: &[String],
+        titles: &[Option<String>],
         mut fresh: HashMap<usize, Rendered>,
         anchors: &Anchors,
     ) {
@@ -415,19 +459,37 @@ fn put(sink: &dyn Sink, path: &str, bytes: Vec<u8>) -> Result<(), Vec<Diagnostic
         .map_err(|e| vec![Diagnostic::error(path, format!("{e:#}"))])
 }
 
-/// Front matter `title`, else the first `#` heading, else the file name (the site title for home).
-fn title(page: &Page, site_title: &str) -> String {
+/// The title a page gives itself: front matter `title`, else its first `#` heading.
+fn own_title(page: &Page) -> Option<String> {
     page.front
         .title
         .clone()
         .or_else(|| markdown::title(page.body()))
-        .unwrap_or_else(|| {
-            if page.url.is_empty() {
-                site_title.to_string()
-            } else {
-                page.fallback_title()
-            }
-        })
+}
+
+/// The title of a page that gives none: the site title for home, else from the file name.
+fn fallback_title(page: &Page, site_title: &str) -> String {
+    if page.url.is_empty() {
+        site_title.to_string()
+    } else {
+        page.fallback_title()
+    }
+}
+
+/// mdBook writes the first chapter a second time as the book's `index.html`
+/// when the book has no home page of its own: so does envbook, for mdBook's URLs.
+fn copy_first_chapter_home(pages: &mut [Page], titles: &mut [String], nav: &Nav) {
+    let home = pages
+        .iter()
+        .position(|p| p.url.is_empty() && p.kind == content::Kind::GeneratedSection);
+    let (Some(home), Some(&first)) = (home, nav.order.first()) else {
+        return;
+    };
+    let mut copy = pages[first].clone();
+    copy.url = String::new();
+    copy.kind = content::Kind::Copy;
+    pages[home] = copy;
+    titles[home] = titles[first].clone();
 }
 
 fn navigation(
@@ -438,9 +500,14 @@ fn navigation(
 ) -> (Nav, Diagnostics) {
     let pages: Vec<&Page> = pages.iter().collect();
     match project.sources.iter().find(|s| s.rel == content::SUMMARY) {
-        Some(summary) => {
-            nav::from_summary(&summary.text, &content_dir.join(content::SUMMARY), &pages)
-        }
+        Some(summary) => nav::from_summary(
+            &nav::SummaryFile {
+                text: &summary.text,
+                file: &content_dir.join(content::SUMMARY),
+                missing_is_draft: project.config.html.create_missing,
+            },
+            &pages,
+        ),
         None => (nav::from_folders(&pages, titles), Diagnostics::default()),
     }
 }
@@ -461,6 +528,7 @@ struct Views<'a> {
     static_url: String,
     highlighter: &'a Highlighter,
     expander: Expander<'a>,
+    redirects: &'a Redirects,
 }
 
 impl<'a> Views<'a> {
@@ -490,6 +558,7 @@ impl<'a> Views<'a> {
             expander: Expander {
                 data: project.data.as_ref(),
             },
+            redirects: &prepared.redirects,
         }
     }
 
@@ -497,6 +566,7 @@ impl<'a> Views<'a> {
         NavLinks {
             nav: self.nav,
             hrefs: &self.hrefs,
+            numbers: self.project.config.html.section_labels,
         }
     }
 
@@ -582,12 +652,16 @@ impl<'a> Views<'a> {
                 }
                 let html = links::redirect_html(&format!("{}{}", self.site.base_url, page.url));
                 problems.0.extend(
-                    put(sink, &format!("{url}index.html"), html.into_bytes())
+                    put(sink, &content::file_of(&url), html.into_bytes())
                         .err()
                         .unwrap_or_default(),
                 );
                 aliases.insert(url, page.url.clone());
             }
+        }
+        for (file, html) in &self.redirects.files {
+            let written = put(sink, file, html.clone().into_bytes());
+            problems.0.extend(written.err().unwrap_or_default());
         }
         aliases
     }
@@ -597,7 +671,7 @@ impl<'a> Views<'a> {
         let mut outputs: Vec<String> = self
             .pages
             .iter()
-            .map(|p| format!("{}index.html", p.url))
+            .map(|p| content::file_of(&p.url))
             .collect();
         outputs.extend(["404.html", "sitemap.xml", "static/highlight.css"].map(String::from));
         if self.project.data.is_some() {
@@ -610,6 +684,8 @@ impl<'a> Views<'a> {
                 .map(|(n, _)| format!("static/{n}")),
         );
         outputs.extend(self.project.assets.iter().map(|a| a.rel.clone()));
+        outputs.extend(self.redirects.files.keys().cloned());
+        outputs.extend(additional_files(self.project).map(|(rel, _)| rel));
         outputs
     }
 
@@ -644,6 +720,14 @@ impl<'a> Views<'a> {
                 } else {
                     String::new()
                 },
+                edit_url: self.edit_url(page),
+                html_title: String::new(),
+                redirects: self
+                    .redirects
+                    .fragments
+                    .get(&page.url)
+                    .map(redirects::script_json)
+                    .unwrap_or_default(),
                 extra: page.front.extra.clone(),
             },
             nav: links.items(node),
@@ -655,7 +739,19 @@ impl<'a> Views<'a> {
             .renderer
             .render("page.html", &context, &self.project.theme)
             .map_err(|d| vec![d])?;
-        Ok((format!("{}index.html", page.url), html.into_bytes()))
+        Ok((content::file_of(&page.url), html.into_bytes()))
+    }
+
+    /// mdBook's `edit-url-template` with `{path}`, the source's path from the book folder.
+    fn edit_url(&self, page: &Page) -> String {
+        match &self.project.config.html.edit_url_template {
+            Some(template) if page.is_source() || page.kind == content::Kind::Copy => {
+                let content = self.project.config.build.content.to_string_lossy();
+                let path = format!("{}/{}", content.trim_end_matches('/'), page.source);
+                template.replace("{path}", path.trim_start_matches("./"))
+            }
+            _ => String::new(),
+        }
     }
 
     fn children(&self, node: Option<usize>) -> Vec<ChildView> {
@@ -688,6 +784,9 @@ impl<'a> Views<'a> {
                 children: Vec::new(),
                 is_home: false,
                 source: String::new(),
+                edit_url: String::new(),
+                html_title: String::new(),
+                redirects: String::new(),
                 extra: Default::default(),
             },
             nav: self.nav_links().items(None),
@@ -723,6 +822,14 @@ impl<'a> Views<'a> {
                 Ok(Highlighter::stylesheet().into_bytes()),
             ),
         ];
+        // A page of the book may be the not-found page (mdBook's `404.md`).
+        if self
+            .pages
+            .iter()
+            .any(|p| content::file_of(&p.url) == "404.html")
+        {
+            files.retain(|(path, _)| path != "404.html");
+        }
         if let Some(data) = &self.project.data {
             files.push(("environments.json".to_string(), Ok(export::json(data))));
         }
@@ -744,10 +851,8 @@ impl<'a> Views<'a> {
 
 /// Content files that are not markdown are copied beside the pages.
 fn copy_assets(project: &Project, pages: &[Page], sink: &dyn Sink) -> Vec<Diagnostic> {
-    let generated: std::collections::HashSet<String> = pages
-        .iter()
-        .map(|p| format!("{}index.html", p.url))
-        .collect();
+    let generated: std::collections::HashSet<String> =
+        pages.iter().map(|p| content::file_of(&p.url)).collect();
     let content = project.display(&project.config.build.content);
     let mut problems = Vec::new();
     for asset in &project.assets {
@@ -767,5 +872,23 @@ fn copy_assets(project: &Project, pages: &[Page], sink: &dyn Sink) -> Vec<Diagno
             problems.push(Diagnostic::error(file, format!("{e:#}")));
         }
     }
+    for (rel, path) in additional_files(project) {
+        if let Err(e) = sink.copy(&rel, &path) {
+            problems.push(Diagnostic::error(
+                project.display(Path::new(&rel)),
+                format!("{e:#}"),
+            ));
+        }
+    }
     problems
+}
+
+/// mdBook's `additional-css` and `additional-js` files, copied to the same
+/// path in the output (project checked that they are files of the book).
+fn additional_files(project: &Project) -> impl Iterator<Item = (String, PathBuf)> + '_ {
+    let html = &project.config.html;
+    html.additional_css
+        .iter()
+        .chain(&html.additional_js)
+        .map(|p| (p.to_string_lossy().replace('\\', "/"), project.root.join(p)))
 }

@@ -325,12 +325,15 @@ mod tests {
         let c = parse(
             "[book]\ntitle = \"T\"\ndescription = \"D\"\nlanguage = \"fr\"\n\
              [build]\ncontent = \"c\"\ndata = \"d\"\ntheme = \"t\"\noutput = \"o\"\nbase-url = \"/docs\"\n\
+             urls = \"html\"\nextra-watch-dirs = [\"x\"]\n\
              [serve]\naddress = \"0.0.0.0\"\nport = 8080\n[links]\ncheck = \"warn\"\n",
         )
         .unwrap();
         assert_eq!(c.book.language, "fr");
         assert_eq!(c.build.output, PathBuf::from("o"));
         assert_eq!(c.base_path(), "/docs/");
+        assert_eq!(c.build.urls, Urls::Html);
+        assert_eq!(c.build.extra_watch_dirs, [PathBuf::from("x")]);
         assert_eq!(c.serve.port, 8080);
         assert_eq!(c.links.check, LinkCheck::Warn);
     }

@@ -4,8 +4,18 @@
 //     current page is scrolled into view in the sidebar.
 //  3. The TOC entry of the section in view is highlighted.
 //  4. Code blocks get a Copy button.
+//  5. An old #fragment that moved (mdBook's redirects) leads to its new place.
 (function () {
   "use strict";
+
+  var moved = document.getElementById("envbook-redirects");
+  if (moved && location.hash) {
+    var fragment = decodeURIComponent(location.hash.slice(1));
+    var map = JSON.parse(moved.textContent);
+    if (!document.getElementById(fragment) && Object.prototype.hasOwnProperty.call(map, fragment)) {
+      location.replace(map[fragment]);
+    }
+  }
 
   var toast;
   function hint(text) {

@@ -1,0 +1,224 @@
+//! mdBook's `[output.html.redirect]`: old URLs, maybe with a `#fragment`,
+//! that lead to new ones. A whole page that moved gets a redirect page at its
+//! old path; a fragment of a page that still exists (`/manifest.html#rules`)
+//! gets an entry in that page's fragment map, which the theme's script
+//! follows when the fragment is no longer on the page. No I/O.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+
+/// What the redirects of book.toml ask for.
+#[derive(Debug, Default, PartialEq)]
+pub struct Redirects {
+    /// Output file → the redirect page's HTML.
+    pub files: BTreeMap<String, String>,
+    /// Page URL → (old fragment → new href), for pages that still exist.
+    pub fragments: HashMap<String, BTreeMap<String, String>>,
+}
+
+/// Where the site is and what it has, for resolving redirects.
+pub struct Site<'a> {
+    /// The path part of base-url: `/` or `/docs/`.
+    pub base: &'a str,
+    /// Output file → page URL, for every page.
+    pub pages: &'a HashMap<String, String>,
+    /// book.toml's text and name, for the place of a problem.
+    pub config_text: &'a str,
+    pub config_file: &'a Path,
+}
+
+pub fn resolve(redirect: &BTreeMap<String, String>, site: &Site) -> (Redirects, Diagnostics) {
+    let mut out = Redirects::default();
+    let mut problems = Diagnostics::default();
+    // Old file → (fragment → href), "" standing for the whole page.
+    let mut by_file: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (from, to) in redirect {
+        let (path, fragment) = from.split_once('#').unwrap_or((from, ""));
+        let file = path.trim_start_matches('/').to_string();
+        if file.is_empty() || file.split('/').any(|s| s == ".." || s == ".") {
+            problems.push(problem(site, from, "is not a path inside the book"));
+            continue;
+        }
+        let href = target(&file, to, site.base);
+        by_file
+            .entry(file)
+            .or_default()
+            .insert(fragment.to_string(), href);
+    }
+    for (file, map) in by_file {
+        match site.pages.get(&file) {
+            Some(_) if map.contains_key("") => {
+                problems.push(problem(
+                    site,
+                    &file,
+                    "is a page of the book: it cannot also redirect",
+                ));
+            }
+            Some(url) => {
+                out.fragments.insert(url.clone(), map);
+            }
+            None => {
+                out.files.insert(file, page_html(&map));
+            }
+        }
+    }
+    (out, problems)
+}
+
+fn problem(site: &Site, from: &str, what: &str) -> Diagnostic {
+    let at = site.config_text.find(from).unwrap_or(0);
+    Diagnostic::error(site.config_file, format!("redirect `{from}` {what}")).at_span(
+        site.config_text,
+        at,
+        at + from.len(),
+    )
+}
+
+/// The href of `to`, written relative to the old file's folder (as mdBook
+/// reads it), absolute from the book's root, or a full URL.
+fn target(file: &str, to: &str, base: &str) -> String {
+    if to.contains("://") {
+        return to.to_string();
+    }
+    let (path, fragment) = match to.split_once('#') {
+        Some((p, f)) => (p, format!("#{f}")),
+        None => (to, String::new()),
+    };
+    if path.is_empty() {
+        // `#fragment` alone: on the old page's own path.
+        return format!("{base}{file}{fragment}");
+    }
+    let mut parts: Vec<&str> = file.split('/').collect();
+    parts.pop();
+    if path.starts_with('/') {
+        parts.clear();
+    }
+    for segment in path.split('/') {
+        match segment {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    let trailing = if path.ends_with('/') { "/" } else { "" };
+    format!("{base}{}{trailing}{fragment}", parts.join("/"))
+}
+
+/// The page at an old path: it leads on at once, to the fragment's new place
+/// when the old fragment is one of `map`'s, else to the page's (`""`) with the
+/// fragment kept, else to where the first fragment went.
+fn page_html(map: &BTreeMap<String, String>) -> String {
+    let fallback = map
+        .get("")
+        .cloned()
+        .or_else(|| {
+            map.values()
+                .next()
+                .map(|h| h.split('#').next().unwrap_or("").to_string())
+        })
+        .unwrap_or_default();
+    let fragments: BTreeMap<&String, &String> = map.iter().filter(|(k, _)| !k.is_empty()).collect();
+    crate::links::redirect_html_with(&fallback, &script_json(&fragments))
+}
+
+/// JSON safe inside a `<script>` element.
+pub fn script_json(map: &impl serde::Serialize) -> String {
+    serde_json::to_string(map)
+        .unwrap_or_else(|_| "{}".into())
+        .replace('<', "\\u003c")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site<'a>(pages: &'a HashMap<String, String>, text: &'a str) -> Site<'a> {
+        Site {
+            base: "/book/",
+            pages,
+            config_text: text,
+            config_file: Path::new("book.toml"),
+        }
+    }
+
+    #[test]
+    fn targets_are_relative_to_the_old_folder() {
+        assert_eq!(
+            target("format/config.html", "configuration/index.html", "/"),
+            "/format/configuration/index.html"
+        );
+        assert_eq!(
+            target(
+                "guide/build-cache.html",
+                "../reference/build-cache.html",
+                "/b/"
+            ),
+            "/b/reference/build-cache.html"
+        );
+        assert_eq!(target("a.html", "/x/y.html#z", "/"), "/x/y.html#z");
+        assert_eq!(
+            target("a/b.html", "#constraints", "/"),
+            "/a/b.html#constraints"
+        );
+        assert_eq!(
+            target("a.html", "https://example.com/x", "/"),
+            "https://example.com/x"
+        );
+    }
+
+    #[test]
+    fn moved_pages_get_a_page_and_moved_fragments_a_map() {
+        let pages = HashMap::from([(
+            "reference/manifest.html".to_string(),
+            "reference/manifest.html".to_string(),
+        )]);
+        let redirect = BTreeMap::from([
+            ("/old.html".to_string(), "new.html".to_string()),
+            (
+                "/reference/manifest.html#rules".to_string(),
+                "features.html".to_string(),
+            ),
+            ("/gone.html#a".to_string(), "x.html#b".to_string()),
+        ]);
+        let (r, problems) = resolve(&redirect, &site(&pages, ""));
+        assert!(problems.is_empty(), "{problems}");
+        assert_eq!(
+            r.files.keys().collect::<Vec<_>>(),
+            ["gone.html", "old.html"]
+        );
+        assert!(
+            r.files["old.html"].contains("location.replace"),
+            "{}",
+            r.files["old.html"]
+        );
+        assert!(
+            r.files["gone.html"].contains(r#"{"a":"/book/x.html#b"}"#),
+            "{}",
+            r.files["gone.html"]
+        );
+        assert_eq!(
+            r.fragments["reference/manifest.html"]["rules"],
+            "/book/reference/features.html"
+        );
+    }
+
+    #[test]
+    fn a_redirect_from_a_page_or_outside_the_book_is_an_error() {
+        let pages = HashMap::from([("a.html".to_string(), "a.html".to_string())]);
+        let text = "[output.html.redirect]\n\"/a.html\" = \"b.html\"\n\"../x.html\" = \"b.html\"\n";
+        let redirect = BTreeMap::from([
+            ("/a.html".to_string(), "b.html".to_string()),
+            ("../x.html".to_string(), "b.html".to_string()),
+        ]);
+        let (_, problems) = resolve(&redirect, &site(&pages, text));
+        assert_eq!(
+            problems.to_string(),
+            "error: redirect `../x.html` is not a path inside the book\n --> book.toml:3:2\n  |\n3 | \"../x.html\" = \"b.html\"\n  |  ^^^^^^^^^\n\n\
+             error: redirect `a.html` is a page of the book: it cannot also redirect\n --> book.toml:2:3\n  |\n2 | \"/a.html\" = \"b.html\"\n  |   ^^^^^^\n"
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! mdBook books built as they are: mdBook's book.toml, URLs, SUMMARY.md
+//! conventions and redirects (tests/fixtures/mdbook-book).
+
+use crate::support::Site;
+
+#[test]
+fn an_mdbook_book_toml_is_read_and_what_envbook_does_not_do_is_one_warning() {
+    let site = Site::fixture("mdbook-book");
+    let run = site.build();
+    insta::assert_snapshot!(run.stderr.replace(site.path("").to_str().unwrap(), "SITE/"));
+}
+
+#[test]
+fn pages_are_written_where_mdbook_writes_them() {
+    let site = Site::fixture("mdbook-book");
+    site.build();
+    let mut files: Vec<String> = site
+        .snapshot("book")
+        .into_keys()
+        .map(|p| p.to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".html") || !p.contains("static/"))
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            ".envbook-output",
+            "404.html",
+            "anchors.json",
+            "appendix.html",
+            "gone.html",
+            "guide/index.html",
+            "guide/moved.html",
+            "guide/setup.html",
+            "guide/untitled.html",
+            "index.html",
+            "intro.html",
+            "old-intro.html",
+            "scripts/extra.js",
+            "sitemap.xml",
+            "theme/extra.css",
+        ]
+    );
+    // The first chapter again as the book's front page, as mdBook writes it.
+    let home = site.page("book/index.html");
+    assert_eq!(home.texts("main h1"), ["Introduction¶"]);
+    assert_eq!(
+        home.attrs("main a[href*=setup]", "href"),
+        ["/fixture/guide/setup.html#install"]
+    );
+    assert_eq!(
+        home.attrs("a[rel=edit]", "href"),
+        ["https://example.com/fixture/edit/main/src/intro.md"]
+    );
+}
+
+#[test]
+fn urls_pretty_in_an_mdbook_book_toml_gives_folder_urls() {
+    let site = Site::fixture("mdbook-book");
+    let toml = site.read("book.toml").replace(
+        "use-default-preprocessors = true",
+        "use-default-preprocessors = true\nurls = \"pretty\"",
+    );
+    site.write("book.toml", &toml);
+    site.build();
+    assert!(site.path("book/guide/setup/index.html").is_file());
+    assert!(site.path("book/intro/index.html").is_file());
+    // The home page is then the site's own, listing the book.
+    assert!(site.path("book/index.html").is_file());
+}
+
+#[test]
+fn summary_gives_titles_section_labels_and_drafts() {
+    let site = Site::fixture("mdbook-book");
+    site.build();
+    let page = site.page("book/guide/untitled.html");
+    assert_eq!(page.texts("title"), ["No heading here – Fixture Book"]);
+    assert_eq!(page.texts("main h1"), ["No heading here"]);
+    assert_eq!(
+        page.texts(".sidebar li"),
+        [
+            "Introduction",
+            "User guide",
+            "1. Setting up\n    \n    1.1. No heading here\n    1.2. Later",
+            "1.1. No heading here",
+            "1.2. Later",
+            "2. Written later",
+            "",
+            "Appendix"
+        ]
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+    );
+    site.write(
+        "book.toml",
+        &site
+            .read("book.toml")
+            .replace("no-section-label = false", "no-section-label = true"),
+    );
+    site.build();
+    let page = site.page("book/guide/untitled.html");
+    assert!(page.texts(".nav-number").is_empty());
+}
+
+#[test]
+fn create_missing_false_makes_a_missing_chapter_an_error() {
+    let site = Site::fixture("mdbook-book");
+    let toml = site
+        .read("book.toml")
+        .replace("create-missing = true", "create-missing = false");
+    site.write("book.toml", &toml);
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("error: SUMMARY.md links to `guide/not-yet.md`, which is not a page\n  --> "),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn repository_edit_css_and_js_links_are_on_every_page() {
+    let site = Site::fixture("mdbook-book");
+    site.build();
+    let page = site.page("book/guide/setup.html");
+    assert_eq!(
+        page.attrs(".repository-link", "href"),
+        ["https://example.com/fixture/repo"]
+    );
+    assert_eq!(
+        page.attrs("a[rel=edit]", "href"),
+        ["https://example.com/fixture/edit/main/src/guide/setup.md"]
+    );
+    assert_eq!(
+        page.attrs("link[rel=stylesheet]", "href"),
+        [
+            "/fixture/static/envbook.css",
+            "/fixture/static/highlight.css",
+            "/fixture/theme/extra.css"
+        ]
+    );
+    assert_eq!(
+        page.attrs("script[src]", "src"),
+        ["/fixture/static/envbook.js", "/fixture/scripts/extra.js"]
+    );
+    assert_eq!(
+        site.read("book/theme/extra.css"),
+        site.read("theme/extra.css")
+    );
+}
+
+#[test]
+fn redirects_lead_on_keeping_the_fragment() {
+    let site = Site::fixture("mdbook-book");
+    site.build();
+    let old = site.read("book/old-intro.html");
+    assert!(
+        old.contains("location.replace(\"/fixture/intro.html\" + location.hash);"),
+        "{old}"
+    );
+    let moved = site.read("book/guide/moved.html");
+    assert!(
+        moved.contains("location.replace(\"/fixture/guide/setup.html#install\" + location.hash);"),
+        "{moved}"
+    );
+    // A moved fragment of a page that still exists: the page maps it.
+    let setup = site.page("book/guide/setup.html");
+    assert_eq!(
+        setup.texts("#envbook-redirects"),
+        [r#"{"old-install":"/fixture/guide/setup.html#install"}"#]
+    );
+    // A fragment of a page that is gone: its redirect page maps it.
+    let gone = site.read("book/gone.html");
+    assert!(
+        gone.contains(r#"var m = {"part":"/fixture/guide/setup.html#install"}"#),
+        "{gone}"
+    );
+}
+
+#[test]
+fn a_missing_additional_file_and_a_redirect_over_a_page_are_errors() {
+    let site = Site::fixture("mdbook-book");
+    let toml = site
+        .read("book.toml")
+        .replace(
+            "\"theme/extra.css\"",
+            "\"theme/nope.css\", \"../outside.css\"",
+        )
+        .replace("\"/old-intro.html\"", "\"/intro.html\"");
+    site.write("book.toml", &toml);
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.stderr.replace(site.path("").to_str().unwrap(), "SITE/"));
+    site.write(
+        "book.toml",
+        &toml.replace(
+            "\"theme/nope.css\", \"../outside.css\"",
+            "\"theme/extra.css\"",
+        ),
+    );
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(
+            "error: redirect `intro.html` is a page of the book: it cannot also redirect"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_404_chapter_is_the_not_found_page() {
+    let site = Site::fixture("mdbook-book");
+    site.write("src/404.md", "# Lost\n\nThis page is not in the book.\n");
+    site.build();
+    let page = site.page("book/404.html");
+    assert_eq!(page.texts("main h1"), ["Lost¶"]);
+}

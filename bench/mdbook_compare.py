@@ -67,6 +67,7 @@ class PageScan(html.parser.HTMLParser):
         self.anchors = set()  # every id, and every <a name>
         self.directives = 0  # "{{#" in visible text
         self.refresh = None  # the URL of a <meta http-equiv="refresh">
+        self.root_links = 0  # href and src starting with a single "/"
         self.scripts = []  # text of the <script> elements
         self._main = 0
         self._hidden = None  # "script" or "style" while inside one
@@ -78,6 +79,10 @@ class PageScan(html.parser.HTMLParser):
             self.anchors.add(a["id"])
         if tag == "a" and a.get("name"):
             self.anchors.add(a["name"])
+        for key in ("href", "src"):
+            v = a.get(key) or ""
+            if v.startswith("/") and not v.startswith("//"):
+                self.root_links += 1
         if tag == "main":
             self._main += 1
         elif tag in HEADINGS and self._main and a.get("id"):
@@ -137,13 +142,30 @@ def html_files(root):
     return sorted(out)
 
 
-def resolve(page, url):
-    """url as written on page, made relative to the site root (keeping #fragment)."""
-    if re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I) or url.startswith("/"):
+def resolve(page, url, base="/"):
+    """url as written on page, as a path from the site root (keeping #fragment).
+
+    Root-absolute URLs under the book's base URL lose the base; other
+    absolute URLs are kept as they are.
+    """
+    if url.startswith(base) and base.endswith("/"):
+        url, page = url[len(base):], ""
+    elif re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I) or url.startswith("/"):
         return url
     path, _, frag = url.partition("#")
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(page), path)) if path else page
+    if joined == ".":
+        joined = ""
     return joined + ("#" + frag if frag else "")
+
+
+def script_pairs(scan):
+    """Every `"key": "value"` string pair in the page's scripts, keys without a leading #."""
+    pairs = {}
+    for s in scan.scripts:
+        for k, v in re.findall(r'"([^"\\]*)"\s*:\s*"([^"\\]*(?:\\.[^"\\]*)*)"', s):
+            pairs[k.lstrip("#")] = v.replace("\\/", "/")
+    return pairs
 
 
 class Timed:
@@ -218,12 +240,23 @@ def git_state(book):
     return p.stdout if p.returncode == 0 else None
 
 
-def book_title(book):
+def book_toml(book):
     try:
         with open(os.path.join(book, "book.toml"), "rb") as f:
-            return tomllib.load(f).get("book", {}).get("title") or book
+            return tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError):
-        return book
+        return {}
+
+
+def book_title(book):
+    return book_toml(book).get("book", {}).get("title") or book
+
+
+def base_url(book):
+    """The URL path the site is written for: mdBook's site-url, or envbook's base-url."""
+    toml = book_toml(book)
+    base = toml.get("output", {}).get("html", {}).get("site-url") or toml.get("build", {}).get("base-url") or "/"
+    return base if base.endswith("/") else base + "/"
 
 
 class Row:
@@ -257,7 +290,7 @@ class Row:
                 self.mdbook.figures() if self.mdbook else "-", ratio]
 
 
-def compare_pages(row, md_out, env_out):
+def compare_pages(row, md_out, env_out, base):
     """Pages, heading ids, directives and redirects of the two outputs."""
     md_all = html_files(md_out)
     special = [p for p in md_all if p in SPECIAL_PAGES]
@@ -275,7 +308,7 @@ def compare_pages(row, md_out, env_out):
 
     total = equal = 0
     differing, unexpanded, redirects = [], [], []
-    fragment_total = fragment_kept = 0
+    fragment_total = fragment_kept = redirect_pages = md_abs = env_abs = 0
     for page in (p for p in pages if p not in missing):
         md, env = scan(os.path.join(md_out, page)), scan(os.path.join(env_out, page))
         total += len(md.heading_ids)
@@ -287,19 +320,25 @@ def compare_pages(row, md_out, env_out):
         if env.directives > md.directives:
             unexpanded.append((page, env.directives - md.directives))
         if md.refresh is not None:
-            want = resolve(page, md.refresh)
-            got = None if env.refresh is None else resolve(page, env.refresh)
+            redirect_pages += 1
+            want = resolve(page, md.refresh, base)
+            got = None if env.refresh is None else resolve(page, env.refresh, base)
             if got != want:
                 redirects.append(f"{page}: mdBook → {want}, envbook → {got or 'no redirect'}")
         fragments = md.fragment_map()
         fragment_total += len(fragments)
-        env_script = "\n".join(env.scripts)
+        env_map = script_pairs(env)
         for frag, target in fragments.items():
-            # Kept if the anchor exists, or envbook's page maps the fragment to the same target.
-            if frag[1:] in env.anchors or (frag in env_script and target in env_script):
+            # Kept if envbook's page maps the fragment (in any script) to the same place.
+            want = resolve(page, target, base)
+            got = env_map.get(frag[1:])
+            if got is not None and resolve(page, got, base) == want:
                 fragment_kept += 1
             else:
-                redirects.append(f"{page}{frag}: mdBook → {resolve(page, target)}, envbook: not kept")
+                got = "not kept" if got is None else "→ " + resolve(page, got, base)
+                redirects.append(f"{page}{frag}: mdBook → {want}, envbook {got}")
+        md_abs += md.root_links
+        env_abs += env.root_links
     row.ids_total, row.ids_equal = total, equal
     row.unexpanded = sum(n for _, n in unexpanded)
     row.unexpanded_pages = len(unexpanded)
@@ -310,11 +349,12 @@ def compare_pages(row, md_out, env_out):
           f"on {len(unexpanded)} pages")
     if unexpanded:
         print(listed(f"{p}: {n} more" for p, n in unexpanded))
-    n_redirect_pages = sum(1 for p in pages if p not in missing and scan(os.path.join(md_out, p)).refresh is not None)
-    print(f"  redirects (information): {n_redirect_pages} redirect pages, "
+    print(f"  redirects (information): {redirect_pages} redirect pages, "
           f"{fragment_kept}/{fragment_total} #fragment redirects kept; differing: {len(redirects)}")
     if redirects:
         print(listed(redirects))
+    print(f"  links from the server's root (href/src starting with one /; information): "
+          f"mdBook {md_abs:,}, envbook {env_abs:,}, with base URL {base}")
 
 
 def run_check(row, envbook, book, env, log_dir):
@@ -358,7 +398,7 @@ def compare(book, envbook, runs, work, env):
         print(f"  {b.name} build: {b.figures()}" + ("" if b.ok else f"; its stderr ends:\n{tail(b.stderr)}"))
     row.failed = not (row.mdbook.ok and row.envbook.ok)
     if row.mdbook.ok and row.envbook.ok:
-        compare_pages(row, row.mdbook.out, row.envbook.out)
+        compare_pages(row, row.mdbook.out, row.envbook.out, base_url(book))
     elif row.mdbook.ok:
         row.pages = len([p for p in html_files(row.mdbook.out)
                          if p not in SPECIAL_PAGES and p.split("/")[0] not in ASSET_DIRS])

@@ -36,9 +36,11 @@ fn pages_are_written_where_mdbook_writes_them() {
             "index.html",
             "intro.html",
             "old-intro.html",
+            "print.html",
             "scripts/extra.js",
             "sitemap.xml",
             "theme/extra.css",
+            "toc.html",
         ]
     );
     // The first chapter again as the book's front page, as mdBook writes it.
@@ -228,4 +230,47 @@ fn a_404_chapter_is_the_not_found_page() {
     site.build();
     let page = site.page("book/404.html");
     assert_eq!(page.texts("main h1"), ["Lost¶"]);
+}
+
+#[test]
+fn print_and_toc_pages_hold_the_whole_book() {
+    let site = Site::fixture("mdbook-book");
+    site.build();
+    let print = site.page("book/print.html");
+    assert_eq!(
+        print.texts("article h1"),
+        [
+            "Introduction¶",
+            "Setting up¶",
+            "No heading here",
+            "Appendix¶"
+        ]
+    );
+    assert_eq!(
+        print.attrs("article [id]", "id"),
+        [
+            "introduction",
+            "setting-up",
+            "install",
+            "no-heading-here",
+            "appendix"
+        ]
+    );
+    // Links between chapters lead within the page.
+    assert_eq!(
+        print.attrs("article p a", "href"),
+        ["#install", "#introduction"]
+    );
+    let toc = site.page("book/toc.html");
+    assert_eq!(
+        toc.texts(".book-toc li > a, .book-toc li > span"),
+        [
+            "Introduction",
+            "1. Setting up",
+            "1.1. No heading here",
+            "1.2. Later",
+            "2. Written later",
+            "Appendix"
+        ]
+    );
 }

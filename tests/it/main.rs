@@ -8,6 +8,7 @@ mod corpus;
 mod data;
 mod errors;
 mod fuzz;
+mod fuzz_book;
 mod highlight;
 mod links;
 mod mdbook;

@@ -264,31 +264,9 @@ fn prepare(
         all.extend(template_problems);
         all.sorted()
     })?;
-    let base = config.base_path();
-    let href = |p: &PathBuf| format!("{base}{}", p.to_string_lossy().replace('\\', "/"));
-    let (redirects, redirect_problems) = redirects::resolve(
-        &config.html.redirect,
-        &redirects::Site {
-            base: &base,
-            pages: &pages
-                .iter()
-                .map(|p| (content::file_of(&p.url), p.url.clone()))
-                .collect(),
-            config_text: &project.config_text,
-            config_file: &project.display(Path::new(crate::config::FILE_NAME)),
-        },
-    );
+    let (redirects, redirect_problems) = resolve_redirects(project, &pages);
     problems.extend(redirect_problems);
-    let site = SiteView {
-        title: config.book.title.clone(),
-        description: config.book.description.clone(),
-        language: config.book.language.clone(),
-        url: config.base_url(),
-        repository_url: config.html.git_repository_url.clone().unwrap_or_default(),
-        css: config.html.additional_css.iter().map(href).collect(),
-        js: config.html.additional_js.iter().map(href).collect(),
-        base_url: base,
-    };
+    let site = site_view(config);
     Ok(Prepared {
         redirects,
         pages,
@@ -472,6 +450,38 @@ impl Cache {
 fn put(sink: &dyn Sink, path: &str, bytes: Vec<u8>) -> Result<(), Vec<Diagnostic>> {
     sink.put(path, bytes)
         .map_err(|e| vec![Diagnostic::error(path, format!("{e:#}"))])
+}
+
+/// What every page's template sees of the site.
+fn site_view(config: &crate::config::Config) -> SiteView {
+    let base = config.base_path();
+    let href = |p: &PathBuf| format!("{base}{}", p.to_string_lossy().replace('\\', "/"));
+    SiteView {
+        title: config.book.title.clone(),
+        description: config.book.description.clone(),
+        language: config.book.language.clone(),
+        url: config.base_url(),
+        repository_url: config.html.git_repository_url.clone().unwrap_or_default(),
+        css: config.html.additional_css.iter().map(href).collect(),
+        js: config.html.additional_js.iter().map(href).collect(),
+        base_url: base,
+    }
+}
+
+fn resolve_redirects(project: &Project, pages: &[Page]) -> (Redirects, Diagnostics) {
+    let config = &project.config;
+    redirects::resolve(
+        &config.html.redirect,
+        &redirects::Site {
+            base: &config.base_path(),
+            pages: &pages
+                .iter()
+                .map(|p| (content::file_of(&p.url), p.url.clone()))
+                .collect(),
+            config_text: &project.config_text,
+            config_file: &project.display(Path::new(crate::config::FILE_NAME)),
+        },
+    )
 }
 
 /// The title a page gives itself: front matter `title`, else its first `#` heading.

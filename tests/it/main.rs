@@ -10,6 +10,7 @@ mod errors;
 mod fuzz;
 mod highlight;
 mod links;
+mod mdbook_markdown;
 mod output;
 mod robust;
 mod safety;

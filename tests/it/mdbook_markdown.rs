@@ -176,3 +176,71 @@ fn a_missing_anchor_behind_an_html_link_is_still_reported() {
         run.stderr
     );
 }
+
+/// In a browser: the hidden lines are hidden, and the button (by keyboard)
+/// shows them and hides them again.
+#[test]
+fn the_hidden_lines_button_shows_them_from_the_keyboard() {
+    const CHROMIUM: &str = "/usr/bin/chromium";
+    if !std::path::Path::new(CHROMIUM).exists() {
+        assert!(std::env::var_os("CI").is_none(), "no {CHROMIUM} in CI");
+        println!("skipped: no {CHROMIUM}");
+        return;
+    }
+    let site = built();
+    let mut server = Serving(site.spawn(&["serve", "--port", "0"]));
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.0.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no address in {first}"))
+        .to_string();
+    let profile = tempfile::TempDir::new().unwrap();
+    let browser = headless_chrome::Browser::new(
+        headless_chrome::LaunchOptions::default_builder()
+            .path(Some(CHROMIUM.into()))
+            .sandbox(false)
+            .user_data_dir(Some(profile.path().to_path_buf()))
+            .args(vec![std::ffi::OsStr::new("--disable-gpu")])
+            .build()
+            .unwrap(),
+    )
+    .expect("headless chromium starts");
+    let tab = browser.new_tab().unwrap();
+    let code = page_url(&site, "code");
+    tab.navigate_to(&format!("{}{}", url, &code[1..])).unwrap();
+    let ask = |script: &str| -> String {
+        let value = tab.evaluate(script, false).unwrap().value;
+        value.map(|v| v.to_string()).unwrap_or_default()
+    };
+    let seen = r#"(function () {
+        var b = document.querySelector(".code-hidden-toggle");
+        var line = document.querySelector(".boring");
+        return b ? b.textContent + "|" + getComputedStyle(line).display : "no button";
+    })()"#;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while ask(seen).contains("no button") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    assert_eq!(ask(seen), "\"Show hidden lines|none\"");
+    ask(r#"document.querySelector(".code-hidden-toggle").focus()"#);
+    tab.press_key("Enter").unwrap();
+    assert_eq!(ask(seen), "\"Hide lines|inline\"");
+    tab.press_key(" ").unwrap();
+    assert_eq!(ask(seen), "\"Show hidden lines|none\"");
+}
+
+/// A server that stops when the test ends, passed or not.
+struct Serving(std::process::Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

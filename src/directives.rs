@@ -208,12 +208,14 @@ fn closings(line: &[u8], base: usize) -> Vec<(usize, Option<usize>)> {
 /// (white space, a name, white space, `(`), and the length up to its `(`
 /// included.
 fn call_start(rest: &str) -> Option<(&str, usize)> {
-    let name_start = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    // White space of the line, no-break and ideographic spaces included.
+    let space = |c: char| c.is_whitespace() && c != '\n';
+    let name_start = rest.len() - rest.trim_start_matches(space).len();
     let name_len = rest[name_start..]
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(rest.len() - name_start);
     let name_end = name_start + name_len;
-    let paren = rest.len() - rest[name_end..].trim_start_matches([' ', '\t']).len();
+    let paren = rest.len() - rest[name_end..].trim_start_matches(space).len();
     (name_len > 0 && rest[paren..].starts_with('('))
         .then(|| (&rest[name_start..name_end], paren + 1))
 }

@@ -343,16 +343,17 @@ impl Page<'_> {
         let mut result = Vec::with_capacity(events.len());
         let mut iter = events.into_iter();
         while let Some((event, range)) = iter.next() {
-            let (level, id, mut open) = match event {
+            // The heading's level (none for a term), `{#id}`, and classes and attributes.
+            let (level, id, attributes) = match event {
                 Event::Start(Tag::Heading {
                     level,
                     id,
                     classes,
                     attrs,
                 }) => {
-                    let mut open = String::new();
-                    write_classes_and_attrs(&mut open, &classes, &attrs);
-                    (Some(level), id, open)
+                    let mut attributes = String::new();
+                    write_classes_and_attrs(&mut attributes, &classes, &attrs);
+                    (Some(level), id, attributes)
                 }
                 Event::Start(Tag::DefinitionListTitle) if self.input.flavor.mdbook => {
                     (None, None, String::new())
@@ -376,7 +377,7 @@ impl Page<'_> {
                 None => self.heading_id(&inner),
             };
             let tag = level.map_or("dt".to_string(), |l| l.to_string());
-            open = format!("<{tag}{}{open}>", id_attr(&id));
+            let open = format!("<{tag}{}{attributes}>", id_attr(&id));
             let close = format!(
                 "<a class=\"headerlink\" href=\"#{}\" title=\"Link to this heading\">¶</a></{tag}>\n",
                 href_fragment(&id)

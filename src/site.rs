@@ -280,7 +280,8 @@ fn prepare(
 
 /// What this build must render, given what the cache kept.
 struct Plan {
-    /// A hash of the page-to-URL map that links are rewritten with.
+    /// A hash of the page-to-URL map that links are rewritten with, and of
+    /// how markdown is read.
     links: u64,
     data_same: bool,
     /// See [`Views::fingerprint`].
@@ -294,7 +295,8 @@ struct Plan {
 
 impl Plan {
     fn new(views: &Views, project: &Project, cache: &Cache) -> Plan {
-        let links = hash(&(&views.sources, &views.site.base_url));
+        let flavor = markdown::Flavor::of(&project.config);
+        let links = hash(&(&views.sources, &views.site.base_url, flavor));
         let data_same = cache.data == project.data;
         let shared = views.fingerprint();
         let stale: Vec<bool> = views
@@ -610,6 +612,7 @@ impl<'a> Views<'a> {
             },
             highlighter: self.highlighter,
             expander: &self.expander,
+            flavor: markdown::Flavor::of(&self.project.config),
         })
     }
 

@@ -119,6 +119,7 @@ fn render(text: &str, body_start: usize, data: &Data, pages: &BTreeMap<String, S
         },
         highlighter: &HIGHLIGHTER,
         expander: &Expander { data: Some(data) },
+        flavor: Default::default(),
     });
 }
 

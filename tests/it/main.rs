@@ -12,6 +12,7 @@ mod fuzz_book;
 mod highlight;
 mod links;
 mod mdbook;
+mod mdbook_markdown;
 mod output;
 mod robust;
 mod safety;

@@ -36,9 +36,12 @@ pub struct Malformed {
     pub message: String,
 }
 
-/// Every `{{ … }}` of `body` outside code spans, code blocks and raw HTML,
-/// in order. `\{{` is a literal `{{` (markdown's backslash escape shows it as
-/// text). Linear in the length of `body`, however many `{{` it has.
+/// Every `{{ name(…) }}` of `body` outside code spans, code blocks, raw HTML
+/// and the text of inline `<code>` and `<pre>`, in order. Only calls are
+/// directives: `{{ word }}` (as docs about Handlebars write it) and mdBook's
+/// `{{#name …}}` (expanded before, or another tool's) are text. `\{{` is a
+/// literal `{{` (markdown's backslash escape shows it as text). Linear in the
+/// length of `body`, however many `{{` it has.
 pub fn find(body: &str) -> (Vec<Call>, Vec<Malformed>) {
     let mut calls = Vec::new();
     let mut problems = Vec::new();
@@ -55,6 +58,9 @@ pub fn find(body: &str) -> (Vec<Call>, Vec<Malformed>) {
         if skip.peek().is_some_and(|r| r.contains(&i)) || is_escaped(body, i) {
             continue;
         }
+        let Some((name, open)) = call_start(&body[i + 2..]) else {
+            continue;
+        };
         let Some(end) = line.of(body, i) else {
             let message = "this `{{` has no `}}` on its line".to_string();
             problems.push(Malformed {
@@ -65,8 +71,12 @@ pub fn find(body: &str) -> (Vec<Call>, Vec<Malformed>) {
         };
         let range = i..end + 2;
         from = range.end;
-        match parse_call(body[i + 2..end].trim()) {
-            Ok((name, args)) => calls.push(Call { name, args, range }),
+        match parse_args(name, body[i + 2 + open..end].trim_end()) {
+            Ok(args) => calls.push(Call {
+                name: name.to_string(),
+                args,
+                range,
+            }),
             Err(message) => problems.push(Malformed { range, message }),
         }
     }
@@ -79,23 +89,63 @@ fn is_escaped(body: &str, i: usize) -> bool {
     body[..i].bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1
 }
 
-/// Where directives are not evaluated: code spans, code blocks, raw HTML;
-/// sorted.
+/// Where directives are not evaluated: code spans, code blocks, raw HTML and
+/// the text of inline `<code>…</code>` and `<pre>…</pre>`; sorted.
 fn code_ranges(body: &str) -> Vec<Range<usize>> {
     let mut ranges = Vec::new();
     let mut block_start = None;
+    // The open inline `<code>` or `<pre>`: its tag, start, and the depth of
+    // markdown elements it is in (it ends with them if not closed).
+    let mut html_code: Option<(&str, usize, usize)> = None;
+    let mut depth = 0usize;
     for (event, range) in Parser::new_ext(body, crate::markdown::OPTIONS).into_offset_iter() {
         match event {
-            Event::Code(_) | Event::Html(_) | Event::InlineHtml(_) => ranges.push(range),
-            Event::Start(Tag::CodeBlock(_)) => block_start = Some(range.start),
-            Event::End(TagEnd::CodeBlock) => {
-                ranges.push(block_start.take().unwrap_or(range.start)..range.end)
+            Event::InlineHtml(html) => {
+                match html_code {
+                    None => html_code = code_tag(&html, "<").map(|t| (t, range.start, depth)),
+                    Some((tag, start, _)) if code_tag(&html, "</") == Some(tag) => {
+                        ranges.push(start..range.end);
+                        html_code = None;
+                    }
+                    Some(_) => {}
+                }
+                ranges.push(range);
+            }
+            Event::Code(_) | Event::Html(_) => ranges.push(range),
+            Event::Start(tag) => {
+                depth += 1;
+                if let Tag::CodeBlock(_) = tag {
+                    block_start = Some(range.start);
+                }
+            }
+            Event::End(tag) => {
+                depth = depth.saturating_sub(1);
+                if tag == TagEnd::CodeBlock {
+                    ranges.push(block_start.take().unwrap_or(range.start)..range.end);
+                }
+                if let Some((_, start, open_depth)) = html_code
+                    && depth < open_depth
+                {
+                    ranges.push(start..range.end);
+                    html_code = None;
+                }
             }
             _ => {}
         }
     }
-    ranges.sort_by_key(|r| r.start);
+    // Outer ranges before the ones they hold, so the first not yet passed holds them all.
+    ranges.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
     ranges
+}
+
+/// `code` or `pre` when `html` is such a tag opening with `open` (`<` or `</`).
+fn code_tag(html: &str, open: &str) -> Option<&'static str> {
+    let rest = html.strip_prefix(open)?;
+    ["code", "pre"].into_iter().find(|tag| {
+        rest.get(..tag.len())
+            .is_some_and(|name| name.eq_ignore_ascii_case(tag))
+            && rest[tag.len()..].starts_with(|c: char| c == '>' || c.is_ascii_whitespace())
+    })
 }
 
 /// For every `{{` of one line, the `}}` that closes it, skipping quoted
@@ -154,16 +204,24 @@ fn closings(line: &[u8], base: usize) -> Vec<(usize, Option<usize>)> {
     found
 }
 
-/// `name(key=value, …)` → name and arguments.
-fn parse_call(s: &str) -> Result<(String, Vec<(String, Arg)>), String> {
-    let open = s
-        .find('(')
-        .ok_or_else(|| format!("`{s}` is not a directive: expected `name(…)`"))?;
-    let name = s[..open].trim();
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(format!("`{s}` is not a directive: expected `name(…)`"));
-    }
-    let rest = s[open + 1..].trim_end();
+/// The name of the directive that `rest` (what follows a `{{`) starts
+/// (white space, a name, white space, `(`), and the length up to its `(`
+/// included.
+fn call_start(rest: &str) -> Option<(&str, usize)> {
+    // White space of the line, no-break and ideographic spaces included.
+    let space = |c: char| c.is_whitespace() && c != '\n';
+    let name_start = rest.len() - rest.trim_start_matches(space).len();
+    let name_len = rest[name_start..]
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len() - name_start);
+    let name_end = name_start + name_len;
+    let paren = rest.len() - rest[name_end..].trim_start_matches(space).len();
+    (name_len > 0 && rest[paren..].starts_with('('))
+        .then(|| (&rest[name_start..name_end], paren + 1))
+}
+
+/// The arguments of `name(key=value, …)`, from what follows the `(`.
+fn parse_args(name: &str, rest: &str) -> Result<Vec<(String, Arg)>, String> {
     let inner = rest
         .strip_suffix(')')
         .ok_or_else(|| format!("`{name}(` is not closed with `)`"))?;
@@ -185,7 +243,7 @@ fn parse_call(s: &str) -> Result<(String, Vec<(String, Arg)>), String> {
             return Err("expected `,` between arguments".into());
         }
     }
-    Ok((name.to_string(), args))
+    Ok(args)
 }
 
 struct ArgParser<'a> {

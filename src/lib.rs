@@ -17,6 +17,7 @@ pub mod markdown;
 pub mod matrix;
 pub mod nav;
 pub mod output;
+pub mod print;
 pub mod project;
 pub mod redirects;
 pub mod render;

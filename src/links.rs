@@ -125,10 +125,6 @@ impl Checker<'_> {
                     )),
                 }
             }
-            Target::Outside => Some((
-                format!("`{}` leads out of the content folder", link.dest),
-                None,
-            )),
         }
     }
 

@@ -32,8 +32,8 @@ pub struct Site<'a> {
 pub fn resolve(redirect: &BTreeMap<String, String>, site: &Site) -> (Redirects, Diagnostics) {
     let mut out = Redirects::default();
     let mut problems = Diagnostics::default();
-    // Old file → (fragment → href), "" standing for the whole page.
-    let mut by_file: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    // Old file → (a key naming it, fragment → href), "" standing for the whole page.
+    let mut by_file: BTreeMap<String, (&str, BTreeMap<String, String>)> = BTreeMap::new();
     for (from, to) in redirect {
         let (path, fragment) = from.split_once('#').unwrap_or((from, ""));
         let file = path.trim_start_matches('/').to_string();
@@ -42,22 +42,27 @@ pub fn resolve(redirect: &BTreeMap<String, String>, site: &Site) -> (Redirects, 
             continue;
         }
         let href = target(&file, to, site.base);
-        by_file
-            .entry(file)
-            .or_default()
-            .insert(fragment.to_string(), href);
+        let (_, map) = by_file.entry(file).or_insert((from, BTreeMap::new()));
+        map.insert(fragment.to_string(), href);
     }
-    for (file, map) in by_file {
+    for (file, (key, map)) in by_file {
         match site.pages.get(&file) {
             Some(_) if map.contains_key("") => {
                 problems.push(problem(
                     site,
-                    &file,
+                    key,
                     "is a page of the book: it cannot also redirect",
                 ));
             }
             Some(url) => {
                 out.fragments.insert(url.clone(), map);
+            }
+            None if !map.contains_key("") => {
+                problems.push(problem(
+                    site,
+                    key,
+                    "has only `#fragment` entries: an old page that is gone needs one without a fragment, for where the rest of it went",
+                ));
             }
             None => {
                 out.files.insert(file, page_html(&map));
@@ -67,8 +72,14 @@ pub fn resolve(redirect: &BTreeMap<String, String>, site: &Site) -> (Redirects, 
     (out, problems)
 }
 
+/// A problem with the redirect from `from`, at its key in book.toml.
 fn problem(site: &Site, from: &str, what: &str) -> Diagnostic {
-    let at = site.config_text.find(from).unwrap_or(0);
+    let text = site.config_text;
+    let at = text
+        .find(&format!("\"{from}\""))
+        .map(|i| i + 1)
+        .or_else(|| text.find(from))
+        .unwrap_or(0);
     Diagnostic::error(site.config_file, format!("redirect `{from}` {what}")).at_span(
         site.config_text,
         at,
@@ -183,6 +194,7 @@ mod tests {
                 "features.html".to_string(),
             ),
             ("/gone.html#a".to_string(), "x.html#b".to_string()),
+            ("/gone.html".to_string(), "x.html".to_string()),
         ]);
         let (r, problems) = resolve(&redirect, &site(&pages, ""));
         assert!(problems.is_empty(), "{problems}");
@@ -207,18 +219,20 @@ mod tests {
     }
 
     #[test]
-    fn a_redirect_from_a_page_or_outside_the_book_is_an_error() {
+    fn a_redirect_from_a_page_outside_the_book_or_of_fragments_only_is_an_error() {
         let pages = HashMap::from([("a.html".to_string(), "a.html".to_string())]);
-        let text = "[output.html.redirect]\n\"/a.html\" = \"b.html\"\n\"../x.html\" = \"b.html\"\n";
+        let text = "[output.html.redirect]\n\"/a.html\" = \"b.html\"\n\"../x.html\" = \"b.html\"\n\"/c.html#f\" = \"b.html\"\n";
         let redirect = BTreeMap::from([
             ("/a.html".to_string(), "b.html".to_string()),
             ("../x.html".to_string(), "b.html".to_string()),
+            ("/c.html#f".to_string(), "b.html".to_string()),
         ]);
         let (_, problems) = resolve(&redirect, &site(&pages, text));
         assert_eq!(
             problems.to_string(),
             "error: redirect `../x.html` is not a path inside the book\n --> book.toml:3:2\n  |\n3 | \"../x.html\" = \"b.html\"\n  |  ^^^^^^^^^\n\n\
-             error: redirect `a.html` is a page of the book: it cannot also redirect\n --> book.toml:2:3\n  |\n2 | \"/a.html\" = \"b.html\"\n  |   ^^^^^^\n"
+             error: redirect `/a.html` is a page of the book: it cannot also redirect\n --> book.toml:2:2\n  |\n2 | \"/a.html\" = \"b.html\"\n  |  ^^^^^^^\n\n\
+             error: redirect `/c.html#f` has only `#fragment` entries: an old page that is gone needs one without a fragment, for where the rest of it went\n --> book.toml:4:2\n  |\n4 | \"/c.html#f\" = \"b.html\"\n  |  ^^^^^^^^^\n"
         );
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::config::Urls;
+use crate::config::{Format, Urls};
 use crate::content::{self, Page};
 use crate::data::Data;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -20,6 +20,7 @@ use crate::export;
 use crate::links::{self, Anchors, Ids, PageLinks};
 use crate::markdown::{self, Highlighter, Link, LinkContext, Rendered};
 use crate::nav::{self, Nav};
+use crate::print;
 use crate::project::Project;
 use crate::redirects::{self, Redirects};
 use crate::render::{
@@ -153,6 +154,9 @@ pub fn build(
     if plan.all_templates || !plan.data_same {
         problems.0.extend(views.extras(sink));
     }
+    if views.whole_book && plan.dirty.iter().any(|d| *d) {
+        problems.0.extend(views.book_pages(sink, &done.html, cache));
+    }
     problems
         .0
         .extend(copy_assets(project, &prepared.pages, sink));
@@ -260,31 +264,9 @@ fn prepare(
         all.extend(template_problems);
         all.sorted()
     })?;
-    let base = config.base_path();
-    let href = |p: &PathBuf| format!("{base}{}", p.to_string_lossy().replace('\\', "/"));
-    let (redirects, redirect_problems) = redirects::resolve(
-        &config.html.redirect,
-        &redirects::Site {
-            base: &base,
-            pages: &pages
-                .iter()
-                .map(|p| (content::file_of(&p.url), p.url.clone()))
-                .collect(),
-            config_text: &project.config_text,
-            config_file: &project.display(Path::new(crate::config::FILE_NAME)),
-        },
-    );
+    let (redirects, redirect_problems) = resolve_redirects(project, &pages);
     problems.extend(redirect_problems);
-    let site = SiteView {
-        title: config.book.title.clone(),
-        description: config.book.description.clone(),
-        language: config.book.language.clone(),
-        url: config.base_url(),
-        repository_url: config.html.git_repository_url.clone().unwrap_or_default(),
-        css: config.html.additional_css.iter().map(href).collect(),
-        js: config.html.additional_js.iter().map(href).collect(),
-        base_url: base,
-    };
+    let site = site_view(config);
     Ok(Prepared {
         redirects,
         pages,
@@ -298,7 +280,8 @@ fn prepare(
 
 /// What this build must render, given what the cache kept.
 struct Plan {
-    /// A hash of the page-to-URL map that links are rewritten with.
+    /// A hash of the page-to-URL map that links are rewritten with, and of
+    /// how markdown is read.
     links: u64,
     data_same: bool,
     /// See [`Views::fingerprint`].
@@ -312,7 +295,8 @@ struct Plan {
 
 impl Plan {
     fn new(views: &Views, project: &Project, cache: &Cache) -> Plan {
-        let links = hash(&(&views.sources, &views.site.base_url));
+        let flavor = markdown::Flavor::of(&project.config);
+        let links = hash(&(&views.sources, &views.site.base_url, flavor));
         let data_same = cache.data == project.data;
         let shared = views.fingerprint();
         let stale: Vec<bool> = views
@@ -369,6 +353,7 @@ fn render_pages(views: &Views, plan: &Plan, sink: &dyn Sink, cache: &Cache) -> V
             problems.extend(rendered.diagnostics.iter().cloned());
             Rendering {
                 index: i,
+                html: views.whole_book.then(|| rendered.html.clone()),
                 links: rendered.links.clone(),
                 ids,
                 fresh: fresh.filter(|_| cache.keep),
@@ -383,6 +368,8 @@ struct Collected {
     ids: Vec<Ids>,
     links: Vec<Arc<[Link]>>,
     fresh: HashMap<usize, Rendered>,
+    /// The body HTML of the pages just rendered, for the print page.
+    html: HashMap<usize, String>,
 }
 
 /// Those just rendered, the others as cached; the problems go to `problems`.
@@ -408,14 +395,20 @@ fn collect(
             })
             .collect(),
         fresh: HashMap::new(),
+        html: HashMap::new(),
     };
     for r in results {
         problems.0.extend(r.problems);
+        done.html.extend(r.html.map(|h| (r.index, h)));
         (done.ids[r.index], done.links[r.index]) = (r.ids, r.links);
         done.fresh.extend(r.fresh.map(|f| (r.index, f)));
     }
     done
 }
+
+/// mdBook's extra pages: the whole book on one page, and its table of contents.
+const PRINT: &str = "print.html";
+const TOC: &str = "toc.html";
 
 /// `anchors.json`: every page and the ids on it, for `check --baseline`.
 pub const ANCHORS: &str = "anchors.json";
@@ -423,6 +416,8 @@ pub const ANCHORS: &str = "anchors.json";
 /// What rendering one page gave.
 struct Rendering {
     index: usize,
+    /// The page's body HTML, when the print page needs it.
+    html: Option<String>,
     links: Arc<[Link]>,
     ids: Ids,
     /// Its new markdown, when the cache keeps it.
@@ -457,6 +452,38 @@ impl Cache {
 fn put(sink: &dyn Sink, path: &str, bytes: Vec<u8>) -> Result<(), Vec<Diagnostic>> {
     sink.put(path, bytes)
         .map_err(|e| vec![Diagnostic::error(path, format!("{e:#}"))])
+}
+
+/// What every page's template sees of the site.
+fn site_view(config: &crate::config::Config) -> SiteView {
+    let base = config.base_path();
+    let href = |p: &PathBuf| format!("{base}{}", p.to_string_lossy().replace('\\', "/"));
+    SiteView {
+        title: config.book.title.clone(),
+        description: config.book.description.clone(),
+        language: config.book.language.clone(),
+        url: config.base_url(),
+        repository_url: config.html.git_repository_url.clone().unwrap_or_default(),
+        css: config.html.additional_css.iter().map(href).collect(),
+        js: config.html.additional_js.iter().map(href).collect(),
+        base_url: base,
+    }
+}
+
+fn resolve_redirects(project: &Project, pages: &[Page]) -> (Redirects, Diagnostics) {
+    let config = &project.config;
+    redirects::resolve(
+        &config.html.redirect,
+        &redirects::Site {
+            base: &config.base_path(),
+            pages: &pages
+                .iter()
+                .map(|p| (content::file_of(&p.url), p.url.clone()))
+                .collect(),
+            config_text: &project.config_text,
+            config_file: &project.display(Path::new(crate::config::FILE_NAME)),
+        },
+    )
 }
 
 /// The title a page gives itself: front matter `title`, else its first `#` heading.
@@ -529,6 +556,8 @@ struct Views<'a> {
     highlighter: &'a Highlighter,
     expander: Expander<'a>,
     redirects: &'a Redirects,
+    /// Write mdBook's `print.html` and `toc.html`.
+    whole_book: bool,
 }
 
 impl<'a> Views<'a> {
@@ -559,6 +588,7 @@ impl<'a> Views<'a> {
                 data: project.data.as_ref(),
             },
             redirects: &prepared.redirects,
+            whole_book: project.config.format == Format::MdBook,
         }
     }
 
@@ -582,6 +612,7 @@ impl<'a> Views<'a> {
             },
             highlighter: self.highlighter,
             expander: &self.expander,
+            flavor: markdown::Flavor::of(&self.project.config),
         })
     }
 
@@ -685,6 +716,9 @@ impl<'a> Views<'a> {
         );
         outputs.extend(self.project.assets.iter().map(|a| a.rel.clone()));
         outputs.extend(self.redirects.files.keys().cloned());
+        if self.whole_book {
+            outputs.extend([PRINT, TOC].map(String::from));
+        }
         outputs.extend(additional_files(self.project).map(|(rel, _)| rel));
         outputs
     }
@@ -742,6 +776,86 @@ impl<'a> Views<'a> {
         Ok((content::file_of(&page.url), html.into_bytes()))
     }
 
+    /// mdBook's `print.html` (every chapter, from `html` or the cache) and `toc.html`.
+    fn book_pages(
+        &self,
+        sink: &dyn Sink,
+        html: &HashMap<usize, String>,
+        cache: &Cache,
+    ) -> Vec<Diagnostic> {
+        let body = |i: usize| {
+            html.get(&i).map(String::as_str).or_else(|| {
+                let cached = cache.get(&self.pages[i])?.rendered.as_ref()?;
+                Some(cached.html.as_str())
+            })
+        };
+        let chapters: Vec<print::Chapter> = self
+            .nav
+            .order
+            .iter()
+            .filter_map(|&i| {
+                Some(print::Chapter {
+                    href: &self.hrefs[i],
+                    title: &self.titles[i],
+                    html: body(i)?,
+                })
+            })
+            .collect();
+        let numbers = self.project.config.html.section_labels;
+        let pages = [
+            (PRINT, self.site.title.clone(), print::print_page(&chapters)),
+            (
+                TOC,
+                "Table of contents".to_string(),
+                print::toc(self.nav, &self.hrefs, numbers),
+            ),
+        ];
+        let mut problems = Vec::new();
+        for (file, title, content) in pages {
+            let context = self.plain_page(file, title, content);
+            match self
+                .renderer
+                .render("page.html", &context, &self.project.theme)
+            {
+                Ok(html) => problems.extend(
+                    put(sink, file, html.into_bytes())
+                        .err()
+                        .into_iter()
+                        .flatten(),
+                ),
+                Err(d) => problems.push(d),
+            }
+        }
+        problems
+    }
+
+    /// A page of the site that is not a page of the content: `404.html`, `print.html`.
+    fn plain_page(&self, file: &str, title: String, content: String) -> PageContext<'_> {
+        PageContext {
+            site: self.site,
+            static_url: &self.static_url,
+            page: PageView {
+                title,
+                description: String::new(),
+                url: format!("{}{file}", self.site.base_url),
+                content,
+                show_title: false,
+                toc: Vec::new(),
+                children: Vec::new(),
+                is_home: false,
+                source: String::new(),
+                edit_url: String::new(),
+                html_title: String::new(),
+                redirects: String::new(),
+                extra: Default::default(),
+            },
+            nav: self.nav_links().items(None),
+            breadcrumbs: Vec::new(),
+            prev: None,
+            next: None,
+        }
+    }
+
     /// mdBook's `edit-url-template` with `{path}`, the source's path from the book folder.
     fn edit_url(&self, page: &Page) -> String {
         match &self.project.config.html.edit_url_template {
@@ -771,29 +885,8 @@ impl<'a> Views<'a> {
     /// 404.html, sitemap.xml, the highlighting stylesheet and the theme's static files.
     fn extras(&self, sink: &dyn Sink) -> Vec<Diagnostic> {
         let theme = &self.project.theme;
-        let not_found = PageContext {
-            site: self.site,
-            static_url: &self.static_url,
-            page: PageView {
-                title: "Page not found".into(),
-                description: String::new(),
-                url: format!("{}404.html", self.site.base_url),
-                content: String::new(),
-                show_title: true,
-                toc: Vec::new(),
-                children: Vec::new(),
-                is_home: false,
-                source: String::new(),
-                edit_url: String::new(),
-                html_title: String::new(),
-                redirects: String::new(),
-                extra: Default::default(),
-            },
-            nav: self.nav_links().items(None),
-            breadcrumbs: Vec::new(),
-            prev: None,
-            next: None,
-        };
+        let mut not_found = self.plain_page("404.html", "Page not found".into(), String::new());
+        not_found.page.show_title = true;
         let sitemap = SitemapContext {
             site: self.site,
             pages: self

@@ -537,6 +537,7 @@ mod tests {
             },
             highlighter: &highlighter,
             expander: &crate::directives::Expander { data: None },
+            flavor: super::super::Flavor::default(),
         });
         assert!(
             rendered

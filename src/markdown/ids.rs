@@ -1,4 +1,5 @@
-//! Heading ids: GitHub's slug rules, made unique on the page.
+//! Heading ids: GitHub's slug rules, made unique on the page; mdBook's for
+//! an mdBook book.
 
 use std::collections::{HashMap, HashSet};
 
@@ -14,6 +15,47 @@ pub fn slug(text: &str) -> String {
             _ => None,
         })
         .collect()
+}
+
+/// mdBook's heading ids (mdBook 0.5's `id_from_content` and `unique_id`),
+/// so that an mdBook book keeps every anchor it published: the slug turns
+/// any white space into `-` and keeps what is left empty (a heading `# ?`
+/// gets `id=""`, written as no id); repeats get `-1`, `-2`… among the
+/// generated ids only: mdBook does not count `{#custom}` ids or ids in raw
+/// HTML, so a heading may share an id with them, as in mdBook.
+#[derive(Debug, Default)]
+pub struct MdBookIds {
+    used: HashSet<String>,
+    /// The next suffix to try for a base (every one below it is taken and
+    /// stays taken), so that n repeats cost n steps, not n².
+    next: HashMap<String, usize>,
+}
+
+impl MdBookIds {
+    /// The id for a heading (or definition term) with this text.
+    pub fn unique(&mut self, text: &str) -> String {
+        let base: String = text
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter_map(|c| match c {
+                c if c.is_alphanumeric() || c == '_' || c == '-' => Some(c),
+                c if c.is_whitespace() => Some('-'),
+                _ => None,
+            })
+            .collect();
+        if self.used.insert(base.clone()) {
+            return base;
+        }
+        let next = self.next.entry(base.clone()).or_insert(1);
+        loop {
+            let id = format!("{base}-{next}");
+            *next += 1;
+            if self.used.insert(id.clone()) {
+                return id;
+            }
+        }
+    }
 }
 
 /// The ids of one page, so that no two of its elements share one. Ids the
@@ -103,6 +145,20 @@ mod tests {
         assert_eq!(ids.unique("verify"), "verify-1");
         assert_eq!(ids.unique("verify"), "verify-2");
         assert_eq!(ids.unique(""), "section");
+    }
+
+    #[test]
+    fn mdbook_ids_follow_mdbook() {
+        let mut ids = MdBookIds::default();
+        assert_eq!(ids.unique("Hello  World\t– 2"), "hello--world--2");
+        assert_eq!(ids.unique("hello--world--2"), "hello--world--2-1");
+        assert_eq!(ids.unique("Über"), "über");
+        assert_eq!(ids.unique("Über"), "über-1");
+        assert_eq!(ids.unique("über-1"), "über-1-1");
+        assert_eq!(ids.unique("Über"), "über-2");
+        assert_eq!(ids.unique("?"), "");
+        assert_eq!(ids.unique("!"), "-1");
+        assert_eq!(ids.unique("a\u{a0}b"), "a-b");
     }
 
     #[test]

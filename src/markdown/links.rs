@@ -1,5 +1,6 @@
-//! Link destinations: relative `.md` paths become page URLs, everything
-//! internal gets the site's base path, external links stay as written.
+//! Link destinations: relative `.md` paths (and mdBook's `.html` ones) become
+//! page URLs, everything internal gets the site's base path, external links
+//! and paths that leave the site stay as written.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -20,7 +21,9 @@ pub struct LinkContext<'a> {
 /// Where a link goes, as far as the site is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    /// Another host, or a scheme such as `mailto:`: not checked.
+    /// Another host, a scheme such as `mailto:`, or a relative path that
+    /// climbs above the site's root (mdBook books link `../std/index.html`,
+    /// a sibling site on the same host): not checked.
     External,
     /// `#fragment` on the same page.
     SamePage { fragment: String },
@@ -40,8 +43,6 @@ pub enum Target {
         path: String,
         fragment: Option<String>,
     },
-    /// A relative path that climbs out of the content folder.
-    Outside,
 }
 
 /// The rewritten href and what it points at. As on GitHub, the path and
@@ -66,11 +67,16 @@ pub fn rewrite(dest: &str, cx: &LinkContext) -> (String, Target) {
         None => (path_and_query, None),
     };
     let Some(resolved) = resolve(&decode(path), cx.page_dir) else {
-        return (dest.to_string(), Target::Outside);
+        return (dest.to_string(), Target::External);
     };
     let suffix = query.map(|q| format!("?{q}")).unwrap_or_default()
         + &fragment.map(|f| format!("#{f}")).unwrap_or_default();
     let fragment = fragment.map(|f| decode(f).into_owned());
+    if let Some(url) = html_page(&resolved, cx.pages) {
+        let href = format!("{}{url}{suffix}", cx.base);
+        let url = url.clone();
+        return (href, Target::Page { url, fragment });
+    }
     if resolved.ends_with(".md") {
         return match cx.pages.get(&resolved) {
             Some(url) => (
@@ -98,6 +104,20 @@ pub fn rewrite(dest: &str, cx: &LinkContext) -> (String, Target) {
             fragment,
         },
     )
+}
+
+/// The URL of the page that mdBook writes as `resolved` when it is a `.html`
+/// path: `chapter.html` for `chapter.md`, `index.html` for `index.md` or
+/// `README.md`. Another `.html` path is a file.
+fn html_page<'p>(resolved: &str, pages: &'p BTreeMap<String, String>) -> Option<&'p String> {
+    let stem = resolved.strip_suffix(".html")?;
+    let readme = match stem.strip_suffix("index") {
+        Some(dir) if dir.is_empty() || dir.ends_with('/') => Some(format!("{dir}README.md")),
+        _ => None,
+    };
+    pages
+        .get(&format!("{stem}.md"))
+        .or_else(|| pages.get(&readme?))
 }
 
 /// `s` with its `%XX` escapes decoded, or as it is when they are not UTF-8.
@@ -278,6 +298,58 @@ mod tests {
                 fragment: Some("x".into())
             }
         );
-        assert_eq!(href("../../x.md", "/", "runbooks").1, Target::Outside);
+    }
+
+    #[test]
+    fn paths_above_the_root_are_outside_links_kept_as_written() {
+        for (dest, dir) in [
+            ("../../x.md", "runbooks"),
+            ("../std/index.html", ""),
+            ("../../std/io/struct.Error.html#examples", "guides"),
+        ] {
+            assert_eq!(href(dest, "/docs/", dir), (dest.into(), Target::External));
+        }
+    }
+
+    #[test]
+    fn html_links_lead_to_the_page_of_their_md_file() {
+        let mut pages = pages();
+        pages.insert("intro/README.md".into(), "intro/".into());
+        let cx = LinkContext {
+            base: "/b/",
+            page_dir: "guides",
+            pages: &pages,
+        };
+        let page = |url: &str, fragment: Option<&str>| Target::Page {
+            url: url.into(),
+            fragment: fragment.map(Into::into),
+        };
+        assert_eq!(
+            rewrite("../runbooks/db-failover.html#promote", &cx),
+            (
+                "/b/runbooks/db-failover/#promote".into(),
+                page("runbooks/db-failover/", Some("promote"))
+            )
+        );
+        assert_eq!(
+            rewrite("on-call.html", &cx).1,
+            page("guides/on-call/", None)
+        );
+        assert_eq!(
+            rewrite("/runbooks/index.html", &cx).1,
+            page("runbooks/", None)
+        );
+        assert_eq!(
+            rewrite("../intro/index.html#x", &cx).1,
+            page("intro/", Some("x"))
+        );
+        assert_eq!(
+            rewrite("../report.html", &cx).1,
+            Target::File {
+                path: "report.html".into(),
+                fragment: None
+            }
+        );
+        assert_eq!(rewrite("../myindex.html", &cx).0, "/b/myindex.html");
     }
 }

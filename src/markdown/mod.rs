@@ -2,20 +2,24 @@
 //! (heading ids, links, code highlighting, alerts, footnotes), then written
 //! out by pulldown-cmark's HTML writer. No I/O.
 
+mod hidelines;
 mod highlight;
 mod ids;
 mod inline;
 mod links;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    BlockQuoteKind, CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd,
+};
 use pulldown_cmark_escape::{escape_href, escape_html};
 
+use crate::config::{Config, Format};
 use crate::diagnostic::{Diagnostic, Lines};
 use crate::directives::{self, Call, Expander, PageScope};
 pub use highlight::Highlighter;
@@ -42,6 +46,43 @@ pub struct Input<'a> {
     pub links: LinkContext<'a>,
     pub highlighter: &'a Highlighter,
     pub expander: &'a Expander<'a>,
+    pub flavor: Flavor<'a>,
+}
+
+/// How the markdown is read: envbook's way, or as mdBook reads it for an
+/// mdBook book, so that its pages keep their anchors.
+#[derive(Debug, Clone, Copy, Default, Hash)]
+pub struct Flavor<'a> {
+    /// mdBook's heading ids, and its code blocks: info-string attributes
+    /// kept as classes, hidden lines.
+    pub mdbook: bool,
+    /// `--` → –, `---` → —, `...` → …, curly quotes.
+    pub smart_punctuation: bool,
+    /// `term` then `: definition`.
+    pub definition_lists: bool,
+    /// Per language, the prefix that marks a hidden line (mdBook's
+    /// `[output.html.code.hidelines]`; rust always hides `# ` lines).
+    pub hidelines: Option<&'a BTreeMap<String, String>>,
+}
+
+impl Flavor<'_> {
+    /// What the site's book.toml asks: nothing for envbook's format; for
+    /// mdBook's, what its `[output.html]` says (mdBook's defaults otherwise).
+    pub fn of(config: &Config) -> Flavor<'_> {
+        Flavor {
+            mdbook: config.format == Format::MdBook,
+            smart_punctuation: config.html.smart_punctuation,
+            definition_lists: config.html.definition_lists,
+            hidelines: Some(&config.html.hidelines),
+        }
+    }
+
+    fn options(&self) -> Options {
+        let mut options = OPTIONS;
+        options.set(Options::ENABLE_SMART_PUNCTUATION, self.smart_punctuation);
+        options.set(Options::ENABLE_DEFINITION_LIST, self.definition_lists);
+        options
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,12 +125,13 @@ pub fn render(input: &Input) -> Rendered {
         input,
         lines: Lines::new(input.text),
         scope: PageScope::default(),
+        mdbook_ids: ids::MdBookIds::default(),
         out: Rendered::default(),
     };
     let (calls, with_tokens) = page.find_directives(body);
     page.out.uses_data = !calls.is_empty();
     let source = with_tokens.as_deref().unwrap_or(body);
-    let events: Vec<Spanned> = Parser::new_ext(source, OPTIONS)
+    let events: Vec<Spanned> = Parser::new_ext(source, input.flavor.options())
         .into_offset_iter()
         .collect();
     page.reserve_ids(&events);
@@ -113,6 +155,8 @@ struct Page<'a> {
     lines: Lines<'a>,
     /// The page's ids, shared with its directives.
     scope: PageScope,
+    /// The ids given to headings the mdBook way (see [`ids::MdBookIds`]).
+    mdbook_ids: ids::MdBookIds,
     out: Rendered,
 }
 
@@ -292,52 +336,103 @@ pub fn title(body: &str) -> Option<String> {
 }
 
 impl Page<'_> {
-    /// Gives every heading an id (its `{#id}` or GitHub's slug, unique on the
-    /// page) and a `¶` permalink.
+    /// Gives every heading an id (its `{#id}` or a slug of its text, unique
+    /// on the page) and a `¶` permalink; in an mdBook book, definition terms
+    /// too, as mdBook does.
     fn headings<'a>(&mut self, events: Vec<Spanned<'a>>) -> Vec<Spanned<'a>> {
         let mut result = Vec::with_capacity(events.len());
         let mut iter = events.into_iter();
         while let Some((event, range)) = iter.next() {
-            let Event::Start(Tag::Heading {
-                level,
-                id,
-                classes,
-                attrs,
-            }) = event
-            else {
-                result.push((event, range));
-                continue;
+            // The heading's level (none for a term), `{#id}`, and classes and attributes.
+            let (level, id, attributes) = match event {
+                Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }) => {
+                    let mut attributes = String::new();
+                    write_classes_and_attrs(&mut attributes, &classes, &attrs);
+                    (Some(level), id, attributes)
+                }
+                Event::Start(Tag::DefinitionListTitle) if self.input.flavor.mdbook => {
+                    (None, None, String::new())
+                }
+                event => {
+                    result.push((event, range));
+                    continue;
+                }
             };
             let inner: Vec<Spanned> = iter
                 .by_ref()
-                .take_while(|(e, _)| !matches!(e, Event::End(TagEnd::Heading(_))))
+                .take_while(|(e, _)| {
+                    !matches!(
+                        e,
+                        Event::End(TagEnd::Heading(_) | TagEnd::DefinitionListTitle)
+                    )
+                })
                 .collect();
-            let text = plain_text(inner.iter().map(|(e, _)| e));
             let id = match id {
                 Some(id) => id.to_string(),
-                None => self.scope.ids.unique(&ids::slug(&text)),
+                None => self.heading_id(&inner),
             };
-            let mut open = format!("<{level} id=\"");
-            escape_html(&mut open, &id).ok();
-            open.push('"');
-            write_classes_and_attrs(&mut open, &classes, &attrs);
-            open.push('>');
+            let tag = level.map_or("dt".to_string(), |l| l.to_string());
+            let open = format!("<{tag}{}{attributes}>", id_attr(&id));
             let close = format!(
-                "<a class=\"headerlink\" href=\"#{}\" title=\"Link to this heading\">¶</a></{level}>\n",
+                "<a class=\"headerlink\" href=\"#{}\" title=\"Link to this heading\">¶</a></{tag}>\n",
                 href_fragment(&id)
             );
-            self.out.headings.push(Heading {
-                level: level as u8,
-                html: inline_html(inner.iter().map(|(e, _)| e.clone())),
-                id,
-                text,
-            });
+            if let Some(level) = level {
+                self.out.headings.push(Heading {
+                    level: level as u8,
+                    html: inline_html(inner.iter().map(|(e, _)| e.clone())),
+                    text: plain_text(inner.iter().map(|(e, _)| e)),
+                    id,
+                });
+            }
             result.push((Event::Html(open.into()), range.clone()));
             result.extend(inner);
             result.push((Event::Html(close.into()), range));
         }
         result
     }
+
+    /// The id for a heading without `{#id}`: GitHub's slug of its text, or
+    /// in an mdBook book, mdBook's (see [`ids::MdBookIds`]).
+    fn heading_id(&mut self, inner: &[Spanned]) -> String {
+        if !self.input.flavor.mdbook {
+            return self
+                .scope
+                .ids
+                .unique(&ids::slug(&plain_text(inner.iter().map(|(e, _)| e))));
+        }
+        // mdBook takes the text of the heading's HTML, where an image's alt
+        // text is an attribute.
+        let mut in_image = 0usize;
+        let text = plain_text(inner.iter().map(|(e, _)| e).filter(|e| {
+            match e {
+                Event::Start(Tag::Image { .. }) => in_image += 1,
+                Event::End(TagEnd::Image) => in_image -= 1,
+                _ => {}
+            }
+            in_image == 0
+        }));
+        let id = self.mdbook_ids.unique(&text);
+        self.scope.ids.reserve(&id);
+        id
+    }
+}
+
+/// ` id="…"`, or nothing for mdBook's empty id (a heading with no letter or
+/// digit: mdBook writes `id=""`, which is no anchor).
+fn id_attr(id: &str) -> String {
+    if id.is_empty() {
+        return String::new();
+    }
+    let mut attr = " id=\"".to_string();
+    escape_html(&mut attr, id).ok();
+    attr.push('"');
+    attr
 }
 
 fn write_classes_and_attrs(
@@ -410,7 +505,11 @@ fn rewrite_links<'a>(
                 title,
                 id,
             }) => {
-                let (href, target) = links::rewrite(&dest_url, &input.links);
+                // `<help@crates.io>`: the HTML writer adds `mailto:`.
+                let (href, target) = match link_type {
+                    LinkType::Email => (dest_url.to_string(), Target::External),
+                    _ => links::rewrite(&dest_url, &input.links),
+                };
                 found.push(Link {
                     dest: dest_url.to_string(),
                     target,
@@ -458,7 +557,8 @@ fn rewrite_links<'a>(
 }
 
 /// Replaces code blocks with highlighted HTML (plain, escaped, for unknown
-/// languages, and with a warning for a block too costly to highlight).
+/// languages, and with a warning for a block too costly to highlight); in an
+/// mdBook book, with its hidden lines marked.
 fn code_blocks<'a>(events: Vec<Spanned<'a>>, input: &Input, out: &mut Rendered) -> Vec<Event<'a>> {
     let mut result = Vec::with_capacity(events.len());
     let mut iter = events.into_iter();
@@ -467,9 +567,9 @@ fn code_blocks<'a>(events: Vec<Spanned<'a>>, input: &Input, out: &mut Rendered) 
             result.push(event);
             continue;
         };
-        let lang = match &kind {
-            CodeBlockKind::Fenced(info) => info.split([' ', ',', '{']).next().unwrap_or(""),
-            CodeBlockKind::Indented => "",
+        let info = match &kind {
+            CodeBlockKind::Fenced(info) => Info::parse(info, input.flavor.mdbook),
+            CodeBlockKind::Indented => Info::default(),
         };
         let mut code = String::new();
         for (e, _) in iter.by_ref() {
@@ -479,19 +579,65 @@ fn code_blocks<'a>(events: Vec<Spanned<'a>>, input: &Input, out: &mut Rendered) 
                 _ => {}
             }
         }
-        let highlighted = match input.highlighter.highlight(&code, lang) {
-            Some(Ok(html)) => Some(html),
+        let hidden = info
+            .hide_rule(&input.flavor)
+            .map(|rule| hidelines::apply(&code, rule));
+        let shown = hidden.as_ref().map_or(code.as_str(), |(shown, _)| shown);
+        let lang = info.lang;
+        let mut html = match input.highlighter.highlight(shown, lang) {
+            Some(Ok(html)) => html,
             Some(Err(OverBudget)) => {
                 out.diagnostics.push(over_budget(input, &range, lang));
-                None
+                escape(shown)
             }
-            None => None,
+            None => escape(shown),
         };
-        result.push(Event::Html(
-            code_block_html(&code, lang, highlighted).into(),
-        ));
+        if let Some((_, lines)) = hidden.filter(|(_, lines)| lines.contains(&true)) {
+            html = hidelines::mark(&html, &lines);
+        }
+        result.push(Event::Html(code_block_html(&info, &html).into()));
     }
     result
+}
+
+/// A fenced block's info string: its language and, in an mdBook book, the
+/// words after it (`rust,ignore`, `python hidelines=~`), kept as classes as
+/// mdBook keeps them.
+#[derive(Default)]
+struct Info<'a> {
+    lang: &'a str,
+    attrs: Vec<&'a str>,
+}
+
+impl<'a> Info<'a> {
+    fn parse(info: &'a str, mdbook: bool) -> Info<'a> {
+        if !mdbook {
+            let lang = info.split([' ', ',', '{']).next().unwrap_or("");
+            return Info {
+                lang,
+                attrs: Vec::new(),
+            };
+        }
+        let mut words = info.split([' ', '\t', ',']).filter(|w| !w.is_empty());
+        Info {
+            lang: words.next().unwrap_or(""),
+            attrs: words.collect(),
+        }
+    }
+
+    /// How the block hides lines, in an mdBook book: `rust` always,
+    /// otherwise by its `hidelines=` word or the book's prefix for its language.
+    fn hide_rule<'s>(&'s self, flavor: &'s Flavor) -> Option<hidelines::Rule<'s>> {
+        if !flavor.mdbook {
+            return None;
+        }
+        if self.lang == "rust" {
+            return Some(hidelines::Rule::Rust);
+        }
+        let own = self.attrs.iter().find_map(|a| a.strip_prefix("hidelines="));
+        own.or_else(|| flavor.hidelines?.get(self.lang).map(String::as_str))
+            .map(hidelines::Rule::Prefix)
+    }
 }
 
 /// The warning for a block left plain because highlighting it took too long.
@@ -508,25 +654,24 @@ fn over_budget(input: &Input, range: &Range<usize>, lang: &str) -> Diagnostic {
         .warning()
 }
 
-fn code_block_html(code: &str, lang: &str, highlighted: Option<String>) -> String {
-    let mut html = String::with_capacity(code.len() * 3);
-    if lang.is_empty() {
+fn code_block_html(info: &Info, inner: &str) -> String {
+    let mut html = String::with_capacity(inner.len() + 80);
+    if info.lang.is_empty() {
         html.push_str("<pre class=\"code\"><code>");
     } else {
-        let mut escaped = String::new();
-        escape_html(&mut escaped, lang).ok();
+        let lang = escape(info.lang);
         write!(
             html,
-            "<pre class=\"code\" data-lang=\"{escaped}\"><code class=\"language-{escaped}\">"
+            "<pre class=\"code\" data-lang=\"{lang}\"><code class=\"language-{lang}"
         )
         .ok();
-    }
-    match highlighted {
-        Some(highlighted) => html.push_str(&highlighted),
-        None => {
-            escape_html(&mut html, code).ok();
+        for attr in &info.attrs {
+            html.push(' ');
+            escape_html(&mut html, attr).ok();
         }
+        html.push_str("\">");
     }
+    html.push_str(inner);
     html.push_str("</code></pre>\n");
     html
 }
@@ -604,7 +749,7 @@ fn footnotes<'a>(events: Vec<Event<'a>>, ids: &mut Ids) -> Vec<Event<'a>> {
                     format!(
                         "<sup class=\"footnote-ref\"><a href=\"#{}\" id=\"{}\">{}</a></sup>",
                         href_fragment(&note.id),
-                        escape_attr(&ref_id),
+                        escape(&ref_id),
                         note.number
                     )
                     .into(),
@@ -637,9 +782,7 @@ fn footnotes<'a>(events: Vec<Event<'a>>, ids: &mut Ids) -> Vec<Event<'a>> {
             Some(note) => (note.id.clone(), note.refs.first()),
             None => (ids.unique(&format!("fn-{}", footnote_id(&name))), None),
         };
-        result.push(Event::Html(
-            format!("<li id=\"{}\">\n", escape_attr(&id)).into(),
-        ));
+        result.push(Event::Html(format!("<li id=\"{}\">\n", escape(&id)).into()));
         let mut body = definitions.remove(&name).unwrap_or_default();
         if let Some(back) = back
             && let Some(i) = body
@@ -657,8 +800,8 @@ fn footnotes<'a>(events: Vec<Event<'a>>, ids: &mut Ids) -> Vec<Event<'a>> {
     result
 }
 
-fn escape_attr(s: &str) -> String {
-    let mut out = String::new();
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
     escape_html(&mut out, s).ok();
     out
 }

@@ -7,6 +7,25 @@ use super::*;
 static HIGHLIGHTER: LazyLock<Highlighter> = LazyLock::new(Highlighter::default);
 
 fn render_md(text: &str) -> Rendered {
+    render_flavored(text, Flavor::default())
+}
+
+/// An mdBook book with mdBook's defaults and `python = "~"`.
+fn render_mdbook(text: &str) -> Rendered {
+    static HIDELINES: LazyLock<BTreeMap<String, String>> =
+        LazyLock::new(|| [("python".to_string(), "~".to_string())].into());
+    render_flavored(
+        text,
+        Flavor {
+            mdbook: true,
+            smart_punctuation: true,
+            definition_lists: true,
+            hidelines: Some(&HIDELINES),
+        },
+    )
+}
+
+fn render_flavored(text: &str, flavor: Flavor) -> Rendered {
     let pages: BTreeMap<String, String> = [
         ("runbooks/db-failover.md", "runbooks/db-failover/"),
         ("guides/on-call.md", "guides/on-call/"),
@@ -25,6 +44,7 @@ fn render_md(text: &str) -> Rendered {
         },
         highlighter: &HIGHLIGHTER,
         expander: &Expander { data: None },
+        flavor,
     })
 }
 
@@ -198,6 +218,7 @@ fn body_offset_maps_to_file_lines() {
         },
         highlighter: &HIGHLIGHTER,
         expander: &Expander { data: None },
+        flavor: Flavor::default(),
     });
     assert!(
         r.diagnostics[0].to_string().contains("--> p.md:5:1"),
@@ -238,6 +259,7 @@ fn render_with_data(text: &str) -> Rendered {
         },
         highlighter: &HIGHLIGHTER,
         expander: &Expander { data: Some(&data) },
+        flavor: Flavor::default(),
     })
 }
 
@@ -343,4 +365,100 @@ fn generated_ids_are_unique_on_the_page() {
             "fn-x-2"
         ]
     );
+}
+
+#[test]
+fn an_mdbook_book_gets_mdbooks_heading_ids() {
+    let r = render_mdbook(
+        "# ?\n\n## ?\n\n## A -- B\n\n## A --- B\n\n## \"Quoted\" 'single'...\n\n\
+         ## Über  Café\n\n## An ![alt](x.png) image\n\n## Repeat\n\n## Custom {#repeat-1}\n\n## Repeat\n\n\
+         <a id=\"raw\"></a>\n\n## Raw\n\nRaw\n: a term, after the headings\n",
+    );
+    let ids: Vec<_> = r.headings.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "",
+            "-1",
+            "a--b",
+            "a--b-1",
+            "quoted-single",
+            "über--café",
+            "an--image",
+            "repeat",
+            "repeat-1",
+            "repeat-1",
+            "raw",
+        ]
+    );
+    // mdBook writes `id=""`, no anchor: no id at all.
+    assert!(
+        r.html
+            .starts_with("<h1>?<a class=\"headerlink\" href=\"#\" "),
+        "{}",
+        r.html
+    );
+    assert!(
+        r.html
+            .contains("<dt id=\"raw-1\">Raw<a class=\"headerlink\" href=\"#raw-1\""),
+        "{}",
+        r.html
+    );
+    // Smart punctuation shows in the text; envbook's own format is unchanged.
+    assert!(r.html.contains("A – B<a"), "{}", r.html);
+    let ours = render_md("## A -- B\n\n## ?\n\nTerm\n: def\n");
+    let ids: Vec<_> = ours.headings.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["a----b", "section"]);
+    assert!(ours.html.contains("<p>Term\n: def</p>"), "{}", ours.html);
+}
+
+#[test]
+fn an_mdbook_book_hides_lines_after_highlighting() {
+    let r = render_mdbook(
+        "```rust,ignore\n# use std::io;\nfn main() {\n    # let x = \"a\\nb\";\n    ## shown\n}\n```\n\n\
+         ```python\n~import os\nprint(1)\n```\n\n```toml\n# kept\n```\n",
+    );
+    let html = &r.html;
+    assert!(
+        html.starts_with(
+            "<pre class=\"code\" data-lang=\"rust\"><code class=\"language-rust ignore\"><span class=\"boring\"><span class=\"hl-"
+        ),
+        "{html}"
+    );
+    assert!(!html.contains("# use") && !html.contains("# let"), "{html}");
+    assert!(
+        html.contains("# shown") && !html.contains("## shown"),
+        "{html}"
+    );
+    assert_eq!(html.matches("<span class=\"boring\">").count(), 3, "{html}");
+    assert!(
+        html.contains("<code class=\"language-python\"><span class=\"boring\">"),
+        "{html}"
+    );
+    assert!(html.contains("# kept"), "{html}");
+    // Every line's HTML stands alone: the spans balance.
+    assert_eq!(
+        html.matches("<span").count(),
+        html.matches("</span>").count()
+    );
+    // envbook's own format shows every line as written.
+    let ours = render_md("```rust,ignore\n# use std::io;\n```\n");
+    assert!(!ours.html.contains("boring"), "{}", ours.html);
+    assert!(
+        ours.html.contains("<code class=\"language-rust\">"),
+        "{}",
+        ours.html
+    );
+}
+
+#[test]
+fn email_autolinks_are_mailto_links_never_checked() {
+    let r = render_md("Mail <help@crates.io> or [us](mailto:a@b.c).\n");
+    assert!(
+        r.html
+            .contains("<a href=\"mailto:help@crates.io\">help@crates.io</a>"),
+        "{}",
+        r.html
+    );
+    assert_eq!(r.links[0].target, Target::External);
 }

@@ -119,6 +119,7 @@ fn render(text: &str, body_start: usize, data: &Data, pages: &BTreeMap<String, S
         },
         highlighter: &HIGHLIGHTER,
         expander: &Expander { data: Some(data) },
+        flavor: Default::default(),
     });
 }
 
@@ -126,7 +127,7 @@ fn render(text: &str, body_start: usize, data: &Data, pages: &BTreeMap<String, S
 /// or for `ENVBOOK_FUZZ_SECS` seconds with a random one. A case that panics
 /// or takes longer than `CASE_LIMIT` fails (proptest then shrinks it to a
 /// small example); one that hangs is printed and ends the process.
-fn fuzz<S>(name: &str, strategy: S, check: impl Fn(S::Value))
+pub fn fuzz<S>(name: &str, strategy: S, check: impl Fn(S::Value))
 where
     S: Strategy,
     S::Value: Clone + Debug,

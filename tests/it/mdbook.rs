@@ -36,9 +36,11 @@ fn pages_are_written_where_mdbook_writes_them() {
             "index.html",
             "intro.html",
             "old-intro.html",
+            "print.html",
             "scripts/extra.js",
             "sitemap.xml",
             "theme/extra.css",
+            "toc.html",
         ]
     );
     // The first chapter again as the book's front page, as mdBook writes it.
@@ -57,10 +59,17 @@ fn pages_are_written_where_mdbook_writes_them() {
 #[test]
 fn urls_pretty_in_an_mdbook_book_toml_gives_folder_urls() {
     let site = Site::fixture("mdbook-book");
-    let toml = site.read("book.toml").replace(
-        "use-default-preprocessors = true",
-        "use-default-preprocessors = true\nurls = \"pretty\"",
-    );
+    // The fragment redirect names mdBook's URL of a page that then moves.
+    let toml = site
+        .read("book.toml")
+        .replace(
+            "use-default-preprocessors = true",
+            "use-default-preprocessors = true\nurls = \"pretty\"",
+        )
+        .replace(
+            "\"/guide/setup.html#old-install\" = \"setup.html#install\"\n",
+            "",
+        );
     site.write("book.toml", &toml);
     site.build();
     assert!(site.path("book/guide/setup/index.html").is_file());
@@ -169,10 +178,15 @@ fn redirects_lead_on_keeping_the_fragment() {
         setup.texts("#envbook-redirects"),
         [r#"{"old-install":"/fixture/guide/setup.html#install"}"#]
     );
-    // A fragment of a page that is gone: its redirect page maps it.
+    // A fragment of a page that is gone: its redirect page maps it, and sends
+    // any other to the page's own new place.
     let gone = site.read("book/gone.html");
     assert!(
         gone.contains(r#"var m = {"part":"/fixture/guide/setup.html#install"}"#),
+        "{gone}"
+    );
+    assert!(
+        gone.contains(r#"m[h] : "/fixture/intro.html" + location.hash"#),
         "{gone}"
     );
 }
@@ -202,7 +216,7 @@ fn a_missing_additional_file_and_a_redirect_over_a_page_are_errors() {
     assert_eq!(run.code, 1);
     assert!(
         run.stderr.contains(
-            "error: redirect `intro.html` is a page of the book: it cannot also redirect"
+            "error: redirect `/intro.html` is a page of the book: it cannot also redirect\n  --> book.toml:38:2"
         ),
         "{}",
         run.stderr
@@ -216,4 +230,47 @@ fn a_404_chapter_is_the_not_found_page() {
     site.build();
     let page = site.page("book/404.html");
     assert_eq!(page.texts("main h1"), ["Lost¶"]);
+}
+
+#[test]
+fn print_and_toc_pages_hold_the_whole_book() {
+    let site = Site::fixture("mdbook-book");
+    site.build();
+    let print = site.page("book/print.html");
+    assert_eq!(
+        print.texts("article h1"),
+        [
+            "Introduction¶",
+            "Setting up¶",
+            "No heading here",
+            "Appendix¶"
+        ]
+    );
+    assert_eq!(
+        print.attrs("article [id]", "id"),
+        [
+            "introduction",
+            "setting-up",
+            "install",
+            "no-heading-here",
+            "appendix"
+        ]
+    );
+    // Links between chapters lead within the page.
+    assert_eq!(
+        print.attrs("article p a", "href"),
+        ["#install", "#introduction"]
+    );
+    let toc = site.page("book/toc.html");
+    assert_eq!(
+        toc.texts(".book-toc li > a, .book-toc li > span"),
+        [
+            "Introduction",
+            "1. Setting up",
+            "1.1. No heading here",
+            "1.2. Later",
+            "2. Written later",
+            "Appendix"
+        ]
+    );
 }

@@ -168,8 +168,8 @@ fn twenty_thousand_unterminated_directives_are_reported_in_linear_time() {
     let mut lines = String::from("# Lines\n\n");
     let mut one_line = String::from("# One line\n\n");
     for i in 0..10_000 {
-        writeln!(lines, "a {{{{ b {i}\n").unwrap();
-        write!(one_line, "a {{{{ \" b {i} ").unwrap();
+        writeln!(lines, "a {{{{ b( {i}\n").unwrap();
+        write!(one_line, "a {{{{ b(\" {i} ").unwrap();
     }
     site.write("content/lines.md", &lines);
     site.write("content/one-line.md", &one_line);

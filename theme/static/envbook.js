@@ -5,6 +5,8 @@
 //  3. The TOC entry of the section in view is highlighted.
 //  4. Code blocks get a Copy button.
 //  5. An old #fragment that moved (mdBook's redirects) leads to its new place.
+//  6. Hidden code lines (mdBook's `# ` lines) are hidden, with a button that
+//     shows them; without the script every line shows.
 (function () {
   "use strict";
 
@@ -124,6 +126,31 @@
         }, 1500);
       }, function () {});
     });
+    wrap.appendChild(button);
+  });
+
+  // 5. Hidden code lines.
+  document.querySelectorAll(".content pre").forEach(function (pre) {
+    if (!pre.querySelector(".boring")) return;
+    var wrap = pre.parentNode;
+    if (!wrap.classList.contains("code-wrap")) {
+      wrap = document.createElement("div");
+      wrap.className = "code-wrap";
+      pre.parentNode.insertBefore(wrap, pre);
+      wrap.appendChild(pre);
+    }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "code-hidden-toggle";
+    var show = function (shown) {
+      pre.classList.toggle("hide-boring", !shown);
+      button.textContent = shown ? "Hide lines" : "Show hidden lines";
+      button.setAttribute("aria-label", shown ? "Hide the hidden lines of this code" : "Show the hidden lines of this code");
+    };
+    button.addEventListener("click", function () {
+      show(pre.classList.contains("hide-boring"));
+    });
+    show(false);
     wrap.appendChild(button);
   });
 })();

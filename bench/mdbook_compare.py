@@ -19,10 +19,13 @@ book is in a git repository). For each book the script prints:
   redirect pages count as pages without headings;
 - unexpanded directives: `{{#` in a page's visible text (outside `<script>`
   and `<style>`); a page where envbook shows more of them than mdBook (which
-  shows an escaped `\\{{#include}}` literally) is listed;
+  shows an escaped `\\{{#include}}` as `{{#include}}`, so equal counts are
+  fine) is listed; how often each shows the backslash too is told;
 - redirects (for information): mdBook's redirect pages and its `#fragment`
   redirects on existing pages, and whether envbook's page leads to the same
-  place;
+  place (URLs compared as paths from the site root);
+- links from the server's root (for information): `href`/`src` starting
+  with one `/`, which only work where the site is served at its base URL;
 - `envbook check`: its exit code and its errors and warnings.
 
 Last comes a markdown table of all books. The exit status is 1 if a build
@@ -66,6 +69,7 @@ class PageScan(html.parser.HTMLParser):
         self.heading_ids = []  # ids of h1-h6 inside <main>, in order
         self.anchors = set()  # every id, and every <a name>
         self.directives = 0  # "{{#" in visible text
+        self.escaped = 0  # of which "\\{{#" (mdBook drops the backslash)
         self.refresh = None  # the URL of a <meta http-equiv="refresh">
         self.root_links = 0  # href and src starting with a single "/"
         self.scripts = []  # text of the <script> elements
@@ -113,7 +117,9 @@ class PageScan(html.parser.HTMLParser):
     def close(self):
         super().close()
         # Counted on the joined text: "{{" and "#" may come in two pieces.
-        self.directives = "".join(self._text).count("{{#")
+        text = "".join(self._text)
+        self.directives = text.count("{{#")
+        self.escaped = text.count("\\{{#")
 
     def fragment_map(self):
         """mdBook's `#fragment` → URL redirects written into the page's script."""
@@ -308,7 +314,7 @@ def compare_pages(row, md_out, env_out, base):
 
     total = equal = 0
     differing, unexpanded, redirects = [], [], []
-    fragment_total = fragment_kept = redirect_pages = md_abs = env_abs = 0
+    fragment_total = fragment_kept = redirect_pages = md_abs = env_abs = escaped_md = escaped_env = 0
     for page in (p for p in pages if p not in missing):
         md, env = scan(os.path.join(md_out, page)), scan(os.path.join(env_out, page))
         total += len(md.heading_ids)
@@ -317,6 +323,8 @@ def compare_pages(row, md_out, env_out, base):
                 equal += 1
             else:
                 differing.append(f"{page}#{i}")
+        escaped_md += md.escaped
+        escaped_env += env.escaped
         if env.directives > md.directives:
             unexpanded.append((page, env.directives - md.directives))
         if md.refresh is not None:
@@ -349,6 +357,7 @@ def compare_pages(row, md_out, env_out, base):
           f"on {len(unexpanded)} pages")
     if unexpanded:
         print(listed(f"{p}: {n} more" for p, n in unexpanded))
+    print(f"  \\{{{{# shown with its backslash (information): mdBook {escaped_md}, envbook {escaped_env}")
     print(f"  redirects (information): {redirect_pages} redirect pages, "
           f"{fragment_kept}/{fragment_total} #fragment redirects kept; differing: {len(redirects)}")
     if redirects:

@@ -55,6 +55,10 @@ pub fn find(body: &str) -> (Vec<Call>, Vec<Malformed>) {
         if skip.peek().is_some_and(|r| r.contains(&i)) || is_escaped(body, i) {
             continue;
         }
+        // `{{#name …}}` is mdBook's (see `include`): what is left of one is text.
+        if body[i + 2..].trim_start().starts_with('#') {
+            continue;
+        }
         let Some(end) = line.of(body, i) else {
             let message = "this `{{` has no `}}` on its line".to_string();
             problems.push(Malformed {

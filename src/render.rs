@@ -60,6 +60,8 @@ pub struct NavItem {
 #[derive(Debug, Clone, Serialize)]
 pub struct PageView {
     pub title: String,
+    /// The HTML `<title>` mdBook's `{{#title …}}` asks for, instead of the usual one.
+    pub head_title: Option<String>,
     pub description: String,
     /// Absolute href: `/docs/runbooks/db-failover/`.
     pub url: String,

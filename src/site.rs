@@ -121,7 +121,7 @@ impl Cache {
     fn get(&self, page: &Page) -> Option<&Cached> {
         self.pages
             .get(&page.url)
-            .filter(|c| Arc::ptr_eq(&c.text, &page.text) || c.text == page.text)
+            .filter(|c| Arc::ptr_eq(&c.text, page.markdown()) || c.text == *page.markdown())
     }
 }
 
@@ -222,6 +222,10 @@ fn prepare(
     let (pages, page_problems) =
         content::pages(&project.sources, project.data.as_ref(), &content_dir);
     problems.extend(page_problems);
+    let included = pages.iter().filter_map(|p| p.expanded.as_ref());
+    problems
+        .0
+        .extend(included.flat_map(|e| e.diagnostics.iter().cloned()));
     let titles: Vec<String> = pages
         .par_iter()
         .map(|p| match cache.get(p) {
@@ -400,7 +404,7 @@ impl Cache {
                 .remove(&i)
                 .or_else(|| old.remove(&page.url).and_then(|c| c.rendered));
             let cached = Cached {
-                text: page.text.clone(),
+                text: page.markdown().clone(),
                 title: title.clone(),
                 rendered,
                 ids: anchors.pages.get(&page.url).cloned().unwrap_or_default(),
@@ -503,8 +507,9 @@ impl<'a> Views<'a> {
     fn markdown(&self, page: &Page) -> Rendered {
         markdown::render(&markdown::Input {
             file: &page.file,
-            text: &page.text,
+            text: page.markdown(),
             body_start: page.body_start,
+            written: page.expanded.as_ref().map(|e| (&*page.text, &e.splices)),
             links: LinkContext {
                 base: &self.site.base_url,
                 page_dir: page.dir(),
@@ -628,6 +633,7 @@ impl<'a> Views<'a> {
             static_url: &self.static_url,
             page: PageView {
                 title: self.titles[i].clone(),
+                head_title: page.expanded.as_ref().and_then(|e| e.title.clone()),
                 description: page.front.description.clone().unwrap_or_default(),
                 url: self.hrefs[i].clone(),
                 show_title: !rendered.has_title,
@@ -680,6 +686,7 @@ impl<'a> Views<'a> {
             static_url: &self.static_url,
             page: PageView {
                 title: "Page not found".into(),
+                head_title: None,
                 description: String::new(),
                 url: format!("{}404.html", self.site.base_url),
                 content: String::new(),

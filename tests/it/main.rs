@@ -9,6 +9,7 @@ mod data;
 mod errors;
 mod fuzz;
 mod highlight;
+mod includes;
 mod links;
 mod output;
 mod robust;

@@ -188,6 +188,7 @@ fn render(text: &str, body_start: usize, data: &Data, pages: &BTreeMap<String, S
         file: Path::new("content/runbooks/page.md"),
         text,
         body_start,
+        written: None,
         links: LinkContext {
             base: "/docs/",
             page_dir: "runbooks",

@@ -232,7 +232,9 @@ impl<'a> Directive<'a> {
         let mut words = rest.as_str().split_whitespace();
         let path = words.next()?;
         let with_lines = |path: &'a str| {
-            let (path, lines) = path.split_once(':').map_or((path, None), |(p, l)| (p, Some(l)));
+            let (path, lines) = path
+                .split_once(':')
+                .map_or((path, None), |(p, l)| (p, Some(l)));
             (path, Part::parse(lines.unwrap_or("")))
         };
         Some(match name.as_str() {
@@ -322,7 +324,10 @@ impl Run<'_> {
         };
         // Each line after the first repeats what precedes the directive on
         // its line (a list item's indent, a `> `), as mdBook does.
-        let prefix = out.rfind('\n').map_or(out.as_str(), |i| &out[i + 1..]).to_string();
+        let prefix = out
+            .rfind('\n')
+            .map_or(out.as_str(), |i| &out[i + 1..])
+            .to_string();
         for (i, line) in text.lines().enumerate() {
             if i > 0 {
                 out.push('\n');

@@ -10,7 +10,12 @@ fn run(page: &str, files: &[(&str, &str)]) -> Option<Expansion> {
         .iter()
         .map(|(p, t)| (PathBuf::from(p), Arc::from(*t)))
         .collect();
-    let load = |p: &Path| files.get(p).cloned().ok_or_else(|| "no such file".to_string());
+    let load = |p: &Path| {
+        files
+            .get(p)
+            .cloned()
+            .ok_or_else(|| "no such file".to_string())
+    };
     expand(&Input {
         file: Path::new("src/page.md"),
         text: page,
@@ -32,12 +37,18 @@ fn ranges_and_anchors_take_the_lines_mdbook_takes() {
     assert_eq!(text("{{#include f.rs:2}}", f), "fn a() {}");
     assert_eq!(text("{{#include f.rs::2}}", f), "// ANCHOR: all\nfn a() {}");
     assert_eq!(text("{{#include f.rs:6:}}", f), "// ANCHOR_END: all\nlast");
-    assert_eq!(text("{{#include f.rs:2:4}}", f), "fn a() {}\n// ANCHOR: inner\nfn b() {}");
+    assert_eq!(
+        text("{{#include f.rs:2:4}}", f),
+        "fn a() {}\n// ANCHOR: inner\nfn b() {}"
+    );
     assert_eq!(text("{{#include f.rs:all}}", f), "fn a() {}\nfn b() {}");
     assert_eq!(text("{{#include f.rs:inner}}", f), "fn b() {}");
     assert_eq!(text("{{#include f.rs:0:0}}", f), "");
     assert_eq!(text("{{#include f.rs:90}}", f), "");
-    assert_eq!(text("{{#include f.rs}}\nafter", f), FILE.trim_end().to_string() + "\nafter");
+    assert_eq!(
+        text("{{#include f.rs}}\nafter", f),
+        FILE.trim_end().to_string() + "\nafter"
+    );
 }
 
 #[test]
@@ -61,7 +72,10 @@ fn playground_title_and_escapes() {
         "```rust,editable,no_run\nfn main() {}\n```\nx"
     );
     let e = run("# A\n{{#title The A page}}\n", f).unwrap();
-    assert_eq!((&*e.text, e.title.as_deref()), ("# A\n\n", Some("The A page")));
+    assert_eq!(
+        (&*e.text, e.title.as_deref()),
+        ("# A\n\n", Some("The A page"))
+    );
     assert_eq!(
         text("\\{{#include f.rs}} and {{#include f.rs}}", f),
         "{{#include f.rs}} and {{#include f.rs}}"
@@ -80,7 +94,8 @@ fn included_markdown_is_expanded_from_its_own_folder_with_the_line_prefix() {
 #[test]
 fn problems_point_at_the_page_and_leave_the_directive() {
     let f = &[("src/f.rs", FILE), ("src/loop.md", "{{#include loop.md}}")];
-    let page = "x\n{{#include nope.rs}} {{#include f.rs:innr}}\n{{#include loop.md}} {{#foo bar}}\n";
+    let page =
+        "x\n{{#include nope.rs}} {{#include f.rs:innr}}\n{{#include loop.md}} {{#foo bar}}\n";
     let e = run(page, f).unwrap();
     let shown: Vec<String> = e.diagnostics.iter().map(|d| d.to_string()).collect();
     assert_eq!(

@@ -141,7 +141,8 @@ impl Page<'_> {
     /// An error at the byte range `range` of the body.
     fn error(&mut self, range: &Range<usize>, message: String) -> &mut Diagnostic {
         let at = self.input.at(range);
-        let d = Diagnostic::error(self.input.file, message).at_span_in(&self.lines, at.start, at.end);
+        let d =
+            Diagnostic::error(self.input.file, message).at_span_in(&self.lines, at.start, at.end);
         self.out.diagnostics.push(d);
         self.out.diagnostics.last_mut().expect("just pushed")
     }

@@ -162,7 +162,10 @@ impl Watcher {
             (&folders.data, RecursiveMode::Recursive),
             (&folders.theme, RecursiveMode::Recursive),
         ];
-        let extra = folders.extra.iter().map(|d| (d.as_path(), RecursiveMode::Recursive));
+        let extra = folders
+            .extra
+            .iter()
+            .map(|d| (d.as_path(), RecursiveMode::Recursive));
         let included = folders.of_included().into_iter();
         let wanted = wanted
             .into_iter()
@@ -225,8 +228,8 @@ fn sort(event: notify::Result<Event>, folders: &Folders) -> Vec<Change> {
         .iter()
         .filter(|p| touched || !p.is_dir())
         .flat_map(|p| {
-            let included = folders.included.contains(p)
-                || folders.extra.iter().any(|d| p.starts_with(d));
+            let included =
+                folders.included.contains(p) || folders.extra.iter().any(|d| p.starts_with(d));
             classify(p, folders)
                 .into_iter()
                 .chain(included.then(|| Change::Included(p.clone())))
@@ -290,14 +293,17 @@ mod tests {
             sort(Ok(Event::new(kind).add_path(PathBuf::from(p))), &f)
         };
         let included = |p: &str| Change::Included(PathBuf::from(p));
-        assert_eq!(changed("/site/listings/a.rs"), [included("/site/listings/a.rs")]);
-        assert_eq!(changed("/site/listings/other.rs"), []);
-        assert_eq!(changed("/site/extra/x/y.txt"), [included("/site/extra/x/y.txt")]);
-        // A page that another page includes is both.
         assert_eq!(
-            changed("/site/src/b.md"),
-            [included("/site/src/b.md")]
+            changed("/site/listings/a.rs"),
+            [included("/site/listings/a.rs")]
         );
+        assert_eq!(changed("/site/listings/other.rs"), []);
+        assert_eq!(
+            changed("/site/extra/x/y.txt"),
+            [included("/site/extra/x/y.txt")]
+        );
+        // A page that another page includes is both.
+        assert_eq!(changed("/site/src/b.md"), [included("/site/src/b.md")]);
         let f = Folders {
             content: PathBuf::from("/site/src"),
             ..folders()

@@ -91,7 +91,12 @@ fn includes() {
             .enumerate()
             .map(|(i, text)| (Path::new("src").join(format!("f{i}")), text.as_str().into()))
             .collect();
-        let load = |p: &Path| files.get(p).cloned().ok_or_else(|| "no such file".to_string());
+        let load = |p: &Path| {
+            files
+                .get(p)
+                .cloned()
+                .ok_or_else(|| "no such file".to_string())
+        };
         let input = include::Input {
             file: Path::new("src/page.md"),
             text: &page,
@@ -133,7 +138,16 @@ fn include_case() -> impl Strategy<Value = (String, Vec<String>)> {
             .prop_map(String::from),
     ];
     let directive = (
-        select(&["include", "rustdoc_include", "playground", "title", "playpen", "other"][..]),
+        select(
+            &[
+                "include",
+                "rustdoc_include",
+                "playground",
+                "title",
+                "playpen",
+                "other",
+            ][..],
+        ),
         0..5usize,
         spec,
         select(&["", " ", "\\", "  editable"][..]),

@@ -21,7 +21,12 @@ fn built_page_with(site: &Site, needle: &str) -> String {
         .into_iter()
         .map(Result::unwrap)
         .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
-        .map(|e| (e.path().to_path_buf(), std::fs::read_to_string(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.path().to_path_buf(),
+                std::fs::read_to_string(e.path()).unwrap(),
+            )
+        })
         .filter(|(_, html)| html.contains(needle))
         .collect();
     match found.as_slice() {
@@ -60,7 +65,10 @@ fn ranges_and_anchors_take_the_lines_mdbook_takes() {
             "use std::fmt;\n\nstruct Paddle {\n    hello: f32,\n}\n\nimpl System for MySystem {}\n",
         ]
     );
-    assert!(html.contains("In prose: the answer is 42, as written."), "{html}");
+    assert!(
+        html.contains("In prose: the answer is 42, as written."),
+        "{html}"
+    );
     assert!(
         html.contains("Escaped: {{#include ../listings/lib.rs}} stays literal."),
         "{html}"
@@ -76,7 +84,10 @@ fn rustdoc_include_hides_lines_playground_makes_a_block_title_names_the_page() {
     let blocks = code_blocks(&html);
     let hidden_or_not = |block: &str| -> Vec<String> {
         // However hidden lines are shown, each source line is there once.
-        block.lines().map(|l| l.trim_start_matches("# ").to_string()).collect()
+        block
+            .lines()
+            .map(|l| l.trim_start_matches("# ").to_string())
+            .collect()
     };
     assert_eq!(blocks.len(), 3, "{blocks:?}");
     assert!(blocks[0].contains("let x = add_one(2);"), "{blocks:?}");
@@ -85,7 +96,10 @@ fn rustdoc_include_hides_lines_playground_makes_a_block_title_names_the_page() {
         8,
         "every line of lib.rs but its anchor lines: {blocks:?}"
     );
-    assert!(blocks[2].contains("fn add_one(num: i32) -> i32"), "{blocks:?}");
+    assert!(
+        blocks[2].contains("fn add_one(num: i32) -> i32"),
+        "{blocks:?}"
+    );
     assert!(
         html.contains("language-rust"),
         "the playground block is rust code: {html}"
@@ -188,7 +202,9 @@ error: broken link [broken link]: `nowhere.md` is not a page of the site
 
 "#;
     // After the warning that the symlink is left out of the site.
-    let from = shown.find("error: cannot include `missing.rs`").expect("the first error");
+    let from = shown
+        .find("error: cannot include `missing.rs`")
+        .expect("the first error");
     let to = shown.find("error: 7 problems found").expect("the count");
     assert_eq!(&shown[from..to], expected);
 }
@@ -211,9 +227,13 @@ fn serve_re_renders_the_pages_that_include_a_changed_file() {
     // A file outside the content folder, in the repository.
     site.write(
         "listings/lib.rs",
-        &site.read("listings/lib.rs").replace("use std::fmt;", "use std::io;"),
+        &site
+            .read("listings/lib.rs")
+            .replace("use std::fmt;", "use std::io;"),
     );
-    wait_for("the include to be read again", || page().contains("use std::io;"));
+    wait_for("the include to be read again", || {
+        page().contains("use std::io;")
+    });
     // A file beside the page.
     site.write("src/parts/answer.txt", "43\n");
     wait_for("the prose include to be read again", || {
@@ -227,5 +247,7 @@ fn serve_re_renders_the_pages_that_include_a_changed_file() {
     );
     wait_for("the new include", || page().contains("brand new"));
     site.write("other/new.txt", "changed again\n");
-    wait_for("the new include's change", || page().contains("changed again"));
+    wait_for("the new include's change", || {
+        page().contains("changed again")
+    });
 }

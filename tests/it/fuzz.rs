@@ -122,6 +122,7 @@ fn includes() {
                 },
                 highlighter: &HIGHLIGHTER,
                 expander: &Expander { data: Some(&data) },
+                flavor: Default::default(),
             });
         }
     });

@@ -9,6 +9,7 @@ use crate::config::Urls;
 use crate::data::Data;
 use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
 use crate::frontmatter::{self, FrontMatter};
+use crate::include::Expansion;
 
 /// A markdown file of the content folder.
 #[derive(Debug, Clone)]
@@ -17,6 +18,8 @@ pub struct Source {
     pub rel: String,
     /// Shared with the pages made from it, so a build copies no text.
     pub text: Arc<str>,
+    /// The text with mdBook's file directives expanded, when it has any.
+    pub expanded: Option<Arc<Expansion>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,14 +46,23 @@ pub struct Page {
     pub url: String,
     pub kind: Kind,
     pub front: FrontMatter,
+    /// The file as written: diagnostics point into it.
     pub text: Arc<str>,
-    /// Where the markdown body starts in `text`.
+    /// The file with mdBook's file directives expanded, when it has any.
+    pub expanded: Option<Arc<Expansion>>,
+    /// Where the markdown body starts in `text` (and in the expanded text:
+    /// front matter is never expanded).
     pub body_start: usize,
 }
 
 impl Page {
+    /// The whole file as markdown reads it: expanded.
+    pub fn markdown(&self) -> &Arc<str> {
+        self.expanded.as_ref().map_or(&self.text, |e| &e.text)
+    }
+
     pub fn body(&self) -> &str {
-        &self.text[self.body_start..]
+        &self.markdown()[self.body_start..]
     }
 
     /// The folder of the source, relative to the content folder.
@@ -165,6 +177,7 @@ pub fn pages(
             file,
             source: source.rel.clone(),
             text: source.text.clone(),
+            expanded: source.expanded.clone(),
         });
     }
     check_collisions(&pages, &mut problems);
@@ -205,6 +218,7 @@ fn environment_pages(data: &Data) -> Vec<Page> {
                     ..FrontMatter::default()
                 },
                 text: Arc::from(text),
+                expanded: None,
                 body_start: 0,
             }
         })
@@ -269,6 +283,7 @@ fn add_generated_sections(pages: &mut Vec<Page>, content_dir: &Path) {
             kind: Kind::GeneratedSection,
             front: FrontMatter::default(),
             text: Arc::from(""),
+            expanded: None,
             body_start: 0,
         });
     }
@@ -282,6 +297,7 @@ mod tests {
         Source {
             rel: rel.into(),
             text: text.into(),
+            expanded: None,
         }
     }
 

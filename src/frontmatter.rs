@@ -68,6 +68,11 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
     }
 }
 
+/// Where the body of `text` starts: after its front matter, if any.
+pub fn body_start(text: &str) -> usize {
+    find(text).map_or(0, |(_, body, _)| text.len() - body.len())
+}
+
 /// `(yaml, body, lines before body)` when `text` opens with a `---` line closed by another.
 fn find(text: &str) -> Option<(&str, &str, usize)> {
     let rest = text

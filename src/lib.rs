@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod directives;
 pub mod export;
 pub mod frontmatter;
+pub mod include;
 pub mod links;
 pub mod markdown;
 pub mod matrix;

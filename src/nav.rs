@@ -311,6 +311,7 @@ mod tests {
             .map(|(r, t)| Source {
                 rel: r.to_string(),
                 text: t.to_string().into(),
+                expanded: None,
             })
             .collect();
         let (pages, problems) = load(&sources, None, Path::new("content"), Urls::Pretty);

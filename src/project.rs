@@ -1,9 +1,10 @@
 //! Finds a site and reads it: book.toml, the content folder, the theme
 //! overrides. The result is one immutable value the build works from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use walkdir::WalkDir;
 
@@ -11,6 +12,7 @@ use crate::config::{self, Config};
 use crate::content::Source;
 use crate::data::{self, Data};
 use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
+use crate::include::{self, Expansion};
 use crate::theme::{self, Theme};
 
 /// A non-markdown file of the content folder (an image, a download), copied as is.
@@ -61,11 +63,13 @@ impl Project {
             return Err(d.into());
         }
         let mut skipped = BTreeMap::new();
+        let includes = Includes::new(root, &content_display);
         let (sources, assets) = read_content(
             &Walk {
                 dir: &content,
                 display: &content_display,
             },
+            &includes,
             &mut problems,
             &mut skipped,
         );
@@ -208,6 +212,7 @@ fn folder_name(root: &Path) -> String {
 /// Markdown sources and other files, skipping hidden ones (`.git`, editor swap files).
 fn read_content(
     walk: &Walk,
+    includes: &Includes,
     problems: &mut Diagnostics,
     skipped: &mut BTreeMap<PathBuf, Diagnostic>,
 ) -> (Vec<Source>, Vec<Asset>) {
@@ -219,10 +224,7 @@ fn read_content(
             continue;
         }
         match read_text(&path, &walk.display.join(&rel)) {
-            Ok(text) => sources.push(Source {
-                rel,
-                text: text.into(),
-            }),
+            Ok(text) => sources.push(includes.source(rel, text.into())),
             Err(d) => problems.push(d),
         }
     }
@@ -432,6 +434,17 @@ fn utf8(bytes: Vec<u8>, file: &Path) -> Result<String, Diagnostic> {
     })
 }
 
+/// A file's real path; for one that does not exist, its folder's real path
+/// joined with its name (the preview server watches for it to appear).
+fn real_file(path: &Path) -> PathBuf {
+    if let Ok(real) = fs::canonicalize(path) {
+        return real;
+    }
+    let parent = path.parent().map(real).unwrap_or_default();
+    let absolute = std::path::absolute(&parent).unwrap_or(parent);
+    absolute.join(path.file_name().unwrap_or_default())
+}
+
 fn real(path: &Path) -> PathBuf {
     fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
@@ -457,6 +470,76 @@ fn read_text(path: &Path, file: &Path) -> Result<String, Diagnostic> {
         Some(rest) => rest.to_string(),
         None => text,
     })
+}
+
+/// Reads the files that pages include with mdBook's file directives: any
+/// file inside the repository that holds the book (the nearest folder with
+/// `.git` from the site folder up, else the site folder), never one outside
+/// it, whether reached by `..` or by a symlink.
+struct Includes {
+    /// The repository, as a real path.
+    repo: Option<PathBuf>,
+    /// The content folder as named in diagnostics (pages' paths start there).
+    content: PathBuf,
+}
+
+impl Includes {
+    fn new(root: &Path, content: &Path) -> Includes {
+        let real = fs::canonicalize(root).ok();
+        let repo = real.as_ref().map(|real| {
+            real.ancestors()
+                .find(|dir| dir.join(".git").exists())
+                .unwrap_or(real)
+                .to_path_buf()
+        });
+        Includes {
+            repo,
+            content: content.to_path_buf(),
+        }
+    }
+
+    /// The source at `rel` of the content folder, its directives expanded.
+    fn source(&self, rel: String, text: Arc<str>) -> Source {
+        let expanded = (rel != crate::content::SUMMARY)
+            .then(|| self.expand(&rel, &text))
+            .flatten()
+            .map(Arc::new);
+        Source {
+            rel,
+            text,
+            expanded,
+        }
+    }
+
+    fn expand(&self, rel: &str, text: &str) -> Option<Expansion> {
+        let file = self.content.join(rel);
+        let dir = file.parent().unwrap_or(Path::new(""));
+        include::expand(&include::Input {
+            file: &file,
+            text,
+            body_start: crate::frontmatter::body_start(text),
+            dir,
+            load: &|path| self.load(path),
+        })
+    }
+
+    fn load(&self, path: &Path) -> Result<Arc<str>, String> {
+        let real = fs::canonicalize(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => format!("there is no file {}", path.display()),
+            _ => format!("{}: {e}", path.display()),
+        })?;
+        let repo = self.repo.as_deref().unwrap_or(Path::new("/"));
+        if !real.starts_with(repo) {
+            return Err(format!(
+                "{} is outside the repository that holds the book ({})",
+                real.display(),
+                repo.display()
+            ));
+        }
+        let bytes = read_file(&real).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = utf8(bytes, path).map_err(|d| format!("{}: {}", path.display(), d.message))?;
+        Ok(text.strip_prefix('\u{feff}').unwrap_or(&text).into())
+    }
 }
 
 /// What reading a part of the site again found.
@@ -521,20 +604,53 @@ impl Project {
             });
         }
         let text = read_text(&path, &file).map_err(Diagnostics::from)?;
+        let includes = self.includes();
         match self.sources.iter_mut().find(|s| s.rel == rel) {
             Some(source) if *source.text == *text && !warned => Ok(Refresh::Unchanged),
             Some(source) => {
-                source.text = text.into();
+                *source = includes.source(rel.to_string(), text.into());
                 Ok(Refresh::Changed)
             }
             None => {
-                self.sources.push(Source {
-                    rel: rel.to_string(),
-                    text: text.into(),
-                });
+                self.sources
+                    .push(includes.source(rel.to_string(), text.into()));
                 Ok(Refresh::Changed)
             }
         }
+    }
+
+    fn includes(&self) -> Includes {
+        Includes::new(&self.root, &self.display(&self.config.build.content))
+    }
+
+    /// Expands again the pages that include `path` (a real path), which changed.
+    pub fn refresh_included(&mut self, path: &Path) -> Refresh {
+        let includes = self.includes();
+        let mut refresh = Refresh::Unchanged;
+        for source in &mut self.sources {
+            let uses = source
+                .expanded
+                .as_ref()
+                .is_some_and(|e| e.files.iter().any(|f| real_file(f) == path));
+            if !uses {
+                continue;
+            }
+            let fresh = includes.source(source.rel.clone(), source.text.clone());
+            if fresh.expanded != source.expanded {
+                *source = fresh;
+                refresh = Refresh::Changed;
+            }
+        }
+        refresh
+    }
+
+    /// Every file the pages include (or try to), as real paths.
+    pub fn included_files(&self) -> BTreeSet<PathBuf> {
+        self.sources
+            .iter()
+            .filter_map(|s| s.expanded.as_ref())
+            .flat_map(|e| e.files.iter().map(|f| real_file(f)))
+            .collect()
     }
 
     /// Forgets the content at `rel` (named `file` in diagnostics), a file

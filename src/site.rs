@@ -125,7 +125,7 @@ impl Cache {
     fn get(&self, page: &Page) -> Option<&Cached> {
         self.pages
             .get(&page.url)
-            .filter(|c| Arc::ptr_eq(&c.text, &page.text) || c.text == page.text)
+            .filter(|c| Arc::ptr_eq(&c.text, page.markdown()) || c.text == *page.markdown())
     }
 }
 
@@ -236,6 +236,10 @@ fn prepare(
         config.build.urls,
     );
     problems.extend(page_problems);
+    let included = pages.iter().filter_map(|p| p.expanded.as_ref());
+    problems
+        .0
+        .extend(included.flat_map(|e| e.diagnostics.iter().cloned()));
     let own: Vec<Option<String>> = pages
         .par_iter()
         .map(|p| match cache.get(p) {
@@ -439,7 +443,7 @@ impl Cache {
                 .remove(&i)
                 .or_else(|| old.remove(&page.url).and_then(|c| c.rendered));
             let cached = Cached {
-                text: page.text.clone(),
+                text: page.markdown().clone(),
                 title: title.clone(),
                 rendered,
                 ids: anchors.pages.get(&page.url).cloned().unwrap_or_default(),
@@ -603,8 +607,9 @@ impl<'a> Views<'a> {
     fn markdown(&self, page: &Page) -> Rendered {
         markdown::render(&markdown::Input {
             file: &page.file,
-            text: &page.text,
+            text: page.markdown(),
             body_start: page.body_start,
+            written: page.expanded.as_ref().map(|e| (&*page.text, &e.splices)),
             links: LinkContext {
                 base: &self.site.base_url,
                 page_dir: page.dir(),
@@ -755,7 +760,11 @@ impl<'a> Views<'a> {
                     String::new()
                 },
                 edit_url: self.edit_url(page),
-                html_title: String::new(),
+                html_title: page
+                    .expanded
+                    .as_ref()
+                    .and_then(|e| e.title.clone())
+                    .unwrap_or_default(),
                 redirects: self
                     .redirects
                     .fragments

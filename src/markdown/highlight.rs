@@ -530,6 +530,7 @@ mod tests {
             file: std::path::Path::new("content/slow.md"),
             text: &text,
             body_start: 0,
+            written: None,
             links: super::super::LinkContext {
                 base: "/",
                 page_dir: "",

@@ -22,6 +22,7 @@ use pulldown_cmark_escape::{escape_href, escape_html};
 use crate::config::{Config, Format};
 use crate::diagnostic::{Diagnostic, Lines};
 use crate::directives::{self, Call, Expander, PageScope};
+use crate::include::Splices;
 pub use highlight::Highlighter;
 use highlight::OverBudget;
 pub use ids::{Ids, html_ids, slug};
@@ -39,10 +40,14 @@ pub(crate) const OPTIONS: Options = Options::ENABLE_TABLES
 pub struct Input<'a> {
     /// The page file, as named in diagnostics.
     pub file: &'a Path,
-    /// The whole file, front matter included, for positions.
+    /// The whole file, front matter included, as markdown reads it (with
+    /// mdBook's file directives expanded).
     pub text: &'a str,
     /// Where the markdown body starts in `text`.
     pub body_start: usize,
+    /// For an expanded file: the file as written, which diagnostics show,
+    /// and where each part of `text` came from in it.
+    pub written: Option<(&'a str, &'a Splices)>,
     pub links: LinkContext<'a>,
     pub highlighter: &'a Highlighter,
     pub expander: &'a Expander<'a>,
@@ -119,11 +124,27 @@ pub struct Rendered {
 
 type Spanned<'a> = (Event<'a>, Range<usize>);
 
+impl Input<'_> {
+    /// The file as written.
+    fn written(&self) -> &str {
+        self.written.map_or(self.text, |(text, _)| text)
+    }
+
+    /// Where the range `range` of the body is in the file as written.
+    fn at(&self, range: &Range<usize>) -> Range<usize> {
+        let whole = self.body_start + range.start..self.body_start + range.end;
+        match self.written {
+            Some((_, splices)) => splices.original(whole),
+            None => whole,
+        }
+    }
+}
+
 pub fn render(input: &Input) -> Rendered {
     let body = &input.text[input.body_start..];
     let mut page = Page {
         input,
-        lines: Lines::new(input.text),
+        lines: Lines::new(input.written()),
         scope: PageScope::default(),
         mdbook_ids: ids::MdBookIds::default(),
         out: Rendered::default(),
@@ -163,12 +184,9 @@ struct Page<'a> {
 impl Page<'_> {
     /// An error at the byte range `range` of the body.
     fn error(&mut self, range: &Range<usize>, message: String) -> &mut Diagnostic {
-        let start = self.input.body_start + range.start;
-        let d = Diagnostic::error(self.input.file, message).at_span_in(
-            &self.lines,
-            start,
-            self.input.body_start + range.end,
-        );
+        let at = self.input.at(range);
+        let d =
+            Diagnostic::error(self.input.file, message).at_span_in(&self.lines, at.start, at.end);
         self.out.diagnostics.push(d);
         self.out.diagnostics.last_mut().expect("just pushed")
     }
@@ -514,7 +532,7 @@ fn rewrite_links<'a>(
                     dest: dest_url.to_string(),
                     target,
                     text: String::new(),
-                    span: input.body_start + range.start..input.body_start + range.end,
+                    span: input.at(&range),
                 });
                 open = Some(found.len() - 1);
                 Event::Start(Tag::Link {
@@ -647,9 +665,9 @@ fn over_budget(input: &Input, range: &Range<usize>, lang: &str) -> Diagnostic {
         "a block gets {} s, and ten times the work code of its length needs; malformed code (thousands of unclosed brackets, a stray character) can take far longer, or never end",
         highlight::BUDGET.as_secs()
     );
-    let (start, end) = (input.body_start + range.start, input.body_start + range.end);
+    let at = input.at(range);
     Diagnostic::error(input.file, message)
-        .at_span(input.text, start, end)
+        .at_span(input.written(), at.start, at.end)
         .with_help(help)
         .warning()
 }

@@ -37,6 +37,7 @@ fn render_flavored(text: &str, flavor: Flavor) -> Rendered {
         file: Path::new("content/guides/page.md"),
         text,
         body_start: 0,
+        written: None,
         links: LinkContext {
             base: "/docs/",
             page_dir: "guides",
@@ -211,6 +212,7 @@ fn body_offset_maps_to_file_lines() {
         file: Path::new("p.md"),
         text,
         body_start: 16,
+        written: None,
         links: LinkContext {
             base: "/",
             page_dir: "",
@@ -252,6 +254,7 @@ fn render_with_data(text: &str) -> Rendered {
         file: Path::new("p.md"),
         text,
         body_start: 0,
+        written: None,
         links: LinkContext {
             base: "/",
             page_dir: "",

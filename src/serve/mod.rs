@@ -65,15 +65,19 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     while let Some(changes) = watcher.next(&folders) {
         let start = Instant::now();
         let read = session.read(&changes);
-        if read == Read::Reloaded {
+        let now = session.folders();
+        // A page may include a file from a folder not watched yet.
+        if read == Read::Reloaded || now != folders {
             // Fresh watches on the folders as they are now; what changed
             // while they were renewed is caught by reading everything again.
-            folders = session.folders();
+            folders = now;
             match Watcher::start(&folders, options.poll) {
                 Ok(fresh) => watcher = fresh,
                 Err(e) => eprintln!("warning: {e:#}; changes there may go unseen"),
             }
-            session.reload();
+            if read == Read::Reloaded {
+                session.reload();
+            }
         }
         if read != Read::Unchanged {
             rebuild(
@@ -209,6 +213,7 @@ fn describe(changes: &[Change]) -> String {
         .iter()
         .map(|c| match c {
             Change::Content(rel) => rel.clone(),
+            Change::Included(path) => path.display().to_string(),
             Change::Data => "data".into(),
             Change::Theme => "theme".into(),
             Change::Site => "the site".into(),

@@ -66,7 +66,18 @@ impl Session {
         let config = self.config();
         let build = &config.build;
         let root = real(std::path::absolute(&self.root).unwrap_or_else(|_| self.root.clone()));
+        let included = self
+            .project
+            .as_ref()
+            .map(Project::included_files)
+            .unwrap_or_default();
         Folders {
+            included,
+            extra: build
+                .extra_watch_dirs
+                .iter()
+                .map(|d| real(root.join(d)))
+                .collect(),
             config: root.join(crate::config::FILE_NAME),
             content: real(root.join(&build.content)),
             data: real(root.join(&build.data)),
@@ -103,6 +114,10 @@ impl Session {
             let project = self.project.as_mut().expect("checked above");
             let (key, result) = match change {
                 Change::Content(rel) => (rel.clone(), project.refresh_content(rel)),
+                Change::Included(path) => (
+                    path.display().to_string(),
+                    Ok(project.refresh_included(path)),
+                ),
                 Change::Data => ("data".into(), project.refresh_data()),
                 Change::Theme => ("theme".into(), project.refresh_theme()),
                 Change::Site => unreachable!("handled above"),

@@ -3,6 +3,7 @@
 //! thread that ticks every few milliseconds: an idle preview, kept open all
 //! day, wakes for nothing.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
@@ -35,6 +36,27 @@ pub struct Folders {
     pub content: PathBuf,
     pub data: PathBuf,
     pub theme: PathBuf,
+    /// The files pages include (mdBook's `{{#include}}`), anywhere in the
+    /// repository; their folders are watched, not recursively.
+    pub included: BTreeSet<PathBuf>,
+    /// `[build] extra-watch-dirs`, watched recursively.
+    pub extra: Vec<PathBuf>,
+}
+
+impl Folders {
+    /// The folders of included files that no other watch covers.
+    fn of_included(&self) -> BTreeSet<&Path> {
+        let covered = [&self.content, &self.data, &self.theme];
+        self.included
+            .iter()
+            .filter_map(|f| f.parent())
+            .filter(|dir| {
+                *dir != self.root
+                    && !covered.iter().any(|c| dir.starts_with(c))
+                    && !self.extra.iter().any(|e| dir.starts_with(e))
+            })
+            .collect()
+    }
 }
 
 /// What a change touches, from the narrowest rebuild to the widest.
@@ -42,6 +64,8 @@ pub struct Folders {
 pub enum Change {
     /// A file or folder under content/ (path relative to it, `/` separators).
     Content(String),
+    /// A file that pages include, or one in an extra watched folder (a real path).
+    Included(PathBuf),
     Data,
     Theme,
     /// book.toml, or a site folder appearing or going: read everything again.
@@ -133,11 +157,20 @@ impl Watcher {
         };
         // Folders, not files: editors that save by renaming replace the file.
         let wanted = [
-            (&folders.root, RecursiveMode::NonRecursive),
+            (folders.root.as_path(), RecursiveMode::NonRecursive),
             (&folders.content, RecursiveMode::Recursive),
             (&folders.data, RecursiveMode::Recursive),
             (&folders.theme, RecursiveMode::Recursive),
         ];
+        let extra = folders
+            .extra
+            .iter()
+            .map(|d| (d.as_path(), RecursiveMode::Recursive));
+        let included = folders.of_included().into_iter();
+        let wanted = wanted
+            .into_iter()
+            .chain(extra)
+            .chain(included.map(|d| (d, RecursiveMode::NonRecursive)));
         for (path, mode) in wanted {
             if path.is_dir() {
                 inner
@@ -194,7 +227,13 @@ fn sort(event: notify::Result<Event>, folders: &Folders) -> Vec<Change> {
         .paths
         .iter()
         .filter(|p| touched || !p.is_dir())
-        .filter_map(|p| classify(p, folders))
+        .flat_map(|p| {
+            let included =
+                folders.included.contains(p) || folders.extra.iter().any(|d| p.starts_with(d));
+            classify(p, folders)
+                .into_iter()
+                .chain(included.then(|| Change::Included(p.clone())))
+        })
         .collect()
 }
 
@@ -209,6 +248,8 @@ mod tests {
             content: root.join("content"),
             data: root.join("data"),
             theme: root.join("theme"),
+            included: BTreeSet::from([root.join("listings/a.rs"), root.join("src/b.md")]),
+            extra: vec![root.join("extra")],
             root,
         }
     }
@@ -241,6 +282,42 @@ mod tests {
         ] {
             assert_eq!(classify(Path::new(p), &f), None, "{p}");
         }
+    }
+
+    #[test]
+    fn included_files_and_extra_folders_are_changes_of_their_own() {
+        use notify::event::DataChange;
+        let f = folders();
+        let changed = |p: &str| {
+            let kind = EventKind::Modify(ModifyKind::Data(DataChange::Content));
+            sort(Ok(Event::new(kind).add_path(PathBuf::from(p))), &f)
+        };
+        let included = |p: &str| Change::Included(PathBuf::from(p));
+        assert_eq!(
+            changed("/site/listings/a.rs"),
+            [included("/site/listings/a.rs")]
+        );
+        assert_eq!(changed("/site/listings/other.rs"), []);
+        assert_eq!(
+            changed("/site/extra/x/y.txt"),
+            [included("/site/extra/x/y.txt")]
+        );
+        // A page that another page includes is both.
+        assert_eq!(changed("/site/src/b.md"), [included("/site/src/b.md")]);
+        let f = Folders {
+            content: PathBuf::from("/site/src"),
+            ..folders()
+        };
+        let kind = EventKind::Modify(ModifyKind::Data(DataChange::Content));
+        let event = Event::new(kind).add_path(PathBuf::from("/site/src/b.md"));
+        assert_eq!(
+            sort(Ok(event), &f),
+            [Change::Content("b.md".into()), included("/site/src/b.md")]
+        );
+        assert_eq!(
+            f.of_included().into_iter().collect::<Vec<_>>(),
+            [Path::new("/site/listings")]
+        );
     }
 
     #[test]

@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use envbook::data::{self, Data};
 use envbook::directives::{self, Expander};
+use envbook::include;
 use envbook::markdown::{self, Highlighter, Input, LinkContext};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -79,6 +80,96 @@ fn markdown_and_directives() {
     });
 }
 
+/// mdBook's file directives: random ranges, anchors and nesting, over files
+/// that include each other; the expanded text is rendered, and every
+/// position the splice map gives is inside the page.
+#[test]
+fn includes() {
+    fuzz("includes", include_case(), |(page, files)| {
+        let files: BTreeMap<std::path::PathBuf, Arc<str>> = files
+            .iter()
+            .enumerate()
+            .map(|(i, text)| (Path::new("src").join(format!("f{i}")), text.as_str().into()))
+            .collect();
+        let load = |p: &Path| {
+            files
+                .get(p)
+                .cloned()
+                .ok_or_else(|| "no such file".to_string())
+        };
+        let input = include::Input {
+            file: Path::new("src/page.md"),
+            text: &page,
+            body_start: 0,
+            dir: Path::new("src"),
+            load: &load,
+        };
+        if let Some(e) = include::expand(&input) {
+            for at in (0..=e.text.len()).step_by(7) {
+                let range = e.splices.original(at..at);
+                assert!(range.end <= page.len(), "{range:?} of {}", page.len());
+            }
+            let data = data::parse(DATA, Path::new("data/environments.yaml")).unwrap();
+            markdown::render(&Input {
+                file: Path::new("src/page.md"),
+                text: &e.text,
+                body_start: 0,
+                written: Some((&page, &e.splices)),
+                links: LinkContext {
+                    base: "/",
+                    page_dir: "",
+                    pages: &BTreeMap::new(),
+                },
+                highlighter: &HIGHLIGHTER,
+                expander: &Expander { data: Some(&data) },
+                flavor: Default::default(),
+            });
+        }
+    });
+}
+
+/// A page and three files, made of text, anchor lines and file directives
+/// naming those files (`f0`…`f2`, some missing) with random lines.
+fn include_case() -> impl Strategy<Value = (String, Vec<String>)> {
+    let spec = prop_oneof![
+        Just(String::new()),
+        "[0-9]{1,2}".prop_map(|n| format!(":{n}")),
+        "[0-9]{0,2}:[0-9]{0,2}".prop_map(|r| format!(":{r}")),
+        select(&[":a", ":b", ":nope", "::", ":x:y:z", ":99999999999999999999"][..])
+            .prop_map(String::from),
+    ];
+    let directive = (
+        select(
+            &[
+                "include",
+                "rustdoc_include",
+                "playground",
+                "title",
+                "playpen",
+                "other",
+            ][..],
+        ),
+        0..5usize,
+        spec,
+        select(&["", " ", "\\", "  editable"][..]),
+    )
+        .prop_map(|(name, file, spec, tail)| match tail {
+            "\\" => format!("\\{{{{#{name} f{file}{spec}}}}}"),
+            _ => format!("{{{{#{name} f{file}{spec}{tail}}}}}"),
+        });
+    let piece = prop_oneof![
+        3 => directive,
+        2 => select(&[
+            "\n", "\r\n", "- ", "> ", "```\n", "// ANCHOR: a\n", "// ANCHOR_END: a\n",
+            "ANCHOR: b\n", "ANCHOR_END: b\n", "x", "{{", "}}", "é", "[l](m.md)", "# H\n",
+        ][..])
+        .prop_map(String::from),
+        1 => any::<String>().prop_map(|s| s.chars().take(4).collect()),
+    ];
+    let text = || prop::collection::vec(piece.clone(), 0..30).prop_map(|v| v.concat());
+    (text(), prop::collection::vec(text(), 3))
+}
+
 #[test]
 fn data_file() {
     let valid = AtomicUsize::new(0);
@@ -112,6 +203,7 @@ fn render(text: &str, body_start: usize, data: &Data, pages: &BTreeMap<String, S
         file: Path::new("content/runbooks/page.md"),
         text,
         body_start,
+        written: None,
         links: LinkContext {
             base: "/docs/",
             page_dir: "runbooks",

@@ -161,6 +161,7 @@ fn summary() {
         .map(|r| Source {
             rel: r.to_string(),
             text: "# T\n".into(),
+            expanded: None,
         })
         .collect();
     let (pages, _) = content::pages(&sources, None, Path::new("src"), Urls::Html);

@@ -10,6 +10,7 @@ mod errors;
 mod fuzz;
 mod fuzz_book;
 mod highlight;
+mod includes;
 mod links;
 mod mdbook;
 mod mdbook_markdown;

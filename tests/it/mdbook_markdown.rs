@@ -8,7 +8,16 @@ use crate::support::{Page, Site};
 fn built() -> Site {
     let site = Site::fixture("mdbook-markdown");
     let run = site.build();
-    assert_eq!(run.stderr, "");
+    // `{{ #if x }}` reads as a call of a preprocessor envbook does not have,
+    // as it does for mdBook: said once, left as written.
+    assert_eq!(
+        run.stderr,
+        "warning: `{{#if …}}` is not a directive envbook knows: left as written\n \
+         --> src/templates.md:4:1\n  |\n4 | {{ #if x }} for a condition; Jinja writes {{ url_for }} too.\n  \
+         | ^^^^^^^^^^^\n  = help: envbook expands `{{#include}}`, `{{#rustdoc_include}}`, \
+         `{{#playground}}` and `{{#title}}`; another tool's preprocessor is not run \
+         (write `\\{{#` for a literal `{{#`)\n"
+    );
     site
 }
 
@@ -157,7 +166,8 @@ fn html_sibling_and_email_links_as_mdbook_writes_them() {
         ["/".to_string(), format!("{headings}#repeat-1")]
     );
     let check = site.run(&["check"]);
-    assert_eq!((check.code, check.stderr.as_str()), (0, ""));
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(!check.stderr.contains("error"), "{}", check.stderr);
 }
 
 #[test]

@@ -24,6 +24,9 @@ book is in a git repository). For each book the script prints:
 - redirects (for information): mdBook's redirect pages and its `#fragment`
   redirects on existing pages, and whether envbook's page leads to the same
   place (URLs compared as paths from the site root);
+- code blocks (for information): the text of each `<pre>` in `<main>`, so
+  included files are checked line by line (mdBook's hidden `fn main`
+  wrapper for the playground left aside);
 - links from the server's root (for information): `href`/`src` starting
   with one `/`, which only work where the site is served at its base URL;
 - `envbook check`: its exit code and its errors and warnings.
@@ -42,6 +45,7 @@ RUSTUP_TOOLCHAIN=stable to use the installed one.
 """
 
 import argparse
+import difflib
 import html.parser
 import os
 import posixpath
@@ -73,7 +77,10 @@ class PageScan(html.parser.HTMLParser):
         self.refresh = None  # the URL of a <meta http-equiv="refresh">
         self.root_links = 0  # href and src starting with a single "/"
         self.scripts = []  # text of the <script> elements
+        self.code = []  # text of each <pre> inside <main>, buttons left out
         self._main = 0
+        self._pre = 0
+        self._button = 0
         self._hidden = None  # "script" or "style" while inside one
         self._text = []  # visible text, joined at the end
 
@@ -87,6 +94,12 @@ class PageScan(html.parser.HTMLParser):
             v = a.get(key) or ""
             if v.startswith("/") and not v.startswith("//"):
                 self.root_links += 1
+        if tag == "pre" and self._main:
+            self._pre += 1
+            if self._pre == 1:
+                self.code.append([])
+        elif tag == "button" and self._pre:
+            self._button += 1
         if tag == "main":
             self._main += 1
         elif tag in HEADINGS and self._main and a.get("id"):
@@ -103,6 +116,10 @@ class PageScan(html.parser.HTMLParser):
             self._hidden = None
 
     def handle_endtag(self, tag):
+        if tag == "pre" and self._pre:
+            self._pre -= 1
+        elif tag == "button" and self._button:
+            self._button -= 1
         if tag == "main" and self._main:
             self._main -= 1
         elif tag == self._hidden:
@@ -113,6 +130,8 @@ class PageScan(html.parser.HTMLParser):
             self.scripts.append(data)
         elif self._hidden is None:
             self._text.append(data)
+            if self._pre and not self._button:
+                self.code[-1].append(data)
 
     def close(self):
         super().close()
@@ -120,6 +139,7 @@ class PageScan(html.parser.HTMLParser):
         text = "".join(self._text)
         self.directives = text.count("{{#")
         self.escaped = text.count("\\{{#")
+        self.code = ["".join(c).strip("\n") for c in self.code]
 
     def fragment_map(self):
         """mdBook's `#fragment` → URL redirects written into the page's script."""
@@ -128,6 +148,26 @@ class PageScan(html.parser.HTMLParser):
             for m in re.finditer(r"fragmentMap\s*=\s*(\{.*?\})\s*;", s, re.S):
                 found.update(re.findall(r'"(#[^"]*)"\s*:\s*"([^"]*)"', m.group(1)))
         return found
+
+
+# The lines mdBook adds around a Rust block without `fn main` (hidden, for
+# the playground); envbook has no playground and does not add them.
+PLAYGROUND_WRAP = {"#![allow(unused)]", "fn main() {", "}"}
+
+
+def code_difference(md, env):
+    """The first difference between two pages' code blocks, or None."""
+    if len(md) != len(env):
+        return f"{len(md)} code blocks in mdBook's page, {len(env)} in envbook's"
+    for n, (a, b) in enumerate(zip(md, env), 1):
+        if a == b:
+            continue
+        diff = [d for d in difflib.ndiff(a.split("\n"), b.split("\n")) if d[:1] in "+-"]
+        if all(d[0] == "-" and d[2:] in PLAYGROUND_WRAP for d in diff):
+            continue
+        return f"block {n}: " + ", ".join(("mdBook " if d[0] == "-" else "envbook ") + repr(d[2:80])
+                                          for d in diff[:2])
+    return None
 
 
 def scan(path):
@@ -313,7 +353,7 @@ def compare_pages(row, md_out, env_out, base):
         print("  missing in envbook's output:\n" + listed(missing))
 
     total = equal = 0
-    differing, unexpanded, redirects = [], [], []
+    differing, unexpanded, redirects, code_differing = [], [], [], []
     fragment_total = fragment_kept = redirect_pages = md_abs = env_abs = escaped_md = escaped_env = 0
     for page in (p for p in pages if p not in missing):
         md, env = scan(os.path.join(md_out, page)), scan(os.path.join(env_out, page))
@@ -323,6 +363,9 @@ def compare_pages(row, md_out, env_out, base):
                 equal += 1
             else:
                 differing.append(f"{page}#{i}")
+        why = code_difference(md.code, env.code)
+        if why:
+            code_differing.append(f"{page}: {why}")
         escaped_md += md.escaped
         escaped_env += env.escaped
         if env.directives > md.directives:
@@ -357,6 +400,10 @@ def compare_pages(row, md_out, env_out, base):
           f"on {len(unexpanded)} pages")
     if unexpanded:
         print(listed(f"{p}: {n} more" for p, n in unexpanded))
+    print(f"  code blocks (information): equal on {len(pages) - len(missing) - len(code_differing)} "
+          f"of {len(pages) - len(missing)} pages (mdBook's hidden playground `fn main` wrapper left aside)")
+    if code_differing:
+        print(listed(code_differing))
     print(f"  \\{{{{# shown with its backslash (information): mdBook {escaped_md}, envbook {escaped_env}")
     print(f"  redirects (information): {redirect_pages} redirect pages, "
           f"{fragment_kept}/{fragment_total} #fragment redirects kept; differing: {len(redirects)}")

@@ -29,7 +29,9 @@ fn built_page_with(site: &Site, needle: &str) -> String {
         })
         .filter(|(_, html)| html.contains(needle))
         // The print page holds every chapter, the front page a copy of the first.
-        .filter(|(path, _)| !path.ends_with("book/print.html") && !path.ends_with("book/index.html"))
+        .filter(|(path, _)| {
+            !path.ends_with("book/print.html") && !path.ends_with("book/index.html")
+        })
         .collect();
     match found.as_slice() {
         [(_, html)] => html.clone(),

@@ -453,14 +453,21 @@ impl Cache {
     }
 }
 
+/// Writes one file of the site; links in an HTML file made relative first
+/// when the site's are (see [`relative`]).
 fn put(sink: &dyn Sink, path: &str, bytes: Vec<u8>) -> Result<(), Vec<Diagnostic>> {
+    let bytes = match String::from_utf8(bytes) {
+        Ok(html) if path.ends_with(".html") => relative(path, html).into_bytes(),
+        Ok(text) => text.into_bytes(),
+        Err(e) => e.into_bytes(),
+    };
     sink.put(path, bytes)
         .map_err(|e| vec![Diagnostic::error(path, format!("{e:#}"))])
 }
 
 /// What every page's template sees of the site.
 fn site_view(config: &crate::config::Config) -> SiteView {
-    let base = config.base_path();
+    let base = base_path(config);
     let href = |p: &PathBuf| format!("{base}{}", p.to_string_lossy().replace('\\', "/"));
     SiteView {
         title: config.book.title.clone(),
@@ -479,7 +486,7 @@ fn resolve_redirects(project: &Project, pages: &[Page]) -> (Redirects, Diagnosti
     redirects::resolve(
         &config.html.redirect,
         &redirects::Site {
-            base: &config.base_path(),
+            base: &base_path(config),
             pages: &pages
                 .iter()
                 .map(|p| (content::file_of(&p.url), p.url.clone()))
@@ -488,6 +495,33 @@ fn resolve_redirects(project: &Project, pages: &[Page]) -> (Redirects, Diagnosti
             config_file: &project.display(Path::new(crate::config::FILE_NAME)),
         },
     )
+}
+
+/// Where every internal link starts: the path of `base-url`, or, for links
+/// relative to each page, [`ROOT`], replaced when the page is written.
+fn base_path(config: &crate::config::Config) -> String {
+    match config.html.relative_links {
+        true => ROOT.to_string(),
+        false => config.base_path(),
+    }
+}
+
+/// Stands for the site's root in the HTML of a site with relative links.
+const ROOT: &str = "/__envbook_root__/";
+
+/// `html`, to be written at `file`, with [`ROOT`] made relative to it
+/// (`./`, `../`, …), or made `/` for a page that can be shown at any path
+/// (`404.html`). Nothing to do for a site with absolute links.
+fn relative(file: &str, html: String) -> String {
+    if !html.contains(ROOT) {
+        return html;
+    }
+    let root = match file.matches('/').count() {
+        _ if file == "404.html" => "/".to_string(),
+        0 => "./".to_string(),
+        depth => "../".repeat(depth),
+    };
+    html.replace(ROOT, &root)
 }
 
 /// The title a page gives itself: front matter `title`, else its first `#` heading.

@@ -204,6 +204,7 @@ pub(super) fn parse(table: &DeTable, text: &str, file: &Path) -> Result<Parsed, 
     build.theme = "theme/envbook".into();
     build.urls = toml.build.urls;
     build.extra_watch_dirs = toml.build.extra_watch_dirs;
+    let relative_links = html.site_url.is_none();
     if let Some(url) = html.site_url {
         build.base_url = url;
     }
@@ -218,6 +219,7 @@ pub(super) fn parse(table: &DeTable, text: &str, file: &Path) -> Result<Parsed, 
         hidelines: html.code.hidelines,
         create_missing: toml.build.create_missing,
         definition_lists: html.definition_lists,
+        relative_links,
     };
     config.validate(text, file, "site-url")?;
     let mut warnings = Diagnostics::default();
@@ -361,6 +363,7 @@ python = "~"
         assert_eq!(c.build.output, PathBuf::from("book"));
         assert_eq!(c.build.urls, Urls::Html);
         assert!(c.html.section_labels && c.html.smart_punctuation && c.html.create_missing);
+        assert!(c.html.relative_links);
     }
 
     #[test]

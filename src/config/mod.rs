@@ -71,6 +71,9 @@ pub struct Html {
     pub create_missing: bool,
     /// Definition lists (`term` / `: definition`), on by default in mdBook.
     pub definition_lists: bool,
+    /// Links relative to the page, as mdBook writes them, so that the site
+    /// works under any path: an mdBook book without a `site-url`.
+    pub relative_links: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

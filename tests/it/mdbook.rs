@@ -274,3 +274,45 @@ fn print_and_toc_pages_hold_the_whole_book() {
         ]
     );
 }
+
+#[test]
+fn without_a_site_url_links_are_relative_as_mdbook_writes_them() {
+    let site = Site::fixture("mdbook-book");
+    let toml = site
+        .read("book.toml")
+        .replace("site-url = \"/fixture/\"\n", "");
+    site.write("book.toml", &toml);
+    site.build();
+    let setup = site.page("book/guide/setup.html");
+    assert_eq!(
+        setup.attrs("link[rel=stylesheet]", "href"),
+        [
+            "../static/envbook.css",
+            "../static/highlight.css",
+            "../theme/extra.css"
+        ]
+    );
+    assert_eq!(setup.attrs(".site-title", "href"), ["../"]);
+    assert_eq!(
+        setup.attrs(".sidebar a", "href")[..2],
+        ["../intro.html", "../guide/setup.html"]
+    );
+    let intro = site.page("book/intro.html");
+    assert_eq!(
+        intro.attrs(".content a", "href"),
+        ["#introduction", "./guide/setup.html#install"]
+    );
+    // A redirect page leads on from where it is.
+    let moved = site.read("book/guide/moved.html");
+    assert!(
+        moved.contains("location.replace(\"../guide/setup.html#install\" + location.hash);"),
+        "{moved}"
+    );
+    // The not-found page is shown at any path: its links start at the root.
+    let not_found = site.page("book/404.html");
+    assert_eq!(not_found.attrs(".site-title", "href"), ["/"]);
+    for (file, bytes) in site.snapshot("book") {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("__envbook_root__"), "{}", file.display());
+    }
+}

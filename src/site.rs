@@ -254,9 +254,12 @@ fn prepare(
     let mut titles: Vec<String> = pages.iter().zip(&own).map(fallback).collect();
     let (nav, nav_problems) = navigation(project, &pages, &titles, &content_dir);
     problems.extend(nav_problems);
-    // As mdBook: a chapter without a title of its own is called what SUMMARY.md calls it.
+    // A chapter without a title of its own is called what SUMMARY.md calls
+    // it; in an mdBook book every chapter is, as mdBook names them.
+    let summary_names = config.format == Format::MdBook;
     for (i, own) in own.iter().enumerate() {
-        if let Some(node) = nav.node_of(i).filter(|_| own.is_none()) {
+        let node = nav.node_of(i).filter(|_| own.is_none() || summary_names);
+        if let Some(node) = node.filter(|&n| !nav.nodes[n].title.is_empty()) {
             titles[i] = nav.nodes[node].title.clone();
         }
     }

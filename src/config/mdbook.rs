@@ -247,10 +247,12 @@ fn unsupported(
             continue;
         }
         let name = shown(&key);
+        // A table is shown at its header, when it has one.
+        let header = name.starts_with('[').then(|| text.find(&name)).flatten();
+        first.get_or_insert(header.map_or(span, |at| at..at + name.len()));
         if !names.contains(&name) {
             names.push(name);
         }
-        first.get_or_insert(span);
     }
     let span = first?;
     let list = names
@@ -380,7 +382,7 @@ python = "~"
             "warning: envbook does not do what these mdBook settings ask, and ignores them: \
              `[rust]`, `[preprocessor.trpl-note]`, `output.html.mathjax-support`, \
              `[output.html.search]`, `[output.html.playground]`, `[output.linkcheck]`\n \
-             --> book.toml:4:1\n  |\n4 | edition = \"2021\"\n  | ^^^^^^^\n  \
+             --> book.toml:3:1\n  |\n3 | [rust]\n  | ^^^^^^\n  \
              = help: see \"Coming from mdBook\" in envbook's README\n"
         );
     }

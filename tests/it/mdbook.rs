@@ -45,7 +45,7 @@ fn pages_are_written_where_mdbook_writes_them() {
     );
     // The first chapter again as the book's front page, as mdBook writes it.
     let home = site.page("book/index.html");
-    assert_eq!(home.texts("main h1"), ["Introduction¶"]);
+    assert_eq!(home.texts("main h1"), ["Welcome to the book¶"]);
     assert_eq!(
         home.attrs("main a[href*=setup]", "href"),
         ["/fixture/guide/setup.html#install"]
@@ -84,6 +84,11 @@ fn summary_gives_titles_section_labels_and_drafts() {
     site.build();
     let page = site.page("book/guide/untitled.html");
     assert_eq!(page.texts("title"), ["No heading here – Fixture Book"]);
+    // Every chapter is called what SUMMARY.md calls it, heading or not, as in mdBook.
+    let intro = site.page("book/intro.html");
+    assert_eq!(intro.texts("title"), ["Introduction – Fixture Book"]);
+    assert_eq!(intro.texts("main h1"), ["Welcome to the book¶"]);
+    assert_eq!(page.texts(".pager-prev .pager-title"), ["Setting up"]);
     assert_eq!(page.texts("main h1"), ["No heading here"]);
     assert_eq!(
         page.texts(".sidebar li"),
@@ -240,7 +245,7 @@ fn print_and_toc_pages_hold_the_whole_book() {
     assert_eq!(
         print.texts("article h1"),
         [
-            "Introduction¶",
+            "Welcome to the book¶",
             "Setting up¶",
             "No heading here",
             "Appendix¶"
@@ -249,7 +254,7 @@ fn print_and_toc_pages_hold_the_whole_book() {
     assert_eq!(
         print.attrs("article [id]", "id"),
         [
-            "introduction",
+            "welcome-to-the-book",
             "setting-up",
             "install",
             "no-heading-here",
@@ -259,7 +264,7 @@ fn print_and_toc_pages_hold_the_whole_book() {
     // Links between chapters lead within the page.
     assert_eq!(
         print.attrs("article p a", "href"),
-        ["#install", "#introduction"]
+        ["#install", "#welcome-to-the-book"]
     );
     let toc = site.page("book/toc.html");
     assert_eq!(
@@ -300,7 +305,7 @@ fn without_a_site_url_links_are_relative_as_mdbook_writes_them() {
     let intro = site.page("book/intro.html");
     assert_eq!(
         intro.attrs(".content a", "href"),
-        ["#introduction", "./guide/setup.html#install"]
+        ["#welcome-to-the-book", "./guide/setup.html#install"]
     );
     // A redirect page leads on from where it is.
     let moved = site.read("book/guide/moved.html");

@@ -625,6 +625,10 @@ impl Project {
 
     /// Expands again the pages that include `path` (a real path), which changed.
     pub fn refresh_included(&mut self, path: &Path) -> Refresh {
+        // mdBook's additional css/js are copied again by the next build.
+        if self.additional_files().any(|f| f == path) {
+            return Refresh::Changed;
+        }
         let includes = self.includes();
         let mut refresh = Refresh::Unchanged;
         for source in &mut self.sources {
@@ -644,13 +648,24 @@ impl Project {
         refresh
     }
 
-    /// Every file the pages include (or try to), as real paths.
+    /// Every file the pages include (or try to), and the book's additional
+    /// css/js, as real paths: what `serve` watches besides the folders.
     pub fn included_files(&self) -> BTreeSet<PathBuf> {
-        self.sources
+        let included = self
+            .sources
             .iter()
             .filter_map(|s| s.expanded.as_ref())
-            .flat_map(|e| e.files.iter().map(|f| real_file(f)))
-            .collect()
+            .flat_map(|e| e.files.iter().map(|f| real_file(f)));
+        included.chain(self.additional_files()).collect()
+    }
+
+    /// mdBook's `additional-css` and `additional-js`, as real paths.
+    fn additional_files(&self) -> impl Iterator<Item = PathBuf> + '_ {
+        let html = &self.config.html;
+        html.additional_css
+            .iter()
+            .chain(&html.additional_js)
+            .map(|f| real_file(&self.root.join(f)))
     }
 
     /// Forgets the content at `rel` (named `file` in diagnostics), a file

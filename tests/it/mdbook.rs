@@ -321,3 +321,15 @@ fn without_a_site_url_links_are_relative_as_mdbook_writes_them() {
         assert!(!text.contains("__envbook_root__"), "{}", file.display());
     }
 }
+
+#[test]
+fn serve_reloads_the_tabs_when_an_additional_stylesheet_changes() {
+    let site = Site::fixture("mdbook-book");
+    let server = crate::serve::Server::start(&site, &[]);
+    let mut events = server.events();
+    assert_eq!(events.next(), ("build".into(), "1".into()));
+    site.write("theme/extra.css", "body { --fixture: 2; }\n");
+    assert_eq!(events.next(), ("build".into(), "2".into()));
+    let css = server.get(&format!("{}theme/extra.css", server.base)).body;
+    assert_eq!(css, "body { --fixture: 2; }\n");
+}

@@ -11,9 +11,9 @@ book is in a git repository). For each book the script prints:
 
 - build time (median of RUNS, after one warm-up run) and peak memory (max
   RSS over the runs) of each tool, from /usr/bin/time;
-- pages: every `.html` file mdBook wrote, except its special pages
-  (print.html, toc.html, 404.html) and theme assets, must exist at the same
-  path in envbook's output;
+- pages: every `.html` file mdBook wrote but its theme assets must exist at
+  the same path in envbook's output (its special pages, print.html, toc.html
+  and 404.html, are not compared further);
 - heading ids: the `id` of every h1-h6 inside mdBook's `<main>` must be an
   anchor (an `id`, or an `<a name>`) somewhere on envbook's page; mdBook's
   redirect pages count as pages without headings;
@@ -343,11 +343,12 @@ def compare_pages(row, md_out, env_out, base):
     assets = [p for p in md_all if p.split("/")[0] in ASSET_DIRS]
     pages = [p for p in md_all if p not in special and p not in assets]
     env_pages = set(html_files(env_out))
-    missing = [p for p in pages if p not in env_pages]
-    row.pages, row.missing = len(pages), len(missing)
-    print(f"  pages: {len(pages)} written by mdBook, {len(pages) - len(missing)} of them by envbook, "
+    # The special pages must exist too; their content is not compared.
+    missing = [p for p in pages + special if p not in env_pages]
+    row.pages, row.missing = len(pages) + len(special), len(missing)
+    print(f"  pages: {row.pages} written by mdBook, {row.pages - len(missing)} of them by envbook, "
           f"{len(missing)} missing; envbook wrote {len(env_pages)} .html files")
-    print(f"  mdBook's special pages, not compared: {', '.join(special) or 'none'}"
+    print(f"  mdBook's special pages (must exist; content not compared): {', '.join(special) or 'none'}"
           + (f"; {len(assets)} .html files among its assets" if assets else ""))
     if missing:
         print("  missing in envbook's output:\n" + listed(missing))

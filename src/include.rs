@@ -87,6 +87,10 @@ impl Splices {
 
 /// mdBook's limit, which stops an include cycle.
 const MAX_DEPTH: usize = 10;
+/// How many files one page may include, however deep: files that include
+/// each other several times each would otherwise grow a page exponentially
+/// within the depth limit.
+const MAX_FILES: usize = 1000;
 
 /// mdBook's pattern, unchanged: an escaped directive runs to the last `}}`
 /// of its line; a directive's arguments may not hold a `}`.
@@ -109,6 +113,7 @@ pub fn expand(input: &Input) -> Option<Expansion> {
     }
     let mut run = Run {
         load: input.load,
+        left: MAX_FILES,
         files: Vec::new(),
         title: None,
     };
@@ -140,6 +145,9 @@ pub fn expand(input: &Input) -> Option<Expansion> {
         problems.extend(found_problems.into_iter().map(|p| (range.clone(), p)));
     }
     out.push_str(&input.text[copied..]);
+    // A file included many times has its problems many times.
+    let mut seen = std::collections::HashSet::new();
+    problems.retain(|(range, p)| seen.insert((range.start, p.within.clone(), p.message.clone())));
     let diagnostics = match problems.is_empty() {
         true => Vec::new(),
         false => {
@@ -286,6 +294,8 @@ impl Part {
 /// One page's expansion: what its directives found so far.
 struct Run<'a> {
     load: Loader<'a>,
+    /// How many more files may be read.
+    left: usize,
     files: Vec<PathBuf>,
     title: Option<String>,
 }
@@ -323,11 +333,13 @@ impl Run<'_> {
             None => text,
         };
         // Each line after the first repeats what precedes the directive on
-        // its line (a list item's indent, a `> `), as mdBook does.
-        let prefix = out
-            .rfind('\n')
-            .map_or(out.as_str(), |i| &out[i + 1..])
-            .to_string();
+        // its line (a list item's indent, a `> `), as mdBook does. Found only
+        // when needed: a long line of directives would be read once for each.
+        let prefix = match text.trim_end_matches('\n').contains('\n') {
+            true => out.rfind('\n').map_or(&out[..], |i| &out[i + 1..]),
+            false => "",
+        }
+        .to_string();
         for (i, line) in text.lines().enumerate() {
             if i > 0 {
                 out.push('\n');
@@ -419,6 +431,11 @@ impl Run<'_> {
     }
 
     fn load(&mut self, dir: &Path, path: &str) -> Result<(Arc<str>, PathBuf), String> {
+        self.left = self.left.checked_sub(1).ok_or_else(|| {
+            format!(
+                "more than {MAX_FILES} files included into one page: does a file include itself?"
+            )
+        })?;
         let full = dir.join(path);
         self.files.push(full.clone());
         let text = (self.load)(&full).map_err(|why| format!("cannot include `{path}`: {why}"))?;

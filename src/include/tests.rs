@@ -129,3 +129,20 @@ fn splices_lead_back_to_the_directive() {
 fn pages_without_directives_are_left_alone() {
     assert!(run("# A\n{{ matrix() }} {{#toc}}{{/toc}}\n", &[]).is_none());
 }
+
+#[test]
+fn files_that_include_each_other_many_times_stop_growing() {
+    let twice = "{{#include a}}{{#include b}}{{#include a}}{{#include b}}";
+    let e = run("{{#include a}}", &[("src/a", twice), ("src/b", twice)]).unwrap();
+    let shown: Vec<&str> = e.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        shown,
+        [
+            "in src/a: includes nested more than 10 deep: does a file include itself?",
+            "in src/b: includes nested more than 10 deep: does a file include itself?",
+            "in src/a: more than 1000 files included into one page: does a file include itself?",
+            "in src/b: more than 1000 files included into one page: does a file include itself?",
+        ]
+    );
+    assert!(e.text.len() < 100_000);
+}

@@ -91,6 +91,9 @@ const MAX_DEPTH: usize = 10;
 /// each other several times each would otherwise grow a page exponentially
 /// within the depth limit.
 const MAX_FILES: usize = 1000;
+/// How many bytes one page may include in all: a thousand large files would
+/// otherwise make a page of gigabytes.
+const MAX_BYTES: usize = 32 << 20;
 
 /// mdBook's pattern, unchanged: an escaped directive runs to the last `}}`
 /// of its line; a directive's arguments may not hold a `}`.
@@ -114,6 +117,7 @@ pub fn expand(input: &Input) -> Option<Expansion> {
     let mut run = Run {
         load: input.load,
         left: MAX_FILES,
+        bytes_left: MAX_BYTES,
         files: Vec::new(),
         title: None,
     };
@@ -296,6 +300,8 @@ struct Run<'a> {
     load: Loader<'a>,
     /// How many more files may be read.
     left: usize,
+    /// How many more bytes may be included.
+    bytes_left: usize,
     files: Vec<PathBuf>,
     title: Option<String>,
 }
@@ -439,6 +445,12 @@ impl Run<'_> {
         let full = dir.join(path);
         self.files.push(full.clone());
         let text = (self.load)(&full).map_err(|why| format!("cannot include `{path}`: {why}"))?;
+        self.bytes_left = self.bytes_left.checked_sub(text.len()).ok_or_else(|| {
+            format!(
+                "more than {} MiB included into one page: does a file include itself?",
+                MAX_BYTES >> 20
+            )
+        })?;
         Ok((text, full))
     }
 }

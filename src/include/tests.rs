@@ -146,3 +146,20 @@ fn files_that_include_each_other_many_times_stop_growing() {
     );
     assert!(e.text.len() < 100_000);
 }
+
+#[test]
+fn a_page_stops_growing_at_its_byte_budget() {
+    let big = "x".repeat(5 << 20);
+    let five = "{{#include big}}{{#include big}}{{#include big}}{{#include big}}{{#include big}}";
+    let e = run(
+        "{{#include five}}{{#include five}}",
+        &[("src/five", five), ("src/big", &big)],
+    )
+    .unwrap();
+    let shown: Vec<&str> = e.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        shown,
+        ["in src/five: more than 32 MiB included into one page: does a file include itself?"]
+    );
+    assert!(e.text.len() <= 32 << 20, "{}", e.text.len());
+}

@@ -105,12 +105,19 @@
   }
 
   // 4. Copy buttons on code blocks.
-  document.querySelectorAll(".content pre").forEach(function (pre) {
-    if (!navigator.clipboard) return;
+  // The box a code block's buttons sit in, made once per block.
+  function wrapOf(pre) {
+    if (pre.parentNode.classList.contains("code-wrap")) return pre.parentNode;
     var wrap = document.createElement("div");
     wrap.className = "code-wrap";
     pre.parentNode.insertBefore(wrap, pre);
     wrap.appendChild(pre);
+    return wrap;
+  }
+
+  document.querySelectorAll(".content pre").forEach(function (pre) {
+    if (!navigator.clipboard) return;
+    var wrap = wrapOf(pre);
     var button = document.createElement("button");
     button.type = "button";
     button.className = "code-copy";
@@ -132,13 +139,7 @@
   // 5. Hidden code lines.
   document.querySelectorAll(".content pre").forEach(function (pre) {
     if (!pre.querySelector(".boring")) return;
-    var wrap = pre.parentNode;
-    if (!wrap.classList.contains("code-wrap")) {
-      wrap = document.createElement("div");
-      wrap.className = "code-wrap";
-      pre.parentNode.insertBefore(wrap, pre);
-      wrap.appendChild(pre);
-    }
+    var wrap = wrapOf(pre);
     var button = document.createElement("button");
     button.type = "button";
     button.className = "code-hidden-toggle";

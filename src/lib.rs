@@ -22,6 +22,7 @@ pub mod print;
 pub mod project;
 pub mod redirects;
 pub mod render;
+pub mod search;
 pub mod serve;
 pub mod site;
 pub mod theme;

@@ -1,0 +1,171 @@
+//! Words for search, the same for the index and the query: text folded to
+//! lower case without accents, split by Unicode's word boundaries (UAX #29,
+//! so CJK text splits into its ideographs), and each white-space-separated
+//! token kept whole besides, so that a key like `data-plane.storage-size` or a
+//! value like `20Gi` is found as typed. No I/O.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// `text` in lower case, accents removed, in compatibility form (`ﬁ` →
+/// `fi`, full-width `Ａ` → `a`). Only diacritics go: other combining marks
+/// carry meaning (Japanese voicing, `デ` is not `テ`) and are composed back.
+pub fn fold(text: &str) -> String {
+    // Lower case after the compatibility form (`𝛢` → `Α` → `α`), and
+    // decomposed again, since it can add diacritics (`İ` → `i̇`).
+    text.nfkd()
+        .flat_map(char::to_lowercase)
+        .nfkd()
+        .filter(|&c| !is_diacritic(c))
+        .nfc()
+        .collect()
+}
+
+/// Unicode's combining diacritical marks (the accents of Latin, Greek and
+/// Cyrillic letters), as opposed to other scripts' combining marks.
+fn is_diacritic(c: char) -> bool {
+    is_combining_mark(c)
+        && matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+}
+
+/// The terms of `text` for the index: each word, then each token of several
+/// words as a whole (`data-plane.storage-size` gives `data`, `plane.storage`,
+/// `size` and itself), folded, in order, repeats kept.
+pub fn terms(text: &str) -> Vec<String> {
+    let folded = fold(text);
+    let mut out = Vec::new();
+    for token in folded.split_whitespace() {
+        let start = out.len();
+        out.extend(token.unicode_words().map(str::to_string));
+        let whole = token.trim_matches(|c: char| !c.is_alphanumeric());
+        let just_one = out.len() - start == 1 && out[start] == whole;
+        if !whole.is_empty() && !just_one {
+            out.push(whole.to_string());
+        }
+    }
+    out
+}
+
+/// A search as typed: words that must all match (the last one as a prefix
+/// while it is being typed) and exact phrases in double quotes.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Query {
+    /// Folded terms, each required.
+    pub words: Vec<String>,
+    /// Folded phrases, each required as written (its words in a row).
+    pub phrases: Vec<Vec<String>>,
+    /// The last word is still being typed: it matches terms it starts.
+    pub prefix: bool,
+}
+
+pub fn query(typed: &str) -> Query {
+    let mut q = Query::default();
+    // Outside quotes at even indexes, inside at odd ones; an unclosed quote
+    // runs to the end.
+    for (i, part) in typed.split('"').enumerate() {
+        let words = terms(part);
+        if i % 2 == 1 {
+            if !words.is_empty() {
+                q.phrases.push(words);
+            }
+        } else {
+            q.words.extend(words);
+        }
+    }
+    let open_quote = typed.matches('"').count() % 2 == 1;
+    q.prefix = !typed.ends_with(char::is_whitespace) && !typed.ends_with('"') && !open_quote;
+    q.words.dedup();
+    q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_accents_and_compatibility_forms_fold_away() {
+        assert_eq!(fold("Ça Déborde ÅNGSTRÖM"), "ca deborde angstrom");
+        assert_eq!(fold("ﬁle Ｐｒｏｄ"), "file prod");
+        assert_eq!(fold("Straße"), "straße");
+        assert_eq!(fold("Tiếng Việt İstanbul"), "tieng viet istanbul");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn folding_twice_changes_nothing_and_no_input_panics(text in "\\PC{0,40}") {
+            let once = fold(&text);
+            proptest::prop_assert_eq!(fold(&once), once.clone());
+            terms(&text);
+            query(&text);
+        }
+    }
+
+    #[test]
+    fn keys_and_values_are_found_as_typed_and_by_their_parts() {
+        assert_eq!(
+            terms("Set data-plane.storage-size to 20Gi."),
+            [
+                "set",
+                "data",
+                "plane.storage",
+                "size",
+                "data-plane.storage-size",
+                "to",
+                "20gi"
+            ]
+        );
+        assert_eq!(
+            terms("postgres-prod"),
+            ["postgres", "prod", "postgres-prod"]
+        );
+        assert_eq!(terms("`eu-west-1`"), ["eu", "west", "1", "eu-west-1"]);
+        assert_eq!(terms("-- … !"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn cjk_text_splits_into_ideographs_and_kana_runs() {
+        assert_eq!(
+            terms("本番環境のデータベース"),
+            [
+                "本",
+                "番",
+                "環",
+                "境",
+                "の",
+                "データベース",
+                "本番環境のデータベース"
+            ]
+        );
+        assert_eq!(terms("데이터베이스 크기"), ["데이터베이스", "크기"]);
+    }
+
+    #[test]
+    fn queries_and_words_prefix_while_typing_and_quote_phrases() {
+        assert_eq!(
+            query("Prod stor"),
+            Query {
+                words: vec!["prod".into(), "stor".into()],
+                phrases: vec![],
+                prefix: true,
+            }
+        );
+        assert!(!query("prod storage ").prefix);
+        assert_eq!(
+            query("\"Storage Size\" prod"),
+            Query {
+                words: vec!["prod".into()],
+                phrases: vec![vec!["storage".into(), "size".into()]],
+                prefix: true,
+            }
+        );
+        let open = query("\"storage si");
+        assert_eq!(open.phrases, [vec!["storage".to_string(), "si".into()]]);
+        assert!(!open.prefix);
+        assert_eq!(query("20Gi").words, ["20gi"]);
+        assert_eq!(
+            query("data-plane.storage-size").words.last().unwrap(),
+            "data-plane.storage-size"
+        );
+    }
+}

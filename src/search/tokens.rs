@@ -30,14 +30,16 @@ fn is_diacritic(c: char) -> bool {
 }
 
 /// The terms of `text` for the index: each word, then each token of several
-/// words as a whole (`data-plane.storage-size` gives `data`, `plane.storage`,
-/// `size` and itself), folded, in order, repeats kept.
+/// words as a whole (`data-plane.storage-size` gives `data`, `plane`,
+/// `storage`, `size` and itself), folded, in order, repeats kept.
 pub fn terms(text: &str) -> Vec<String> {
     let folded = fold(text);
     let mut out = Vec::new();
     for token in folded.split_whitespace() {
         let start = out.len();
-        out.extend(token.unicode_words().map(str::to_string));
+        // UAX #29 keeps `plane.storage` and `a_b` whole: their parts count too.
+        let words = token.unicode_words().flat_map(|w| w.split(['.', '_', ':']));
+        out.extend(words.filter(|w| !w.is_empty()).map(str::to_string));
         let whole = token.trim_matches(|c: char| !c.is_alphanumeric());
         let just_one = out.len() - start == 1 && out[start] == whole;
         if !whole.is_empty() && !just_one {
@@ -108,7 +110,8 @@ mod tests {
             [
                 "set",
                 "data",
-                "plane.storage",
+                "plane",
+                "storage",
                 "size",
                 "data-plane.storage-size",
                 "to",

@@ -459,10 +459,12 @@ impl Cache {
 /// Writes one file of the site; links in an HTML file made relative first
 /// when the site's are (see [`relative`]).
 fn put(sink: &dyn Sink, path: &str, bytes: Vec<u8>) -> Result<(), Vec<Diagnostic>> {
-    let bytes = match String::from_utf8(bytes) {
-        Ok(html) if path.ends_with(".html") => relative(path, html).into_bytes(),
-        Ok(text) => text.into_bytes(),
-        Err(e) => e.into_bytes(),
+    let bytes = match path.ends_with(".html") {
+        true => match String::from_utf8(bytes) {
+            Ok(html) => relative(path, html).into_bytes(),
+            Err(e) => e.into_bytes(),
+        },
+        false => bytes,
     };
     sink.put(path, bytes)
         .map_err(|e| vec![Diagnostic::error(path, format!("{e:#}"))])

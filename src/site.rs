@@ -1111,7 +1111,10 @@ impl Views<'_> {
         problems: &mut Diagnostics,
     ) -> Vec<String> {
         let rows = match &self.project.data {
-            Some(data) => row_fragments(data, |key| self.first_showing(anchors, key)),
+            Some(data) => {
+                let shown = self.rows_shown(data, anchors);
+                row_fragments(data, |key| shown.get(key).copied())
+            }
             None => Vec::new(),
         };
         let pages = fragments
@@ -1150,17 +1153,22 @@ impl Views<'_> {
         outputs
     }
 
-    /// The URL and title of the first page with the anchor `key`.
-    fn first_showing(&self, anchors: &Anchors, key: &str) -> Option<(&str, &str)> {
-        self.pages
-            .iter()
-            .zip(self.titles)
-            .find(|(p, _)| {
-                anchors
-                    .pages
-                    .get(&p.url)
-                    .is_some_and(|ids| ids.contains(key))
-            })
-            .map(|(p, t)| (p.url.as_str(), t.as_str()))
+    /// Each matrix row's key → the URL and title of the first page with its anchor.
+    fn rows_shown<'d>(&self, data: &'d Data, anchors: &Anchors) -> HashMap<&'d str, (&str, &str)> {
+        let keys: BTreeSet<&str> = data.keys().collect();
+        let mut shown = HashMap::new();
+        for (page, title) in self.pages.iter().zip(self.titles) {
+            let ids = anchors
+                .pages
+                .get(&page.url)
+                .into_iter()
+                .flat_map(|ids| ids.iter());
+            for id in ids.filter_map(|id| keys.get(id.as_str())) {
+                shown
+                    .entry(*id)
+                    .or_insert((page.url.as_str(), title.as_str()));
+            }
+        }
+        shown
     }
 }

@@ -8,6 +8,7 @@
 //! `theme/static/search.js`. No I/O.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, OnceLock};
 
 use foldhash::{HashMap, HashMapExt};
 use serde::{Deserialize, Serialize};
@@ -165,12 +166,42 @@ fn fields(records: &[Record]) -> Vec<Field> {
     fields
 }
 
+/// The term chunks and `meta.json` of a site's fragments, made when first
+/// asked for: a one-off build asks at once; the preview server only when a
+/// search needs them, so that an edit is served without waiting for them.
+#[derive(Debug, Default)]
+pub struct Chunks {
+    fragments: Vec<(u32, Arc<Fragment>)>,
+    files: OnceLock<HashMap<String, Arc<str>>>,
+}
+
+impl Chunks {
+    /// For `fragments`, each with its number, in ascending number order.
+    pub fn new(fragments: Vec<(u32, Arc<Fragment>)>) -> Chunks {
+        Chunks {
+            fragments,
+            files: OnceLock::new(),
+        }
+    }
+
+    /// Every file: path under the index folder → JSON.
+    pub fn files(&self) -> &HashMap<String, Arc<str>> {
+        self.files.get_or_init(|| {
+            let numbered = self.fragments.iter().map(|(n, f)| (*n, &**f));
+            chunks(numbered)
+                .into_iter()
+                .map(|(path, json)| (path, json.into()))
+                .collect()
+        })
+    }
+}
+
 /// A term's place in a record: fragment, slot, weight.
 type Posting = (u32, u16, u8);
 
 /// The chunk files and `meta.json` (path under the index folder → JSON) for
 /// `fragments`, each with its number, in ascending number order.
-pub fn chunks<'a>(fragments: impl Iterator<Item = (u32, &'a Fragment)>) -> Vec<(String, String)> {
+fn chunks<'a>(fragments: impl Iterator<Item = (u32, &'a Fragment)>) -> Vec<(String, String)> {
     let mut postings: HashMap<&str, Vec<Posting>> = HashMap::new();
     for (n, fragment) in fragments {
         for (term, (slot, weight)) in fragment.postings() {

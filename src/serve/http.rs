@@ -311,6 +311,7 @@ mod tests {
             files,
             base: base.into(),
             build: 1,
+            search: None,
         }
     }
 

@@ -47,6 +47,45 @@ pub struct Record {
     pub key: String,
 }
 
+/// A record as its fragment file holds it, its text cut if it is very long
+/// (a generated page's table): the results on screen cost a few KB each.
+#[derive(Serialize)]
+struct Stored<'a> {
+    k: Kind,
+    u: &'a str,
+    t: &'a str,
+    s: &'a str,
+    x: &'a str,
+    /// The text was cut (a phrase not found in what is left may be further on).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    m: bool,
+}
+
+/// A record's text in its fragment: at most this many characters (a
+/// runbook's section is a few hundred).
+pub const STORED_CHARS: usize = 2000;
+
+impl<'a> From<&'a Record> for Stored<'a> {
+    fn from(r: &'a Record) -> Stored<'a> {
+        let x = r.text.trim();
+        let cut = x.char_indices().nth(STORED_CHARS).map(|(at, _)| {
+            // At the last word boundary before the limit, when there is one.
+            x[..at]
+                .rfind(char::is_whitespace)
+                .filter(|&w| w > 0)
+                .unwrap_or(at)
+        });
+        Stored {
+            k: r.kind,
+            u: &r.url,
+            t: &r.title,
+            s: &r.section,
+            x: cut.map_or(x, |at| x[..at].trim_end()),
+            m: cut.is_some(),
+        }
+    }
+}
+
 /// How much a match counts, by where it is: any title above any heading
 /// above any row above any body text, so that results rank in that order.
 const PAGE_TITLE: u8 = 64;
@@ -102,7 +141,8 @@ impl Fragment {
             *w = (*w).max(weight);
         }
         let mut fragment = Fragment {
-            json: serde_json::to_string(records).expect("records serialize"),
+            json: serde_json::to_string(&records.iter().map(Stored::from).collect::<Vec<_>>())
+                .expect("records serialize"),
             words: String::new(),
             marks: Vec::with_capacity(best.len()),
         };
@@ -239,10 +279,13 @@ struct ChunkWriter<'a> {
     json: String,
     first: Option<&'a str>,
     last: &'a str,
+    /// The last term of the chunk before.
+    before: Option<&'a str>,
 }
 
 impl<'a> ChunkWriter<'a> {
-    /// Adds `"term":[f,s,w,…]`, fragment numbers as differences from the previous.
+    /// Adds `"term":[f,v,…]`: each record's fragment number (as the
+    /// difference from the previous one) and `slot * 128 + weight`.
     fn add(&mut self, term: &'a str, list: &[Posting]) {
         self.json.push(if self.first.is_none() { '{' } else { ',' });
         self.first.get_or_insert(term);
@@ -258,30 +301,36 @@ impl<'a> ChunkWriter<'a> {
             }
             self.json.push_str(number.format(n - previous));
             self.json.push(',');
-            self.json.push_str(number.format(slot));
-            self.json.push(',');
-            self.json.push_str(number.format(weight));
+            self.json
+                .push_str(number.format(u32::from(slot) * 128 + u32::from(weight)));
             previous = n;
         }
         self.json.push(']');
     }
 
-    /// Writes the chunk as `t/HASH.json`; returns its `[from, to, HASH]`.
-    fn close(&mut self, files: &mut Vec<(String, String)>) -> [String; 3] {
+    /// Writes the chunk as `t/HASH.json`; returns its `[from, HASH]`, where
+    /// `from` is the shortest start of its first term that sorts after the
+    /// chunk before (the first chunk's is empty): a chunk holds the terms from
+    /// its `from` to the next chunk's.
+    fn close(&mut self, files: &mut Vec<(String, String)>) -> [String; 2] {
         self.json.push('}');
         // A content hash names the file, so that an unchanged chunk keeps
         // its name (and its place in caches) and a stale meta.json names
         // files that are gone rather than files that changed.
         let mut hasher = DefaultHasher::new();
         self.json.hash(&mut hasher);
-        let name = format!("{:016x}", hasher.finish());
-        let range = [
-            self.first.unwrap_or_default().to_string(),
-            self.last.to_string(),
-            name.clone(),
-        ];
+        let name = format!("{:012x}", hasher.finish() >> 16);
+        let first = self.first.take().unwrap_or_default();
+        let from = match self.before {
+            None => "",
+            Some(before) => first
+                .char_indices()
+                .map(|(at, c)| &first[..at + c.len_utf8()])
+                .find(|start| *start > before)
+                .unwrap_or(first),
+        };
+        self.before = Some(self.last);
         files.push((format!("t/{name}.json"), std::mem::take(&mut self.json)));
-        self.first = None;
-        range
+        [from.to_string(), name]
     }
 }

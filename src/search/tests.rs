@@ -207,3 +207,22 @@ fn an_empty_or_punctuation_query_fetches_nothing() {
         );
     }
 }
+
+#[test]
+fn a_very_long_text_is_cut_in_its_fragment_and_its_phrases_still_found() {
+    let long = format!("{} the needle phrase", "filler words here ".repeat(500));
+    let files = index(&[page("long/", "Long", &long, &[])]);
+    let fragment: serde_json::Value = serde_json::from_str(&files["f/0.json"]).unwrap();
+    let stored = fragment[0]["x"].as_str().unwrap();
+    assert!(
+        stored.chars().count() <= super::index::STORED_CHARS,
+        "{}",
+        stored.len()
+    );
+    assert!(stored.ends_with("here"), "cut at a word: {stored:?}");
+    assert_eq!(fragment[0]["m"], true);
+    // The whole text was indexed; a phrase past the cut cannot be checked
+    // and is kept.
+    assert_eq!(urls(&files, "needle"), ["long/"]);
+    assert_eq!(urls(&files, "\"needle phrase\""), ["long/"]);
+}

@@ -136,6 +136,8 @@ pub struct Staging {
     /// Envbook's own folder beside the output; `new/` in it is the new site.
     tmp: PathBuf,
     written: Mutex<BTreeSet<String>>,
+    /// Folders made so far: each is made once, not asked for again per file.
+    folders: Mutex<std::collections::HashSet<PathBuf>>,
     /// Held until the staging folder is gone.
     _lock: File,
 }
@@ -167,6 +169,7 @@ impl Staging {
             shown: out.to_path_buf(),
             tmp,
             written: Mutex::default(),
+            folders: Mutex::default(),
             _lock: lock,
         };
         fs::create_dir(staging.site())
@@ -321,7 +324,19 @@ impl Staging {
         }
         let path = self.site().join(rel);
         let parent = path.parent().context("an output file has no folder")?;
-        fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        let made = |p: &Path| {
+            self.folders
+                .lock()
+                .expect("no panics under the lock")
+                .contains(p)
+        };
+        if !made(parent) {
+            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            self.folders
+                .lock()
+                .expect("no panics under the lock")
+                .insert(parent.to_path_buf());
+        }
         self.written
             .lock()
             .expect("no panics under the lock")

@@ -68,6 +68,8 @@ pub struct Flavor<'a> {
     /// Per language, the prefix that marks a hidden line (mdBook's
     /// `[output.html.code.hidelines]`; rust always hides `# ` lines).
     pub hidelines: Option<&'a BTreeMap<String, String>>,
+    /// Keep the page's text by section, for the search index.
+    pub search: bool,
 }
 
 impl Flavor<'_> {
@@ -79,6 +81,7 @@ impl Flavor<'_> {
             smart_punctuation: config.html.smart_punctuation,
             definition_lists: config.html.definition_lists,
             hidelines: Some(&config.html.hidelines),
+            search: config.search.enable,
         }
     }
 
@@ -161,7 +164,9 @@ pub fn render(input: &Input) -> Rendered {
         .collect();
     page.reserve_ids(&events);
     let events = page.expand_directives(events, &calls);
-    page.out.sections = sections(&events);
+    if input.flavor.search {
+        page.out.sections = sections(&events);
+    }
     let events = page.headings(events);
     let events = rewrite_links(events, input, &mut page.out);
     let events = code_blocks(events, input, &mut page.out);

@@ -69,13 +69,18 @@ pub const STORED_CHARS: usize = 2000;
 impl<'a> From<&'a Record> for Stored<'a> {
     fn from(r: &'a Record) -> Stored<'a> {
         let x = r.text.trim();
-        let cut = x.char_indices().nth(STORED_CHARS).map(|(at, _)| {
-            // At the last word boundary before the limit, when there is one.
-            x[..at]
-                .rfind(char::is_whitespace)
-                .filter(|&w| w > 0)
-                .unwrap_or(at)
-        });
+        // No shorter in characters than in bytes: most texts need no count.
+        let long = x.len() > STORED_CHARS;
+        let cut = long
+            .then(|| x.char_indices().nth(STORED_CHARS))
+            .flatten()
+            .map(|(at, _)| {
+                // At the last word boundary before the limit, when there is one.
+                x[..at]
+                    .rfind(char::is_whitespace)
+                    .filter(|&w| w > 0)
+                    .unwrap_or(at)
+            });
         Stored {
             k: r.kind,
             u: &r.url,
@@ -124,35 +129,34 @@ impl Fragment {
     /// A page's fragment (the page first, then its headings) or some rows'.
     pub fn new(records: &[Record]) -> Fragment {
         let fields = fields(records);
-        let mut best: HashMap<(&str, u16), u8> = HashMap::new();
-        let mut body: HashMap<&str, u32> = HashMap::new();
+        let size: usize = fields.iter().map(|f| f.text.len()).sum();
+        let mut terms: HashMap<&str, Term> = HashMap::with_capacity(size / 16);
         for field in &fields {
             each_term(&field.text, &mut |term| {
-                if field.body {
-                    *body.entry(term).or_default() += 1;
-                }
+                let t = terms.entry(term).or_default();
+                t.count += u32::from(field.body);
                 if field.weight > 0 {
-                    let w = best.entry((term, field.slot)).or_default();
-                    *w = (*w).max(field.weight);
+                    t.weigh(field.slot, field.weight);
                 }
             });
-        }
-        for (term, count) in body {
-            let weight = (1 + count.ilog2()).min(u32::from(BODY_MAX)) as u8;
-            let w = best.entry((term, 0)).or_default();
-            *w = (*w).max(weight);
         }
         let mut fragment = Fragment {
             json: serde_json::to_string(&records.iter().map(Stored::from).collect::<Vec<_>>())
                 .expect("records serialize"),
-            words: String::new(),
-            marks: Vec::with_capacity(best.len()),
+            words: String::with_capacity(size / 2),
+            marks: Vec::with_capacity(terms.len()),
         };
         // In no order: `chunks` sorts each term's postings.
-        for ((term, slot), weight) in best {
-            fragment.words.push_str(term);
-            fragment.words.push('\n');
-            fragment.marks.push((slot, weight));
+        for (term, mut t) in terms {
+            if t.count > 0 {
+                let weight = (1 + t.count.ilog2()).min(u32::from(BODY_MAX)) as u8;
+                t.weigh(0, weight);
+            }
+            for (slot, weight) in t.weights {
+                fragment.words.push_str(term);
+                fragment.words.push('\n');
+                fragment.marks.push((slot, weight));
+            }
         }
         fragment
     }
@@ -162,6 +166,24 @@ impl Fragment {
         self.words
             .split_terminator('\n')
             .zip(self.marks.iter().copied())
+    }
+}
+
+/// A term of a fragment: how often the page's body has it, and its best
+/// weight in each record whose title, key or row text has it (most terms
+/// have none: no allocation).
+#[derive(Default)]
+struct Term {
+    count: u32,
+    weights: Vec<(u16, u8)>,
+}
+
+impl Term {
+    fn weigh(&mut self, slot: u16, weight: u8) {
+        match self.weights.iter_mut().find(|(s, _)| *s == slot) {
+            Some((_, w)) => *w = (*w).max(weight),
+            None => self.weights.push((slot, weight)),
+        }
     }
 }
 

@@ -18,5 +18,6 @@ mod output;
 mod robust;
 mod safety;
 mod serve;
+mod search_browser;
 mod serve_survives;
 mod support;

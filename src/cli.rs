@@ -36,6 +36,8 @@ pub enum Command {
     Get(GetArgs),
     /// Print the settings that differ between two environments
     Diff(DiffArgs),
+    /// Search the built site as its search box does: `envbook search "prod storage"`
+    Search(SearchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -77,6 +79,17 @@ pub struct DiffArgs {
     pub b: String,
     #[command(flatten)]
     pub site: SiteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to search, as typed in the search box (quotes for a phrase)
+    pub query: String,
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// Print the results and the index files read (what a browser downloads) as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,8 @@ pub struct FrontMatter {
     pub aliases: Vec<String>,
     /// `false` hides the page's table of contents.
     pub toc: Option<bool>,
+    /// `false` leaves the page out of the search index.
+    pub search: Option<bool>,
     /// Free-form values for custom templates (`page.extra`), as in Zola.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -31,6 +33,7 @@ const KEYS: &[&str] = &[
     "draft",
     "aliases",
     "toc",
+    "search",
     "extra",
 ];
 

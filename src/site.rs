@@ -27,6 +27,8 @@ use crate::render::{
     self, ChildView, LinkView, NavLinks, PageContext, PageView, Renderer, SiteView, SitemapContext,
     SitemapEntry,
 };
+use crate::search::index::{self as search_index, Fragment};
+use crate::search::site::{PageEntry, page_fragment, row_fragments};
 
 /// Where a build puts its files (paths relative to the output folder).
 pub trait Sink: Sync {
@@ -110,6 +112,8 @@ struct Cached {
     rendered: Option<Rendered>,
     /// The ids of its HTML, for link checking.
     ids: Ids,
+    /// Its search fragment, when it is indexed.
+    fragment: Option<Arc<Fragment>>,
 }
 
 impl Cache {
@@ -170,6 +174,9 @@ pub fn build(
     };
     let aliases = views.aliases(sink, &mut problems);
     let mut outputs = views.outputs();
+    if views.search {
+        outputs.extend(views.write_index(&done.fragments, &anchors, sink, &mut problems));
+    }
     outputs.extend(aliases.keys().map(|a| content::file_of(a)));
     outputs.push(ANCHORS.to_string());
     let files: BTreeSet<String> = outputs.iter().cloned().collect();
@@ -195,7 +202,13 @@ pub fn build(
         return Err(problems.sorted());
     }
     if cache.keep {
-        cache.update(&prepared.pages, &prepared.own_titles, done.fresh, &anchors);
+        cache.update(
+            &prepared.pages,
+            &prepared.own_titles,
+            done.fresh,
+            &anchors,
+            &done.fragments,
+        );
         cache.anchors = anchors.clone();
         (cache.links, cache.data, cache.shared) = (plan.links, project.data.clone(), plan.shared);
     }
@@ -358,8 +371,15 @@ fn render_pages(views: &Views, plan: &Plan, sink: &dyn Sink, cache: &Cache) -> V
             };
             // Its warnings too (a code block left plain), each time it is rendered.
             problems.extend(rendered.diagnostics.iter().cloned());
+            let fragment = views.fragment(i, rendered).map(Arc::new);
+            if let Some(fragment) = fragment.as_ref().filter(|_| !failed) {
+                let path = index_path(&search_index::fragment_path(i as u32));
+                let written = put(sink, &path, fragment.json.clone().into_bytes());
+                problems.extend(written.err().unwrap_or_default());
+            }
             Rendering {
                 index: i,
+                fragment,
                 html: views.whole_book.then(|| rendered.html.clone()),
                 links: rendered.links.clone(),
                 ids,
@@ -377,6 +397,8 @@ struct Collected {
     fresh: HashMap<usize, Rendered>,
     /// The body HTML of the pages just rendered, for the print page.
     html: HashMap<usize, String>,
+    /// Each page's search fragment, when it is indexed.
+    fragments: Vec<Option<Arc<Fragment>>>,
 }
 
 /// Those just rendered, the others as cached; the problems go to `problems`.
@@ -403,8 +425,13 @@ fn collect(
             .collect(),
         fresh: HashMap::new(),
         html: HashMap::new(),
+        fragments: pages
+            .iter()
+            .map(|p| cached(p).and_then(|c| c.fragment.clone()))
+            .collect(),
     };
     for r in results {
+        done.fragments[r.index] = r.fragment;
         problems.0.extend(r.problems);
         done.html.extend(r.html.map(|h| (r.index, h)));
         (done.ids[r.index], done.links[r.index]) = (r.ids, r.links);
@@ -429,6 +456,7 @@ struct Rendering {
     ids: Ids,
     /// Its new markdown, when the cache keeps it.
     fresh: Option<Rendered>,
+    fragment: Option<Arc<Fragment>>,
     problems: Vec<Diagnostic>,
 }
 
@@ -439,6 +467,7 @@ impl Cache {
         titles: &[Option<String>],
         mut fresh: HashMap<usize, Rendered>,
         anchors: &Anchors,
+        fragments: &[Option<Arc<Fragment>>],
     ) {
         let mut old = std::mem::take(&mut self.pages);
         for (i, (page, title)) in pages.iter().zip(titles).enumerate() {
@@ -450,6 +479,7 @@ impl Cache {
                 title: title.clone(),
                 rendered,
                 ids: anchors.pages.get(&page.url).cloned().unwrap_or_default(),
+                fragment: fragments[i].clone(),
             };
             self.pages.insert(page.url.clone(), cached);
         }
@@ -601,6 +631,8 @@ struct Views<'a> {
     redirects: &'a Redirects,
     /// Write mdBook's `print.html` and `toc.html`.
     whole_book: bool,
+    /// Write the search index.
+    search: bool,
 }
 
 impl<'a> Views<'a> {
@@ -632,6 +664,7 @@ impl<'a> Views<'a> {
             },
             redirects: &prepared.redirects,
             whole_book: project.config.format == Format::MdBook,
+            search: project.config.search.enable,
         }
     }
 
@@ -1032,4 +1065,102 @@ fn additional_files(project: &Project) -> impl Iterator<Item = (String, PathBuf)
         .iter()
         .chain(&html.additional_js)
         .map(|p| (p.to_string_lossy().replace('\\', "/"), project.root.join(p)))
+}
+
+/// Where the search index goes in the site.
+pub const SEARCH_DIR: &str = "search/";
+
+fn index_path(path: &str) -> String {
+    format!("{SEARCH_DIR}{path}")
+}
+
+impl Views<'_> {
+    /// Page `i`'s search fragment, unless the page is left out of search:
+    /// by its front matter, as the not-found page, or as mdBook's copy of
+    /// the first chapter (found at its own URL).
+    fn fragment(&self, i: usize, rendered: &Rendered) -> Option<Fragment> {
+        let page = &self.pages[i];
+        let left_out = page.front.search == Some(false)
+            || page.kind == content::Kind::Copy
+            || content::file_of(&page.url) == "404.html";
+        if !self.search || left_out {
+            return None;
+        }
+        let above = self.nav_links().breadcrumbs(i, self.home, self.titles);
+        let section: Vec<String> = above
+            .into_iter()
+            .filter(|crumb| Some(&crumb.url) != self.home.map(|h| &self.hrefs[h]))
+            .map(|crumb| crumb.title)
+            .collect();
+        Some(page_fragment(&PageEntry {
+            url: &page.url,
+            title: &self.titles[i],
+            section: section.join(" › "),
+            rendered,
+        }))
+    }
+
+    /// Writes the matrix rows' fragments, the term chunks and `meta.json`
+    /// (the pages' fragments were written with their pages); returns every
+    /// file of the index.
+    fn write_index(
+        &self,
+        fragments: &[Option<Arc<Fragment>>],
+        anchors: &Anchors,
+        sink: &dyn Sink,
+        problems: &mut Diagnostics,
+    ) -> Vec<String> {
+        let rows = match &self.project.data {
+            Some(data) => row_fragments(data, |key| self.first_showing(anchors, key)),
+            None => Vec::new(),
+        };
+        let pages = fragments
+            .iter()
+            .enumerate()
+            .filter_map(|(n, f)| Some((n as u32, &**f.as_ref()?)));
+        let first_row = fragments.len() as u32;
+        let numbered = pages.chain(
+            rows.iter()
+                .enumerate()
+                .map(|(k, f)| (first_row + k as u32, f)),
+        );
+        let mut outputs: Vec<String> = numbered
+            .clone()
+            .map(|(n, _)| index_path(&search_index::fragment_path(n)))
+            .collect();
+        let mut files: Vec<(String, String)> = rows
+            .iter()
+            .enumerate()
+            .map(|(k, f)| {
+                (
+                    search_index::fragment_path(first_row + k as u32),
+                    f.json.clone(),
+                )
+            })
+            .collect();
+        files.extend(search_index::chunks(numbered));
+        for (path, json) in files {
+            let path = index_path(&path);
+            let written = put(sink, &path, json.into_bytes());
+            problems.0.extend(written.err().unwrap_or_default());
+            outputs.push(path);
+        }
+        outputs.sort();
+        outputs.dedup();
+        outputs
+    }
+
+    /// The URL and title of the first page with the anchor `key`.
+    fn first_showing(&self, anchors: &Anchors, key: &str) -> Option<(&str, &str)> {
+        self.pages
+            .iter()
+            .zip(self.titles)
+            .find(|(p, _)| {
+                anchors
+                    .pages
+                    .get(&p.url)
+                    .is_some_and(|ids| ids.contains(key))
+            })
+            .map(|(p, t)| (p.url.as_str(), t.as_str()))
+    }
 }

@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod data;
+mod search;
 mod serve;
 
 use std::process::ExitCode;
@@ -36,6 +37,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => serve::run(args, verbosity),
         Command::Get(args) => data::get(args),
         Command::Diff(args) => data::diff(args),
+        Command::Search(args) => search::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -59,6 +59,7 @@ const READ: &[&str] = &[
     "output.html.definition-lists",
     "output.html.admonitions",
     "output.html.code.hidelines",
+    "output.html.search.enable",
     // mdBook's built-in preprocessors, which envbook does itself.
     "preprocessor.links",
     "preprocessor.index",
@@ -157,6 +158,19 @@ struct HtmlSection {
     curly_quotes: Option<bool>,
     definition_lists: bool,
     code: Code,
+    search: SearchSection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+struct SearchSection {
+    enable: bool,
+}
+
+impl Default for SearchSection {
+    fn default() -> Self {
+        SearchSection { enable: true }
+    }
 }
 
 impl Default for HtmlSection {
@@ -173,6 +187,7 @@ impl Default for HtmlSection {
             curly_quotes: None,
             definition_lists: true,
             code: Code::default(),
+            search: SearchSection::default(),
         }
     }
 }
@@ -221,6 +236,7 @@ pub(super) fn parse(table: &DeTable, text: &str, file: &Path) -> Result<Parsed, 
         definition_lists: html.definition_lists,
         relative_links,
     };
+    config.search.enable = html.search.enable;
     config.validate(text, file, "site-url")?;
     let mut warnings = Diagnostics::default();
     warnings.0.extend(unsupported(

@@ -21,6 +21,7 @@ pub struct Config {
     pub build: Build,
     pub serve: Serve,
     pub links: Links,
+    pub search: Search,
     /// Which format the file was written in.
     #[serde(skip)]
     pub format: Format,
@@ -147,6 +148,19 @@ impl Default for Serve {
 #[serde(default, rename_all = "kebab-case")]
 pub struct Links {
     pub check: LinkCheck,
+}
+
+/// `[search]`: the search index and box (mdBook's `[output.html.search]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct Search {
+    pub enable: bool,
+}
+
+impl Default for Search {
+    fn default() -> Self {
+        Search { enable: true }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

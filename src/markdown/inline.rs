@@ -29,6 +29,12 @@ pub fn inline(text: &str) -> String {
     html.trim_end().to_string()
 }
 
+/// Inline markdown as plain text (for search): its words, without markup.
+pub fn inline_text(text: &str) -> String {
+    let events: Vec<Event> = Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH).collect();
+    super::plain_text(events.iter()).trim().to_string()
+}
+
 fn is_inline(tag: &Tag) -> bool {
     matches!(
         tag,

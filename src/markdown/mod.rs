@@ -26,7 +26,7 @@ use crate::include::Splices;
 pub use highlight::Highlighter;
 use highlight::OverBudget;
 pub use ids::{Ids, html_ids, slug};
-pub use inline::inline;
+pub use inline::{inline, inline_text};
 pub use links::{LinkContext, Target};
 
 pub(crate) const OPTIONS: Options = Options::ENABLE_TABLES
@@ -117,6 +117,10 @@ pub struct Rendered {
     /// The page has directives: it changes when the data does.
     pub uses_data: bool,
     pub headings: Vec<Heading>,
+    /// The page's text for search: before its first heading, then after
+    /// each heading of `headings` (code included, directives' output not:
+    /// matrix rows are found as rows).
+    pub sections: Vec<String>,
     /// Shared: the preview server's cache hands them to every build.
     pub links: Arc<[Link]>,
     pub diagnostics: Vec<Diagnostic>,
@@ -157,6 +161,7 @@ pub fn render(input: &Input) -> Rendered {
         .collect();
     page.reserve_ids(&events);
     let events = page.expand_directives(events, &calls);
+    page.out.sections = sections(&events);
     let events = page.headings(events);
     let events = rewrite_links(events, input, &mut page.out);
     let events = code_blocks(events, input, &mut page.out);
@@ -478,6 +483,34 @@ fn href_fragment(id: &str) -> String {
     let mut s = String::new();
     escape_href(&mut s, id).ok();
     s
+}
+
+/// The text of the page between its headings (see [`Rendered::sections`]):
+/// read before headings get their HTML, as each heading starts a section.
+fn sections(events: &[Spanned]) -> Vec<String> {
+    let mut sections = vec![String::new()];
+    let mut in_heading = false;
+    for (event, _) in events {
+        let text = sections.last_mut().expect("never empty");
+        match event {
+            Event::Start(Tag::Heading { .. }) => {
+                sections.push(String::new());
+                in_heading = true;
+            }
+            Event::End(TagEnd::Heading(_)) => in_heading = false,
+            _ if in_heading => {}
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            // Words of two blocks must not run together; within a line they may.
+            Event::End(
+                TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link,
+            ) => {}
+            Event::SoftBreak | Event::HardBreak | Event::End(_) if !text.ends_with(' ') => {
+                text.push(' ')
+            }
+            _ => {}
+        }
+    }
+    sections
 }
 
 /// The text of inline events, as a reader sees it.

@@ -1,17 +1,22 @@
 //! The search index as files a browser fetches on demand (the layout
-//! BENCHMARKS.md's Pagefind measurement led to): a small `meta.json` that
-//! lists term chunks by the range of terms they hold, the chunks (each term
-//! with its records and weights), and fragments of a few records each (what a
-//! result shows), fetched only for the results on screen. No I/O.
+//! BENCHMARKS.md's Pagefind measurement led to): fragments, one per page (the
+//! page and its headings) or per few matrix rows, which results show; term
+//! chunks, each the postings of a range of terms, named by a hash of their
+//! content; and a small `meta.json` listing the chunks' ranges. A search
+//! fetches meta, the chunks its words fall in, and the fragments of the
+//! results on screen. The format is described for both sides in
+//! `theme/static/search.js`. No I/O.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::tokens::terms;
 
-/// What a search can find, in the order results rank when they match alike.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// What a search can find, in the order results rank when they score alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Page,
@@ -22,196 +27,198 @@ pub enum Kind {
 /// One thing a search can find.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Record {
+    #[serde(rename = "k")]
     pub kind: Kind,
     /// Where a result leads, from the site's root: `runbooks/db/#promote`.
+    #[serde(rename = "u")]
     pub url: String,
     /// A page's title, a heading's text, a row's label.
+    #[serde(rename = "t")]
     pub title: String,
     /// Where it is: `Runbooks › Database`.
+    #[serde(rename = "s")]
     pub section: String,
-    /// A page's text; a row's key, values and notes.
+    /// A page's text before its first heading; a heading's section; a row's
+    /// key, section, values and notes.
+    #[serde(rename = "x")]
     pub text: String,
+    /// A row's key, which counts as much as its label (empty otherwise).
+    #[serde(skip)]
+    pub key: String,
 }
 
-/// How much a match in each part of a record counts: a title above a
-/// heading above a row above the body.
-const TITLE: u32 = 16;
-const BODY: u32 = 1;
+/// How much a match counts, by where it is: any title above any heading
+/// above any row above any body text, so that results rank in that order.
+const PAGE_TITLE: u8 = 64;
+const HEADING_TITLE: u8 = 32;
+const ROW_NAME: u8 = 16;
+const ROW_TEXT: u8 = 8;
+/// Body text counts 1 for a word found once, up to this for a word the page
+/// is about (1 + log2 of its count).
+const BODY_MAX: u8 = 4;
 
-fn title_weight(kind: Kind) -> u32 {
-    match kind {
-        Kind::Page => TITLE,
-        Kind::Heading => TITLE / 2,
-        Kind::Row => TITLE / 4,
-    }
-}
-
-/// A chunk is closed once its terms' postings pass this many bytes.
+/// Matrix rows per fragment file.
+pub const ROWS_PER_FRAGMENT: usize = 16;
+/// A chunk is closed once its postings pass this many bytes of JSON.
 const CHUNK_BYTES: usize = 16 * 1024;
-/// Records per fragment file.
-const FRAGMENT_RECORDS: usize = 8;
-/// A fragment keeps this much of a record's text, for the snippet.
-const SNIPPET_CHARS: usize = 600;
 
-/// The index's files: path (under the index folder) → JSON.
-pub fn build(records: &[Record]) -> Vec<(String, String)> {
-    let postings = postings(records);
-    let mut files = Vec::new();
-    let mut chunks = Vec::new();
-    let mut chunk: BTreeMap<&str, &[u32]> = BTreeMap::new();
-    let mut size = 0;
-    for (term, list) in &postings {
-        chunk.insert(term, list);
-        size += term.len() + list.len() * 4;
-        if size >= CHUNK_BYTES {
-            chunks.push(close(&mut chunk, &mut files));
-            size = 0;
-        }
-    }
-    if !chunk.is_empty() {
-        chunks.push(close(&mut chunk, &mut files));
-    }
-    for (n, group) in records.chunks(FRAGMENT_RECORDS).enumerate() {
-        let shown: Vec<Record> = group.iter().map(snippet).collect();
-        files.push((format!("f/{n}.json"), json(&shown)));
-    }
-    let meta = Meta {
-        version: 1,
-        records: records.len(),
-        per_fragment: FRAGMENT_RECORDS,
-        chunks,
-    };
-    files.push(("meta.json".to_string(), json(&meta)));
-    files
+/// The records one fragment file holds, as JSON, and their terms: made when
+/// a page is rendered, merged into chunks when the site is done.
+#[derive(Debug, Clone, Default)]
+pub struct Fragment {
+    pub json: String,
+    /// The terms, each followed by `\n`, in order; `marks[i]` is the slot
+    /// and weight of the i-th. One string, not a string per term: a big
+    /// site holds every page's terms until the chunks are made.
+    words: String,
+    marks: Vec<(u16, u8)>,
 }
 
-#[derive(Serialize)]
-struct Meta {
-    version: u32,
-    records: usize,
-    per_fragment: usize,
-    chunks: Vec<Chunk>,
+/// The path of fragment `n`, under the index folder.
+pub fn fragment_path(n: u32) -> String {
+    format!("f/{n}.json")
 }
 
-/// A chunk file and the first and last term it holds.
-#[derive(Debug, Serialize, PartialEq)]
-struct Chunk {
-    from: String,
-    to: String,
-    file: String,
-}
-
-/// Writes `chunk` as the next chunk file and empties it.
-fn close(chunk: &mut BTreeMap<&str, &[u32]>, files: &mut Vec<(String, String)>) -> Chunk {
-    let file = format!("t/{}.json", files.len());
-    let entry = Chunk {
-        from: chunk.keys().next().map_or("", |t| t).to_string(),
-        to: chunk.keys().next_back().map_or("", |t| t).to_string(),
-        file: file.clone(),
-    };
-    files.push((file, json(&*chunk)));
-    chunk.clear();
-    entry
-}
-
-/// Each term → `[record, weight, record, weight, …]`, records ascending.
-fn postings(records: &[Record]) -> BTreeMap<String, Vec<u32>> {
-    let mut weights: BTreeMap<String, BTreeMap<u32, u32>> = BTreeMap::new();
-    for (id, record) in records.iter().enumerate() {
-        let id = id as u32;
-        let fields = [
-            (&record.title, title_weight(record.kind)),
-            (&record.text, BODY),
-        ];
-        for (text, weight) in fields {
+impl Fragment {
+    /// A page's fragment (the page first, then its headings) or some rows'.
+    pub fn new(records: &[Record]) -> Fragment {
+        let mut best: HashMap<(String, u16), u8> = HashMap::new();
+        let mut add = |text: &str, slot: u16, weight: u8| {
             for term in terms(text) {
-                *weights.entry(term).or_default().entry(id).or_default() += weight;
+                let w = best.entry((term, slot)).or_default();
+                *w = (*w).max(weight);
+            }
+        };
+        for (slot, record) in records.iter().enumerate() {
+            let slot = slot as u16;
+            match record.kind {
+                Kind::Page => add(&record.title, slot, PAGE_TITLE),
+                Kind::Heading => add(&record.title, slot, HEADING_TITLE),
+                Kind::Row => {
+                    add(&record.title, slot, ROW_NAME);
+                    add(&record.key, slot, ROW_NAME);
+                    add(&record.text, slot, ROW_TEXT);
+                    add(&record.section, slot, ROW_TEXT);
+                }
+            }
+        }
+        if records.first().is_some_and(|r| r.kind == Kind::Page) {
+            for (term, count) in body_counts(records) {
+                let weight = (1 + count.ilog2()).min(u32::from(BODY_MAX)) as u8;
+                let w = best.entry((term, 0)).or_default();
+                *w = (*w).max(weight);
+            }
+        }
+        let mut marked: Vec<((String, u16), u8)> = best.into_iter().collect();
+        marked.sort_unstable();
+        let mut fragment = Fragment {
+            json: serde_json::to_string(records).expect("records serialize"),
+            words: String::new(),
+            marks: Vec::with_capacity(marked.len()),
+        };
+        for ((term, slot), weight) in marked {
+            fragment.words.push_str(&term);
+            fragment.words.push('\n');
+            fragment.marks.push((slot, weight));
+        }
+        fragment
+    }
+
+    /// Each term with its slot and weight.
+    fn postings(&self) -> impl Iterator<Item = (&str, (u16, u8))> {
+        self.words
+            .split_terminator('\n')
+            .zip(self.marks.iter().copied())
+    }
+}
+
+/// How often each term occurs in a page's body: its text and its headings.
+fn body_counts(records: &[Record]) -> HashMap<String, u32> {
+    let mut counts = HashMap::new();
+    for record in records {
+        let heading = (record.kind == Kind::Heading).then_some(record.title.as_str());
+        for text in heading.into_iter().chain([record.text.as_str()]) {
+            for term in terms(text) {
+                *counts.entry(term).or_default() += 1;
             }
         }
     }
-    weights
-        .into_iter()
-        .map(|(term, by_record)| {
-            let flat = by_record.into_iter().flat_map(|(id, w)| [id, w]).collect();
-            (term, flat)
-        })
-        .collect()
+    counts
 }
 
-/// A record as a result shows it: its text cut for the snippet.
-fn snippet(record: &Record) -> Record {
-    let mut shown = record.clone();
-    if let Some((cut, _)) = shown.text.char_indices().nth(SNIPPET_CHARS) {
-        shown.text.truncate(cut);
-    }
-    shown
-}
+/// A term's place in a record: fragment, slot, weight.
+type Posting = (u32, u16, u8);
 
-fn json(value: &impl Serialize) -> String {
-    serde_json::to_string(value).expect("search records serialize")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn record(kind: Kind, title: &str, text: &str) -> Record {
-        Record {
-            kind,
-            url: format!("{}/", title.to_lowercase()),
-            title: title.into(),
-            section: "Docs".into(),
-            text: text.into(),
+/// The chunk files and `meta.json` (path under the index folder → JSON) for
+/// `fragments`, each with its number, in ascending number order.
+pub fn chunks<'a>(fragments: impl Iterator<Item = (u32, &'a Fragment)>) -> Vec<(String, String)> {
+    let mut postings: HashMap<&str, Vec<Posting>> = HashMap::new();
+    for (n, fragment) in fragments {
+        for (term, (slot, weight)) in fragment.postings() {
+            postings.entry(term).or_default().push((n, slot, weight));
         }
     }
+    let mut terms: Vec<(&str, Vec<Posting>)> = postings.into_iter().collect();
+    terms.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut files = Vec::new();
+    let mut ranges = Vec::new();
+    let mut chunk = ChunkWriter::default();
+    for (term, list) in &terms {
+        chunk.add(term, list);
+        if chunk.json.len() >= CHUNK_BYTES {
+            ranges.push(chunk.close(&mut files));
+        }
+    }
+    if chunk.first.is_some() {
+        ranges.push(chunk.close(&mut files));
+    }
+    let meta = serde_json::json!({ "version": 1, "chunks": ranges });
+    files.push(("meta.json".to_string(), meta.to_string()));
+    files
+}
 
-    fn file<'a>(files: &'a [(String, String)], name: &str) -> &'a str {
-        &files.iter().find(|(n, _)| n == name).expect(name).1
+/// The chunk being filled.
+#[derive(Default)]
+struct ChunkWriter<'a> {
+    json: String,
+    first: Option<&'a str>,
+    last: &'a str,
+}
+
+impl<'a> ChunkWriter<'a> {
+    /// Adds `"term":[f,s,w,…]`, fragment numbers as differences from the previous.
+    fn add(&mut self, term: &'a str, list: &[Posting]) {
+        self.json.push(if self.first.is_none() { '{' } else { ',' });
+        self.first.get_or_insert(term);
+        self.last = term;
+        self.json
+            .push_str(&serde_json::to_string(term).expect("a string serializes"));
+        self.json.push_str(":[");
+        let mut previous = 0;
+        for (i, (n, slot, weight)) in list.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            write!(self.json, "{sep}{},{slot},{weight}", n - previous).expect("to a string");
+            previous = *n;
+        }
+        self.json.push(']');
     }
 
-    #[test]
-    fn terms_lead_to_records_weighted_title_heading_row_body() {
-        let records = [
-            record(Kind::Page, "Storage", "Volumes."),
-            record(Kind::Heading, "Storage size", ""),
-            record(Kind::Row, "Size", "data-plane.storage-size 20Gi"),
-            record(Kind::Page, "Other", "storage"),
+    /// Writes the chunk as `t/HASH.json`; returns its `[from, to, HASH]`.
+    fn close(&mut self, files: &mut Vec<(String, String)>) -> [String; 3] {
+        self.json.push('}');
+        // A content hash names the file, so that an unchanged chunk keeps
+        // its name (and its place in caches) and a stale meta.json names
+        // files that are gone rather than files that changed.
+        let mut hasher = DefaultHasher::new();
+        self.json.hash(&mut hasher);
+        let name = format!("{:016x}", hasher.finish());
+        let range = [
+            self.first.unwrap_or_default().to_string(),
+            self.last.to_string(),
+            name.clone(),
         ];
-        let files = build(&records);
-        let chunk: BTreeMap<String, Vec<u32>> =
-            serde_json::from_str(file(&files, "t/0.json")).unwrap();
-        assert_eq!(chunk["storage"], [0, 16, 1, 8, 2, 1, 3, 1]);
-        assert_eq!(chunk["size"], [1, 8, 2, 5]);
-        assert_eq!(chunk["data-plane.storage-size"], [2, 1]);
-        assert_eq!(chunk["20gi"], [2, 1]);
-        let meta: serde_json::Value = serde_json::from_str(file(&files, "meta.json")).unwrap();
-        assert_eq!(meta["chunks"][0]["from"], "20gi");
-        assert_eq!(meta["chunks"][0]["to"], "volumes");
-        assert_eq!(meta["records"], 4);
-    }
-
-    #[test]
-    fn chunks_hold_sorted_term_ranges_and_fragments_a_few_records() {
-        let records: Vec<Record> = (0..2000)
-            .map(|i| {
-                record(
-                    Kind::Page,
-                    &format!("Page{i}"),
-                    &format!("word{i} shared text {i}"),
-                )
-            })
-            .collect();
-        let files = build(&records);
-        let meta: serde_json::Value = serde_json::from_str(file(&files, "meta.json")).unwrap();
-        let chunks = meta["chunks"].as_array().unwrap();
-        assert!(chunks.len() > 1, "{meta}");
-        for pair in chunks.windows(2) {
-            assert!(pair[0]["to"].as_str() < pair[1]["from"].as_str(), "{meta}");
-        }
-        let fragments = files.iter().filter(|(n, _)| n.starts_with("f/")).count();
-        assert_eq!(fragments, 2000 / FRAGMENT_RECORDS);
-        let first: Vec<serde_json::Value> = serde_json::from_str(file(&files, "f/0.json")).unwrap();
-        assert_eq!(first.len(), FRAGMENT_RECORDS);
-        assert_eq!(first[0]["url"], "page0/");
+        files.push((format!("t/{name}.json"), std::mem::take(&mut self.json)));
+        self.first = None;
+        range
     }
 }

@@ -1,6 +1,11 @@
-//! Search (issue 10, being built): the words index and query share
-//! ([`tokens`]) and the index as files fetched on demand ([`index`]). Not yet
-//! written by `build` nor shown by the theme.
+//! Search: the words index and query share ([`tokens`]), the index as files
+//! a browser fetches on demand ([`index`]), and the search the browser runs
+//! over them, in Rust ([`find`]).
 
+pub mod find;
 pub mod index;
+pub mod site;
 pub mod tokens;
+
+#[cfg(test)]
+mod tests;

@@ -11,13 +11,19 @@ use unicode_segmentation::UnicodeSegmentation;
 /// `text` in lower case, accents removed, in compatibility form (`ﬁ` →
 /// `fi`, full-width `Ａ` → `a`). Only diacritics go: other combining marks
 /// carry meaning (Japanese voicing, `デ` is not `テ`) and are composed back.
+/// A final sigma is a sigma (JavaScript's lower case writes `ς` at a word's
+/// end, Rust's per-character one never does: the browser folds the same).
 pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     // Lower case after the compatibility form (`𝛢` → `Α` → `α`), and
     // decomposed again, since it can add diacritics (`İ` → `i̇`).
     text.nfkd()
         .flat_map(char::to_lowercase)
         .nfkd()
         .filter(|&c| !is_diacritic(c))
+        .map(|c| if c == 'ς' { 'σ' } else { c })
         .nfc()
         .collect()
 }
@@ -33,20 +39,39 @@ fn is_diacritic(c: char) -> bool {
 /// words as a whole (`data-plane.storage-size` gives `data`, `plane`,
 /// `storage`, `size` and itself), folded, in order, repeats kept.
 pub fn terms(text: &str) -> Vec<String> {
-    let folded = fold(text);
     let mut out = Vec::new();
-    for token in folded.split_whitespace() {
-        let start = out.len();
-        // UAX #29 keeps `plane.storage` and `a_b` whole: their parts count too.
-        let words = token.unicode_words().flat_map(|w| w.split(['.', '_', ':']));
-        out.extend(words.filter(|w| !w.is_empty()).map(str::to_string));
-        let whole = token.trim_matches(|c: char| !c.is_alphanumeric());
-        let just_one = out.len() - start == 1 && out[start] == whole;
-        if !whole.is_empty() && !just_one {
-            out.push(whole.to_string());
-        }
+    for token in text.split_whitespace() {
+        token_terms(&fold(token), &mut out);
     }
     out
+}
+
+/// The words of `text` alone, without the tokens whole: what a quoted
+/// phrase is matched against, word after word.
+pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for token in text.split_whitespace() {
+        token_words(&fold(token), &mut out);
+    }
+    out
+}
+
+fn token_words(token: &str, out: &mut Vec<String>) {
+    // UAX #29 keeps `plane.storage` and `a_b` whole: their parts count too.
+    let words = token.unicode_words().flat_map(|w| w.split(['.', '_', ':']));
+    out.extend(words.filter(|w| !w.is_empty()).map(str::to_string));
+}
+
+/// One white-space-free token's words, then the token whole when it is more
+/// than its one word.
+fn token_terms(token: &str, out: &mut Vec<String>) {
+    let start = out.len();
+    token_words(token, out);
+    let whole = token.trim_matches(|c: char| !c.is_alphanumeric());
+    let just_one = out.len() - start == 1 && out[start] == whole;
+    if !whole.is_empty() && !just_one {
+        out.push(whole.to_string());
+    }
 }
 
 /// A search as typed: words that must all match (the last one as a prefix
@@ -59,6 +84,16 @@ pub struct Query {
     pub phrases: Vec<Vec<String>>,
     /// The last word is still being typed: it matches terms it starts.
     pub prefix: bool,
+    /// While a token of several words is typed (`data-plane.stor`): the
+    /// words with that token whole instead of its parts, searched first so
+    /// that a key is found as typed; the parts are searched when it finds nothing.
+    pub whole: Option<Vec<String>>,
+}
+
+fn dedup(mut words: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    words.retain(|w| seen.insert(w.clone()));
+    words
 }
 
 pub fn query(typed: &str) -> Query {
@@ -66,18 +101,34 @@ pub fn query(typed: &str) -> Query {
     // Outside quotes at even indexes, inside at odd ones; an unclosed quote
     // runs to the end.
     for (i, part) in typed.split('"').enumerate() {
-        let words = terms(part);
         if i % 2 == 1 {
+            let words = words(part);
             if !words.is_empty() {
                 q.phrases.push(words);
             }
         } else {
-            q.words.extend(words);
+            q.words.extend(terms(part));
         }
     }
     let open_quote = typed.matches('"').count() % 2 == 1;
-    q.prefix = !typed.ends_with(char::is_whitespace) && !typed.ends_with('"') && !open_quote;
-    q.words.dedup();
+    let typing = !typed.ends_with(char::is_whitespace) && !typed.ends_with('"') && !open_quote;
+    if typing && let Some(last) = typed.split_whitespace().next_back() {
+        // A token being typed is not whole yet: its parts so far must match,
+        // its last part as a prefix (`data-plane.stor`, `日本`).
+        let mut parts = Vec::new();
+        token_terms(&fold(last), &mut parts);
+        if parts.len() > 1 && q.words.ends_with(&parts) {
+            let mut whole = q.words.clone();
+            whole.truncate(whole.len() - parts.len());
+            whole.extend(q.words.pop());
+            q.whole = Some(dedup(whole));
+        }
+    }
+    q.words = dedup(q.words);
+    // Only a word of two characters or more widens to the terms it starts.
+    q.prefix = typing
+        && q.words.last().is_some_and(|w| w.chars().count() >= 2)
+        && !typed.ends_with(|c: char| !c.is_alphanumeric());
     q
 }
 
@@ -151,6 +202,7 @@ mod tests {
                 words: vec!["prod".into(), "stor".into()],
                 phrases: vec![],
                 prefix: true,
+                whole: None,
             }
         );
         assert!(!query("prod storage ").prefix);
@@ -160,15 +212,25 @@ mod tests {
                 words: vec!["prod".into()],
                 phrases: vec![vec!["storage".into(), "size".into()]],
                 prefix: true,
+                whole: None,
             }
         );
         let open = query("\"storage si");
         assert_eq!(open.phrases, [vec!["storage".to_string(), "si".into()]]);
         assert!(!open.prefix);
         assert_eq!(query("20Gi").words, ["20gi"]);
+        // A key being typed: its parts so far, the last one as a prefix.
+        let typing = query("data-plane.storage-si");
+        assert_eq!(typing.words, ["data", "plane", "storage", "si"]);
+        assert_eq!(typing.whole.unwrap(), ["data-plane.storage-si"]);
+        assert_eq!(query("prod 日本").whole.unwrap(), ["prod", "日本"]);
+        assert!(typing.prefix);
+        assert!(!query("s").prefix, "one letter widens to nothing");
+        assert_eq!(query("size prod size").words, ["size", "prod"]);
         assert_eq!(
-            query("data-plane.storage-size").words.last().unwrap(),
+            query("data-plane.storage-size ").words.last().unwrap(),
             "data-plane.storage-size"
         );
+        assert_eq!(fold("ΟΔΟΣ οδός"), "οδοσ οδοσ");
     }
 }

@@ -1,0 +1,54 @@
+//! `envbook search`: the built site's search index, searched from the
+//! terminal as the search box searches it.
+
+use anyhow::anyhow;
+
+use super::Failure;
+use crate::cli::SearchArgs;
+use crate::project::Project;
+use crate::search::find::find;
+use crate::site::SEARCH_DIR;
+
+pub fn run(args: SearchArgs) -> Result<(), Failure> {
+    let project = Project::load(&args.site.dir)?;
+    let config = &project.config;
+    let folder = project.display(&config.build.output).join(SEARCH_DIR);
+    if !folder.join("meta.json").is_file() {
+        return Err(anyhow!(
+            "{} has no search index: run `envbook build` first{}",
+            project.display(&config.build.output).display(),
+            if config.search.enable {
+                ""
+            } else {
+                " (and `[search] enable` is false in book.toml)"
+            }
+        )
+        .into());
+    }
+    let found = find(&args.query, &mut |path| {
+        std::fs::read_to_string(folder.join(path)).ok()
+    });
+    if args.json {
+        let json = serde_json::json!({
+            "hits": found.hits.iter().map(|h| serde_json::json!({
+                "kind": h.kind, "url": h.url, "title": h.title,
+                "section": h.section, "score": h.score,
+            })).collect::<Vec<_>>(),
+            "fetched": found.fetched.iter().map(|(p, n)| serde_json::json!({"file": p, "bytes": n})).collect::<Vec<_>>(),
+        });
+        println!("{json:#}");
+        return Ok(());
+    }
+    if found.hits.is_empty() {
+        println!("nothing found for {:?}", args.query);
+    }
+    let base = config.base_path();
+    for hit in &found.hits {
+        match hit.section.is_empty() {
+            true => println!("{}", hit.title),
+            false => println!("{} — {}", hit.title, hit.section),
+        }
+        println!("  {base}{}", hit.url);
+    }
+    Ok(())
+}

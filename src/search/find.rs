@@ -1,0 +1,226 @@
+//! A search over the index files, as the browser runs it
+//! (`theme/static/search.js` does the same steps; a browser test holds them
+//! to the same results): for `envbook search`, the benchmark's download
+//! figures and the ranking tests. Files come from a `fetch` the caller gives
+//! (a built site's folder, or the files in memory). No I/O of its own.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+
+use super::index::{Kind, fragment_path};
+use super::tokens::{query, words};
+
+/// Results shown.
+pub const SHOWN: usize = 10;
+/// A prefix widens to the terms of at most this many chunks.
+const PREFIX_CHUNKS: usize = 4;
+/// With a phrase, at most this many candidates are fetched to be checked.
+const PHRASE_CHECKS: usize = 40;
+
+/// A search's results and what it fetched.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub hits: Vec<Hit>,
+    /// The index files read, in order, each once: what a browser downloads.
+    pub fetched: Vec<(String, usize)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub score: f64,
+    pub kind: Kind,
+    pub url: String,
+    pub title: String,
+    pub section: String,
+}
+
+#[derive(Deserialize)]
+struct Meta {
+    chunks: Vec<(String, String, String)>,
+}
+
+/// A record's place: fragment number and slot.
+type Place = (u32, u16);
+
+/// Searches `typed` in the index `fetch` reads (path under the index folder
+/// → its text, `None` when missing).
+pub fn find(typed: &str, fetch: &mut dyn FnMut(&str) -> Option<String>) -> Found {
+    let mut files = Files {
+        fetch,
+        found: Found::default(),
+        text: HashMap::new(),
+    };
+    let q = query(typed);
+    if q.words.is_empty() && q.phrases.is_empty() {
+        return files.found;
+    }
+    let Some(meta) = files.json::<Meta>("meta.json") else {
+        return files.found;
+    };
+    // A key being typed is looked for whole first (see `Query::whole`).
+    if let Some(whole) = &q.whole {
+        let hits = files.search(&meta, &required(whole, &q.phrases), whole.len(), &q.phrases);
+        if !hits.is_empty() {
+            files.found.hits = hits;
+            return files.found;
+        }
+    }
+    let prefixed = if q.prefix { q.words.len() } else { 0 };
+    files.found.hits = files.search(&meta, &required(&q.words, &q.phrases), prefixed, &q.phrases);
+    files.found
+}
+
+/// Every word a search needs: `words`, then the phrases' words.
+fn required(words: &[String], phrases: &[Vec<String>]) -> Vec<String> {
+    let mut all = words.to_vec();
+    for word in phrases.iter().flatten() {
+        if !all.contains(word) {
+            all.push(word.clone());
+        }
+    }
+    all
+}
+
+/// Whether each phrase's words come one after another in `text`'s words.
+fn has_phrases(text: &str, phrases: &[Vec<String>]) -> bool {
+    let words = words(text);
+    phrases
+        .iter()
+        .all(|p| words.windows(p.len()).any(|w| w == p.as_slice()))
+}
+
+/// Fetched files, each fetched once.
+struct Files<'a> {
+    fetch: &'a mut dyn FnMut(&str) -> Option<String>,
+    found: Found,
+    text: HashMap<String, Option<String>>,
+}
+
+/// A record as a fragment file holds it (the `key` is not written).
+#[derive(Deserialize, Clone)]
+struct Shown {
+    k: Kind,
+    u: String,
+    t: String,
+    s: String,
+    x: String,
+}
+
+impl Files<'_> {
+    /// The records holding every word of `required` (the `prefixed`-th,
+    /// counted from 1, as a prefix; 0 for none), best first, those with
+    /// `phrases` checked against their text.
+    fn search(
+        &mut self,
+        meta: &Meta,
+        required: &[String],
+        prefixed: usize,
+        phrases: &[Vec<String>],
+    ) -> Vec<Hit> {
+        let mut scores: Option<HashMap<Place, f64>> = None;
+        for (i, word) in required.iter().enumerate() {
+            let matched = self.postings(meta, word, i + 1 == prefixed);
+            scores = Some(match scores {
+                None => matched,
+                Some(so_far) => so_far
+                    .into_iter()
+                    .filter_map(|(place, s)| matched.get(&place).map(|m| (place, s + m)))
+                    .collect(),
+            });
+        }
+        let mut ranked: Vec<(Place, f64)> = scores.unwrap_or_default().into_iter().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut hits = Vec::new();
+        for (checked, (place, score)) in ranked.into_iter().enumerate() {
+            if hits.len() == SHOWN || !phrases.is_empty() && checked == PHRASE_CHECKS {
+                break;
+            }
+            let Some(record) = self.record(place) else {
+                continue;
+            };
+            if phrases.is_empty() || has_phrases(&self.whole_text(place), phrases) {
+                hits.push(Hit {
+                    score,
+                    kind: record.k,
+                    url: record.u,
+                    title: record.t,
+                    section: record.s,
+                });
+            }
+        }
+        hits
+    }
+
+    fn get(&mut self, path: &str) -> Option<&str> {
+        if !self.text.contains_key(path) {
+            let text = (self.fetch)(path);
+            if let Some(text) = &text {
+                self.found.fetched.push((path.to_string(), text.len()));
+            }
+            self.text.insert(path.to_string(), text);
+        }
+        self.text[path].as_deref()
+    }
+
+    fn json<T: for<'de> Deserialize<'de>>(&mut self, path: &str) -> Option<T> {
+        serde_json::from_str(self.get(path)?).ok()
+    }
+
+    /// Each record `word` is in, with its weight; as a prefix, the records
+    /// of the terms it starts too (half the weight, unless the term is the word).
+    fn postings(&mut self, meta: &Meta, word: &str, prefix: bool) -> HashMap<Place, f64> {
+        let meets = |(from, to, _): &&(String, String, String)| {
+            to.as_str() >= word && (from.as_str() <= word || prefix && from.starts_with(word))
+        };
+        let limit = if prefix { PREFIX_CHUNKS } else { 1 };
+        let mut best: HashMap<Place, f64> = HashMap::new();
+        for (_, _, name) in meta.chunks.iter().filter(meets).take(limit) {
+            let Some(chunk) = self.json::<BTreeMap<String, Vec<u32>>>(&format!("t/{name}.json"))
+            else {
+                continue;
+            };
+            let terms = chunk
+                .range(word.to_string()..)
+                .take_while(|(t, _)| t.as_str() == word || prefix && t.starts_with(word));
+            for (term, list) in terms {
+                let factor = if term == word { 1.0 } else { 0.5 };
+                let mut n = 0;
+                for triple in list.chunks_exact(3) {
+                    n += triple[0];
+                    let weight = f64::from(triple[2]) * factor;
+                    let place = (n, triple[1] as u16);
+                    let w = best.entry(place).or_default();
+                    *w = w.max(weight);
+                }
+            }
+        }
+        best
+    }
+
+    fn fragment(&mut self, n: u32) -> Option<Vec<Shown>> {
+        self.json(&fragment_path(n))
+    }
+
+    fn record(&mut self, (n, slot): Place) -> Option<Shown> {
+        self.fragment(n)?.get(usize::from(slot)).cloned()
+    }
+
+    /// The text a phrase is looked for in: a page's whole text (with its
+    /// headings), a heading's or a row's title and text.
+    fn whole_text(&mut self, (n, slot): Place) -> String {
+        let records = self.fragment(n).unwrap_or_default();
+        let titled = |r: &Shown| format!("{} {}", r.t, r.x);
+        match records.get(usize::from(slot)) {
+            Some(r) if r.k == Kind::Page => {
+                let rest = records[1..].iter().map(titled);
+                std::iter::once(titled(r))
+                    .chain(rest)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+            Some(r) => titled(r),
+            None => String::new(),
+        }
+    }
+}

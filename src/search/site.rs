@@ -1,0 +1,96 @@
+//! What a built site gives the index: a fragment per page (the page, then
+//! its headings with ids) and fragments of matrix rows, each row leading to
+//! the first page that shows it. No I/O.
+
+use crate::data::Data;
+use crate::markdown::{Rendered, inline_text};
+
+use super::index::{Fragment, Kind, ROWS_PER_FRAGMENT, Record};
+
+/// A page as the index takes it.
+pub struct PageEntry<'a> {
+    /// From the site's root: `runbooks/db/`.
+    pub url: &'a str,
+    pub title: &'a str,
+    /// The titles above it: `Runbooks › Database`.
+    pub section: String,
+    pub rendered: &'a Rendered,
+}
+
+/// The page's fragment: the page, then each heading with an id.
+pub fn page_fragment(page: &PageEntry) -> Fragment {
+    let rendered = page.rendered;
+    let text = |i: usize| rendered.sections.get(i).cloned().unwrap_or_default();
+    let mut records = vec![Record {
+        kind: Kind::Page,
+        url: page.url.to_string(),
+        title: page.title.to_string(),
+        section: page.section.clone(),
+        text: text(0),
+        key: String::new(),
+    }];
+    let here = join(&page.section, page.title);
+    for (i, heading) in rendered.headings.iter().enumerate() {
+        // The page's `# Title` is the page; so is a heading without an
+        // anchor to lead to (mdBook's id-less ones): their words count for
+        // the record before them.
+        let is_title = i == 0 && heading.level == 1;
+        if is_title || heading.id.is_empty() {
+            let last = records.last_mut().expect("the page is first");
+            if !is_title {
+                last.text.push_str(&format!(" {} ", heading.text));
+            }
+            last.text.push_str(&text(i + 1));
+            continue;
+        }
+        records.push(Record {
+            kind: Kind::Heading,
+            url: format!("{}#{}", page.url, heading.id),
+            title: heading.text.clone(),
+            section: here.clone(),
+            text: text(i + 1),
+            key: String::new(),
+        });
+    }
+    Fragment::new(&records)
+}
+
+/// Fragments of every matrix row shown on a page: `shown_on(key)` gives the
+/// URL and title of the first page with the row's anchor.
+pub fn row_fragments<'a>(
+    data: &Data,
+    shown_on: impl Fn(&str) -> Option<(&'a str, &'a str)>,
+) -> Vec<Fragment> {
+    let mut rows = Vec::new();
+    for section in &data.sections {
+        for setting in &section.settings {
+            let Some((url, title)) = shown_on(&setting.key) else {
+                continue;
+            };
+            let mut text = setting.key.clone();
+            for (env, cell) in data.environments.iter().zip(&setting.cells) {
+                text.push_str(&format!(" · {}: {}", env.title, cell.text().unwrap_or("—")));
+            }
+            if let Some(note) = &setting.note {
+                text.push_str(" · ");
+                text.push_str(&inline_text(note));
+            }
+            rows.push(Record {
+                kind: Kind::Row,
+                url: format!("{url}#{}", setting.key),
+                title: inline_text(&setting.label),
+                section: join(title, &section.title),
+                text,
+                key: setting.key.clone(),
+            });
+        }
+    }
+    rows.chunks(ROWS_PER_FRAGMENT).map(Fragment::new).collect()
+}
+
+fn join(path: &str, title: &str) -> String {
+    match path.is_empty() {
+        true => title.to_string(),
+        false => format!("{path} › {title}"),
+    }
+}

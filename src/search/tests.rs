@@ -1,0 +1,202 @@
+//! The index and the search over it together: what ranks where.
+
+use std::collections::HashMap;
+
+use super::find::{Found, find};
+use super::index::{Fragment, Kind, Record, chunks, fragment_path};
+
+fn page(url: &str, title: &str, text: &str, headings: &[(&str, &str, &str)]) -> Vec<Record> {
+    let mut records = vec![Record {
+        kind: Kind::Page,
+        url: url.into(),
+        title: title.into(),
+        section: "Docs".into(),
+        text: text.into(),
+        key: String::new(),
+    }];
+    records.extend(headings.iter().map(|(id, title, text)| Record {
+        kind: Kind::Heading,
+        url: format!("{url}#{id}"),
+        title: (*title).into(),
+        section: format!("Docs › {title}"),
+        text: (*text).into(),
+        key: String::new(),
+    }));
+    records
+}
+
+fn row(key: &str, label: &str, values: &str) -> Record {
+    Record {
+        kind: Kind::Row,
+        url: format!("environments/#{key}"),
+        title: label.into(),
+        section: "Environments › Data plane".into(),
+        text: format!("{key} {values}"),
+        key: key.into(),
+    }
+}
+
+/// The index files of `fragments`, numbered in order.
+fn index(fragments: &[Vec<Record>]) -> HashMap<String, String> {
+    let made: Vec<Fragment> = fragments.iter().map(|r| Fragment::new(r)).collect();
+    let mut files: HashMap<String, String> =
+        chunks(made.iter().enumerate().map(|(n, f)| (n as u32, f)))
+            .into_iter()
+            .collect();
+    for (n, f) in made.iter().enumerate() {
+        files.insert(fragment_path(n as u32), f.json.clone());
+    }
+    files
+}
+
+fn search(files: &HashMap<String, String>, typed: &str) -> Found {
+    find(typed, &mut |path| files.get(path).cloned())
+}
+
+/// The URLs found, best first.
+fn urls(files: &HashMap<String, String>, typed: &str) -> Vec<String> {
+    search(files, typed)
+        .hits
+        .into_iter()
+        .map(|h| h.url)
+        .collect()
+}
+
+fn site() -> HashMap<String, String> {
+    index(&[
+        page(
+            "runbooks/restore/",
+            "Restore a database",
+            "Check the storage class first. Storage is slow on Mondays.",
+            &[("promote", "Promote the replica", "Run the promote step.")],
+        ),
+        page(
+            "storage/",
+            "Storage",
+            "Volumes and buckets.",
+            &[(
+                "sizes",
+                "Storage size limits",
+                "Déploiement lent: 本番環境のデータベース.",
+            )],
+        ),
+        vec![
+            row(
+                "data-plane.storage-size",
+                "Storage size",
+                "Dev: 10Gi Prod: 20Gi",
+            ),
+            row(
+                "data-plane.postgres-host",
+                "Postgres host",
+                "Dev: postgres-dev Prod: postgres-prod",
+            ),
+        ],
+    ])
+}
+
+#[test]
+fn a_title_ranks_above_a_heading_above_a_row_above_the_body() {
+    let files = site();
+    assert_eq!(
+        urls(&files, "storage"),
+        [
+            "storage/",
+            "storage/#sizes",
+            "environments/#data-plane.storage-size",
+            "runbooks/restore/",
+        ]
+    );
+    // The same as a prefix while typing.
+    assert_eq!(urls(&files, "stor"), urls(&files, "storage"));
+}
+
+#[test]
+fn keys_and_values_find_their_row_as_typed() {
+    let files = site();
+    let row = "environments/#data-plane.storage-size";
+    assert_eq!(urls(&files, "20Gi"), [row]);
+    assert_eq!(urls(&files, "data-plane.storage-size"), [row]);
+    assert_eq!(urls(&files, "data-plane.stor")[0], row);
+    assert_eq!(
+        urls(&files, "postgres-prod"),
+        ["environments/#data-plane.postgres-host"]
+    );
+    assert_eq!(urls(&files, "prod storage size")[0], row);
+}
+
+#[test]
+fn words_are_anded_case_and_accents_fold_and_cjk_splits() {
+    let files = site();
+    assert_eq!(urls(&files, "storage promote"), ["runbooks/restore/"]);
+    assert_eq!(urls(&files, "storage nonexistent"), Vec::<String>::new());
+    assert_eq!(urls(&files, "DEPLOIEMENT"), ["storage/"]);
+    assert_eq!(urls(&files, "déploiement"), ["storage/"]);
+    assert_eq!(urls(&files, "本番"), ["storage/"]);
+    assert_eq!(urls(&files, "データベース"), ["storage/"]);
+}
+
+#[test]
+fn a_quoted_phrase_needs_its_words_in_a_row() {
+    let files = site();
+    // Both pages hold both words; only one holds them in a row.
+    assert_eq!(urls(&files, "storage class"), ["runbooks/restore/"]);
+    assert_eq!(
+        urls(&files, "\"storage size\""),
+        [
+            "storage/",
+            "storage/#sizes",
+            "environments/#data-plane.storage-size"
+        ]
+    );
+    assert_eq!(urls(&files, "\"size storage\""), Vec::<String>::new());
+}
+
+#[test]
+fn a_search_fetches_meta_its_chunks_and_the_shown_fragments_only() {
+    // Enough pages for many chunks.
+    let pages: Vec<Vec<Record>> = (0..3000)
+        .map(|i| {
+            page(
+                &format!("p{i}/"),
+                &format!("Page {i}"),
+                &format!("word{i} common text"),
+                &[],
+            )
+        })
+        .collect();
+    let files = index(&pages);
+    let chunk_files = files.keys().filter(|p| p.starts_with("t/")).count();
+    assert!(chunk_files >= 8, "{chunk_files} chunks");
+    let found = search(&files, "word1234");
+    assert_eq!(found.hits.len(), 1);
+    assert_eq!(found.hits[0].url, "p1234/");
+    let fetched: Vec<&str> = found.fetched.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(fetched[0], "meta.json");
+    assert!(fetched[1].starts_with("t/"));
+    assert_eq!(fetched[2..], ["f/1234.json"]);
+    // A common word: ten results, ten fragments, in site order.
+    let common = search(&files, "common");
+    assert_eq!(common.hits.len(), 10);
+    assert_eq!(common.hits[0].url, "p0/");
+    // A prefix reads at most four chunks.
+    let wide = search(&files, "wo");
+    let read = wide
+        .fetched
+        .iter()
+        .filter(|(p, _)| p.starts_with("t/"))
+        .count();
+    assert!(read <= 4, "{read}");
+}
+
+#[test]
+fn an_empty_or_punctuation_query_fetches_nothing() {
+    let files = site();
+    for typed in ["", "  ", "\"\"", "-- …"] {
+        let found = search(&files, typed);
+        assert!(
+            found.hits.is_empty() && found.fetched.is_empty(),
+            "{typed:?}"
+        );
+    }
+}

@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use envbook::search::tokens::terms;
+use envbook::search::find::find;
+use envbook::search::tokens::{query, terms};
 use headless_chrome::protocol::cdp::Page;
 use headless_chrome::{Browser, LaunchOptions, Tab};
 use serde::Deserialize;
@@ -42,6 +43,7 @@ const SAMPLES: &[&str] = &[
     "Ｐｒｏｄ ＡＢＣ１２３ ﬁle ﬂow ǅ Ⅻ ½ ²",
     "-- … ! ¿ · ‧ .leading trailing. __init__",
     "e\u{301}te\u{301} cafe\u{301} \u{200d}x \u{200b}",
+    "a¨b ´x ˘ \u{fe70}",
 ];
 
 #[test]
@@ -58,7 +60,135 @@ fn browser_terms_equal_the_index_terms_in_every_script() {
     for (sample, js) in SAMPLES.iter().zip(js) {
         assert_eq!(js, terms(sample), "the terms of {sample:?}");
     }
+    let queries = serde_json::to_string(QUERIES).unwrap();
+    let js: Vec<JsQuery> = value(
+        &tab,
+        &format!("JSON.stringify({queries}.map(s => window.envbookSearch.parse(s)))"),
+    );
+    for (typed, js) in QUERIES.iter().zip(js) {
+        let rust = query(typed);
+        let rust = JsQuery {
+            words: rust.words,
+            phrases: rust.phrases,
+            whole: rust.whole,
+            prefix: rust.prefix,
+        };
+        assert_eq!(js, rust, "the query {typed:?}");
+    }
 }
+
+/// Queries as typed, for [`query`].
+const QUERIES: &[&str] = &[
+    "stor",
+    "Prod stor",
+    "prod storage ",
+    "s",
+    "stor-",
+    "data-plane.stor",
+    "data-plane.storage-size",
+    "prod data-plane.storage-size",
+    "20Gi",
+    "postgres-prod x",
+    "\"Storage Size\" prod",
+    "\"storage si",
+    "\"storage size\"",
+    "日本",
+    "本番環境の",
+    "a a b a",
+    "Οδυσσεύς ΛΌΓΟΣ",
+    "",
+    "\"\"",
+];
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct JsQuery {
+    words: Vec<String>,
+    phrases: Vec<Vec<String>>,
+    whole: Option<Vec<String>>,
+    prefix: bool,
+}
+
+#[test]
+fn the_browser_finds_what_envbook_search_finds_reading_the_same_files() {
+    let Some(browser) = chromium() else { return };
+    let site = Site::fixture("search");
+    // Pages of many words, so that the index has several chunks, some of
+    // them split inside a prefix's terms, and some between a BMP ideograph
+    // and an astral one (whose order differs in code points and in UTF-16).
+    for page in 0..30 {
+        let words: Vec<String> = (0..250)
+            .map(|i| match i % 5 {
+                0 => format!("\u{fa0e}{}", page * 50 + i / 5),
+                1 => format!("\u{20000}{}", page * 50 + i / 5),
+                _ => format!("w{:05}", page * 150 + i),
+            })
+            .collect();
+        site.write(
+            &format!("content/words/page-{page}.md"),
+            &format!("# Words {page}\n\n{}\n", words.join(" ")),
+        );
+    }
+    site.build();
+    let folder = site.path("site/search");
+    let meta = std::fs::read_to_string(folder.join("meta.json")).unwrap();
+    let chunks = serde_json::from_str::<serde_json::Value>(&meta).unwrap()["chunks"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(chunks > 6, "{meta}");
+    let server = Static::start(site.path("site"), "/");
+    let tab = trapped_tab(&browser);
+    open(&tab, &server.url);
+    for typed in QUERIES.iter().chain(FOUND) {
+        let rust = find(typed, &mut |p| std::fs::read_to_string(folder.join(p)).ok());
+        let mut files: Vec<String> = rust.fetched.into_iter().map(|(path, _)| path).collect();
+        files.sort();
+        let rust = Found {
+            urls: rust.hits.into_iter().map(|h| h.url).collect(),
+            files,
+        };
+        let js: Found = value_async(
+            &tab,
+            &format!(
+                "window.envbookSearch.find({}).then(JSON.stringify)",
+                serde_json::to_string(typed).unwrap()
+            ),
+        );
+        assert_eq!(js, rust, "the results of {typed:?}");
+    }
+}
+
+/// What a search found and the index files it read.
+#[derive(Debug, PartialEq, Deserialize)]
+struct Found {
+    urls: Vec<String>,
+    files: Vec<String>,
+}
+
+/// More queries, for [`find`]: each finds something in the fixture.
+const FOUND: &[&str] = &[
+    "replica",
+    "promote replica",
+    "\"promote the replica\"",
+    "\"the replica\" failover",
+    "database",
+    "dat",
+    "postgres-prod",
+    "0755",
+    "onerror",
+    "runbooks",
+    "w0",
+    "w01",
+    "w0123",
+    "w04499",
+    "words 2",
+    "\u{fa0e}1",
+    "\u{fa0e}149",
+    "\u{20000}",
+    "\u{20000}1",
+    "\u{20000}14",
+    "\u{20000}1499",
+];
 
 #[test]
 fn typed_words_find_the_row_heading_and_page_and_the_keyboard_lands_on_them() {
@@ -373,6 +503,15 @@ fn eval(tab: &Tab, script: &str) {
 /// The JSON (or boolean) `script` gives.
 fn value<T: for<'de> Deserialize<'de>>(tab: &Tab, script: &str) -> T {
     try_value(tab, script).unwrap_or_else(|| panic!("no answer to {script}"))
+}
+
+/// The JSON the promise `script` gives.
+fn value_async<T: for<'de> Deserialize<'de>>(tab: &Tab, script: &str) -> T {
+    let answer = tab
+        .evaluate(script, true)
+        .unwrap_or_else(|e| panic!("{script}: {e}"));
+    let json = answer.value.unwrap_or_else(|| panic!("no answer to {script}"));
+    serde_json::from_str(json.as_str().unwrap()).unwrap()
 }
 
 /// None while the tab has no page to ask (it is loading one).

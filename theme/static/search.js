@@ -1,8 +1,23 @@
 // envbook search (issue 10): the search box in the header, and the marks on
-// the page a result leads to. The index that `envbook build` writes in
-// search/ is fetched in pieces: meta.json on first use, then only the term
-// chunks a query needs and the fragments of the results it shows. Results
-// are built from DOM text nodes only: nothing from the index is parsed as HTML.
+// the page a result leads to. Results are built from DOM text nodes only:
+// nothing from the index is ever parsed as HTML.
+//
+// The index, written by `envbook build` in search/ (src/search/), is fetched
+// in pieces, so a search downloads a small part of it:
+// - meta.json, on first use: {"version":1,"chunks":[[FROM,TO,HASH],…]}, the
+//   term chunks in order; a chunk holds every term from FROM to TO (Rust's
+//   str order: code points).
+// - t/HASH.json, the chunks a query's words fall in: {"term":[f,s,w,…],…},
+//   each term's records as triples: fragment (difference from the previous
+//   triple's), slot in the fragment, weight of the term in that record.
+// - f/N.json, the fragments of the results shown: [{"k":KIND,"u":URL,"t":
+//   TITLE,"s":SECTION,"x":TEXT},…]; a page's fragment is the page (slot 0)
+//   then its headings; other fragments hold matrix rows. URL is from the
+//   site's root. A chunk is named by its content: a 404 means meta.json is
+//   older than the site, which is then fetched again, once.
+//
+// A search gives the same results as `envbook search` (src/search/find.rs);
+// a browser test compares the two, and the terms with tokens.rs's.
 (function () {
   "use strict";
 
@@ -117,46 +132,68 @@
     return out;
   }
 
-  // Each word (split further on . _ :), then each token of several words whole.
-  function terms(text) {
-    const out = [];
-    for (const token of fold(text).split(SPACE)) {
-      if (!token) continue;
-      const start = out.length;
-      for (const word of segments(token)) {
-        if (!ALNUM.test(word)) continue;
-        for (const part of word.split(PARTS)) if (part) out.push(part);
-      }
-      const whole = token.replace(EDGES, "");
-      if (whole && !(out.length === start + 1 && out[start] === whole)) out.push(whole);
+  // A folded token's words, each split further on . _ : (`plane.storage`).
+  function tokenWords(token, out) {
+    for (const word of segments(token)) {
+      if (ALNUM.test(word)) for (const part of word.split(PARTS)) if (part) out.push(part);
     }
-    return out;
   }
 
-  // A query as typed: words (all required), "phrases", and the last word as
-  // a prefix while it is being typed.
+  // A folded token's words, then the token whole when it is more than its word.
+  function tokenTerms(token, out) {
+    const start = out.length;
+    tokenWords(token, out);
+    const whole = token.replace(EDGES, "");
+    if (whole && !(out.length === start + 1 && out[start] === whole)) out.push(whole);
+  }
+
+  function each(text, add) {
+    const out = [];
+    for (const token of text.split(SPACE)) if (token) add(fold(token), out);
+    return out;
+  }
+  // What the index holds (tokens.rs's terms) and what a phrase is matched on (words).
+  const terms = (text) => each(text, tokenTerms);
+  const words = (text) => each(text, tokenWords);
+  const unique = (list) => [...new Set(list)];
+
+  // A query as typed (tokens.rs's query): words, all required, the last one
+  // a prefix while it is being typed; "phrases"; and while a key is being
+  // typed (`data-plane.stor`), `whole`: the words with that key whole
+  // instead of its parts, which is searched first.
   function parse(typed) {
     const parts = typed.split('"');
-    const words = [];
+    const all = [];
     const phrases = [];
     parts.forEach((part, i) => {
-      const found = terms(part);
-      if (i % 2 === 0) words.push(...found);
-      else if (found.length) phrases.push(found);
+      if (i % 2 === 0) all.push(...terms(part));
+      else if (words(part).length) phrases.push(words(part));
     });
-    const last = words[words.length - 1];
     const typing = parts.length % 2 === 1 && !/[\p{White_Space}"]$/u.test(typed);
+    const tokens = typed.split(SPACE).filter(Boolean);
+    const own = typing && tokens.length ? terms(tokens[tokens.length - 1]) : [];
+    let whole = null;
+    if (own.length > 1 && own.every((t, i) => all[all.length - own.length + i] === t)) {
+      const before = all.slice(0, all.length - own.length);
+      whole = unique(before.concat(all.pop()));
+    }
+    const list = unique(all);
+    const last = list[list.length - 1];
+    const end = Array.from(typed).pop();
     return {
-      words: [...new Set(words)],
+      words: list,
       phrases: phrases,
-      prefix: typing && last && Array.from(last).length >= 2 ? last : null,
+      whole: whole,
+      // Only a word of two characters or more widens to the terms it starts.
+      prefix: typing && last !== undefined && Array.from(last).length >= 2 && ALNUM.test(end),
     };
   }
 
-  // Whether a folded term is one the query looks for.
+  // Whether a folded term is one the query looks for (to mark it).
   function wanted(q, term) {
-    return q.words.includes(term) || q.phrases.some((p) => p.includes(term)) ||
-      (q.prefix !== null && term.startsWith(q.prefix));
+    const exact = q.words.concat(q.whole || [], ...q.phrases);
+    const prefixes = [q.prefix && q.words[q.words.length - 1], q.whole && q.whole[q.whole.length - 1]];
+    return exact.includes(term) || prefixes.some((p) => p && term.startsWith(p));
   }
 
   // [start, end) ranges of `text` that show the query's words, for <mark>.
@@ -206,45 +243,36 @@
   const SLOTS = 1 << 20; // a record's key: fragment * SLOTS + slot
   const RESULTS = 10;
   let root; // the site's root URL, from the box's data-base
-  let meta = null;
-  const chunks = new Map();
-  const fragments = new Map();
+  const files = new Map(); // path under search/ → its JSON (a promise)
+  const used = new Set(); // the files the last search read, for the tests
 
-  async function json(path, fresh) {
-    const response = await fetch(new URL("search/" + path, root), fresh ? { cache: "no-cache" } : {});
-    if (!response.ok) throw Object.assign(new Error(path + ": " + response.status), { status: response.status });
-    return response.json();
+  // Each file is fetched once; one that failed is tried again next time.
+  // meta.json and fragments keep their names across builds: the browser
+  // revalidates them; a chunk's name is its content.
+  function file(path) {
+    used.add(path);
+    if (!files.has(path)) {
+      const load = fetch(new URL("search/" + path, root), path[0] === "t" ? {} : { cache: "no-cache" })
+        .then((r) => (r.ok ? r.json() : Promise.reject(Object.assign(new Error(path + ": " + r.status), { status: r.status }))));
+      files.set(path, load.catch((e) => { files.delete(path); throw e; }));
+    }
+    return files.get(path);
   }
-
-  // Each file is fetched once; a failed fetch is tried again next time.
-  function cached(cache, key, load) {
-    if (!cache.has(key)) cache.set(key, load().catch((e) => { cache.delete(key); throw e; }));
-    return cache.get(key);
-  }
-
-  function loadMeta() {
-    meta = meta || json("meta.json", true).catch((e) => { meta = null; throw e; });
-    return meta;
-  }
-
-  // Chunks are named by their content (cached as any file); fragments keep
-  // their names across builds, so they are revalidated.
-  const chunk = (hash) => cached(chunks, hash, () => json("t/" + hash + ".json"));
-  const fragment = (n) => cached(fragments, n, () => json("f/" + n + ".json", true));
+  const chunk = (hash) => file("t/" + hash + ".json");
+  const fragment = (n) => file("f/" + n + ".json");
 
   // Record key → the best weight of `word` in it (a prefix match counts half).
   async function postings(index, word, prefix) {
     const meets = prefix
       ? (c) => compare(c[1], word) >= 0 && (compare(c[0], word) <= 0 || c[0].startsWith(word))
       : (c) => compare(c[0], word) <= 0 && compare(word, c[1]) <= 0;
-    const files = await Promise.all(index.chunks.filter(meets).slice(0, prefix ? 4 : 1).map((c) => chunk(c[2])));
+    const near = index.chunks.filter(meets).slice(0, prefix ? 4 : 1);
     const best = new Map();
-    for (const terms of files) {
-      for (const term of prefix ? Object.keys(terms) : [word]) {
-        if (!Object.prototype.hasOwnProperty.call(terms, term) || !term.startsWith(word)) continue;
+    for (const lists of await Promise.all(near.map((c) => chunk(c[2])))) {
+      for (const term of prefix ? Object.keys(lists) : [word]) {
+        if (!Object.hasOwn(lists, term) || !term.startsWith(word)) continue;
         const factor = term === word ? 1 : 0.5;
-        const flat = terms[term];
-        // Triples: fragment (delta from the previous one), slot, weight.
+        const flat = lists[term];
         for (let i = 0, f = 0; i + 2 < flat.length; i += 3) {
           f += flat[i];
           const key = f * SLOTS + flat[i + 1];
@@ -255,42 +283,57 @@
     return best;
   }
 
-  const KINDS = ["page", "heading", "row"];
-
-  // The records matching every word and phrase, best first.
+  // The results of a query (find.rs does the same, for `envbook search`).
   async function find(q) {
-    const index = await loadMeta();
-    const required = [...new Set(q.words.concat(...q.phrases))];
-    const lists = await Promise.all(required.map((w) => postings(index, w, w === q.prefix)));
-    lists.sort((a, b) => a.size - b.size);
-    let hits = [];
-    for (const [key, weight] of lists[0]) {
-      let score = weight;
-      for (const list of lists.slice(1)) score = list.has(key) ? score + list.get(key) : -1 / 0;
-      if (score > 0) hits.push({ f: Math.floor(key / SLOTS), s: key % SLOTS, score: score });
+    if (!q.words.length && !q.phrases.length) return [];
+    const index = await file("meta.json");
+    const required = (words) => unique(words.concat(...q.phrases));
+    if (q.whole) {
+      const hits = await rank(index, required(q.whole), q.whole.length, q.phrases);
+      if (hits.length) return hits;
     }
-    // Ties go page, heading, row: a page's fragment holds the page at slot 0
-    // and its headings after it; row fragments come after every page's.
-    const rows = index.rows === undefined ? 1 / 0 : index.rows;
-    const kind = (h) => (h.f >= rows ? 2 : h.s > 0 ? 1 : 0);
-    hits.sort((a, b) => b.score - a.score || kind(a) - kind(b) || a.f - b.f || a.s - b.s);
-    if (!q.phrases.length) hits = hits.slice(0, RESULTS);
-    const shown = [];
-    // With phrases, candidates are checked in rank order: 10 kept or 40 seen.
-    for (let i = 0; i < hits.length && shown.length < RESULTS && i < 40; i += 8) {
-      const batch = hits.slice(i, Math.min(i + 8, 40));
-      const records = await Promise.all(batch.map(async (h) => record(await fragment(h.f), h.s)));
-      for (const r of records) if (r && q.phrases.every((p) => hasPhrase(terms(r.whole), p))) shown.push(r);
-    }
-    return shown.slice(0, RESULTS);
+    return rank(index, required(q.words), q.prefix ? q.words.length : 0, q.phrases);
   }
 
-  // A record as a result shows it, with the text its phrases are looked for in.
-  function record(records, slot) {
+  // The records holding every required word (the `prefixed`-th, from 1, as
+  // a prefix), by score, then place; with phrases, those whose text has them.
+  async function rank(index, required, prefixed, phrases) {
+    const lists = await Promise.all(required.map((w, i) => postings(index, w, i + 1 === prefixed)));
+    let scores = lists[0];
+    for (const list of lists.slice(1)) {
+      scores = new Map([...scores].filter(([key]) => list.has(key)).map(([key, s]) => [key, s + list.get(key)]));
+    }
+    const ranked = [...scores].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    // With phrases, at most 40 candidates are checked.
+    const limit = phrases.length ? Math.min(ranked.length, 40) : ranked.length;
+    const hits = [];
+    for (let i = 0; i < limit && hits.length < RESULTS; ) {
+      // The fragments of as many candidates as results are still missing, together.
+      const batch = ranked.slice(i, Math.min(limit, i + RESULTS - hits.length));
+      const fetched = await Promise.all(batch.map(([key]) => fragment(Math.floor(key / SLOTS))));
+      for (let j = 0; j < batch.length && hits.length < RESULTS; j++, i++) {
+        const hit = result(fetched[j], batch[j][0] % SLOTS);
+        if (hit && phrases.every((p) => hasPhrase(words(hit.whole), p))) hits.push(hit);
+      }
+    }
+    return hits;
+  }
+
+  // A record as a result shows it, with the text its phrases are looked for
+  // in: a page's title and text with its headings', a heading's or row's own.
+  function result(records, slot) {
     const r = records[slot];
     if (!r) return null;
-    const whole = r.k === "page" ? records.map((x) => x.x).join(" ") : r.t + " " + r.x;
-    return { kind: r.k, url: r.u, title: r.t, section: r.s, text: r.k === "page" ? whole : r.x, whole: whole };
+    const titled = (x) => x.t + " " + x.x;
+    const page = r.k === "page";
+    return {
+      kind: r.k,
+      url: r.u,
+      title: r.t,
+      section: r.s,
+      text: page ? records.map((x) => x.x).join(" ") : r.x,
+      whole: page ? [r].concat(records.slice(1)).map(titled).join(" ") : titled(r),
+    };
   }
 
   function hasPhrase(words, phrase) {
@@ -306,9 +349,7 @@
       return await find(q);
     } catch (e) {
       if (e.status !== 404) throw e;
-      meta = null;
-      chunks.clear();
-      fragments.clear();
+      files.clear();
       return find(q);
     }
   }
@@ -386,7 +427,8 @@
         ]);
         link.href = target(r.url, typed);
         link.tabIndex = -1;
-        const option = element("li", "search-result search-" + (KINDS.includes(r.kind) ? r.kind : "other"), [link]);
+        const option = element("li", "search-result", [link]);
+        option.dataset.kind = r.kind;
         option.id = "envbook-search-" + i;
         option.setAttribute("role", "option");
         option.addEventListener("mousemove", () => selected !== i && select(i));
@@ -424,7 +466,7 @@
     }
 
     input.addEventListener("focus", () => {
-      loadMeta().catch(() => {});
+      file("meta.json").catch(() => {});
       if (options().length) open(true);
     });
     input.addEventListener("input", update);
@@ -504,5 +546,13 @@
   const box = document.getElementById("envbook-search");
   if (box) setUp(box);
   // For the tests, which compare these with the Rust side's.
-  window.envbookSearch = { terms: terms, parse: parse };
+  window.envbookSearch = {
+    terms: terms,
+    parse: parse,
+    find: async (typed) => {
+      used.clear();
+      const urls = (await search(parse(typed))).map((r) => r.url);
+      return { urls: urls, files: [...used].sort() };
+    },
+  };
 })();

@@ -17,7 +17,7 @@ mod mdbook_markdown;
 mod output;
 mod robust;
 mod safety;
-mod serve;
 mod search_browser;
+mod serve;
 mod serve_survives;
 mod support;

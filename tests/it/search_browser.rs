@@ -239,9 +239,8 @@ fn typed_words_find_the_row_heading_and_page_and_the_keyboard_lands_on_them() {
     open(&tab, &root);
     tab.press_key("/").unwrap();
     tab.type_str("promote replica").unwrap();
-    let heading = format!(
-        "{root}runbooks/db-failover/?highlight=promote%20replica#promote-the-replica"
-    );
+    let heading =
+        format!("{root}runbooks/db-failover/?highlight=promote%20replica#promote-the-replica");
     let found = results_with(&tab, "promote replica", |r| r.href == heading);
     assert_eq!(found[0].title, "Promote the replica", "{found:#?}");
     assert_eq!(found[0].section, "Runbooks › Database failover");
@@ -276,13 +275,19 @@ fn markup_in_page_text_shows_as_text_in_results_and_runs_nowhere() {
         odd.snippet.contains("<img src=x onerror=alert(1)>"),
         "{found:#?}"
     );
-    assert!(odd.snippet.contains("<script>alert(2)</script>"), "{found:#?}");
+    assert!(
+        odd.snippet.contains("<script>alert(2)</script>"),
+        "{found:#?}"
+    );
     // An injected image would have failed to load by now.
     std::thread::sleep(Duration::from_millis(300));
     let page: Landed = value(&tab, LANDED);
     assert!(page.clean(), "{page:?}");
     tab.press_key("Enter").unwrap();
-    landing(&tab, &format!("{}runbooks/odd-text/?highlight=onerror", server.url));
+    landing(
+        &tab,
+        &format!("{}runbooks/odd-text/?highlight=onerror", server.url),
+    );
     std::thread::sleep(Duration::from_millis(300));
     let landed: Landed = value(&tab, LANDED);
     assert!(landed.marks.iter().any(|m| m == "onerror"), "{landed:?}");
@@ -291,37 +296,80 @@ fn markup_in_page_text_shows_as_text_in_results_and_runs_nowhere() {
 
 #[test]
 fn search_under_a_sub_path_fetches_the_index_there_and_lands_there() {
-    let Some(browser) = chromium() else { return };
     let site = Site::fixture("search");
     site.write(
         "book.toml",
-        &format!("{}\n[build]\nbase-url = \"/docs/\"\n", site.read("book.toml")),
+        &format!(
+            "{}\n[build]\nbase-url = \"/docs/\"\n",
+            site.read("book.toml")
+        ),
     );
     site.build();
-    let server = Static::start(site.path("site"), "/docs/");
+    hosted_at_base(
+        &site.path("site"),
+        "/docs/",
+        "runbooks/db-failover/",
+        "environments/",
+    );
+}
+
+/// An mdBook book without `site-url`: its links, and the box's base, are
+/// relative to each page (`./`, `../`), and it works at any path.
+#[test]
+fn search_in_a_book_of_relative_links_resolves_against_each_page() {
+    let site = Site::fixture("search");
+    site.write(
+        "book.toml",
+        "[book]\ntitle = \"Search Fixture\"\nsrc = \"content\"\n\n[output.html]\n",
+    );
+    site.build();
+    let page = site.read("book/runbooks/db-failover.html");
+    assert!(page.contains(r#"data-base="../""#), "{page}");
+    hosted_at_base(
+        &site.path("book"),
+        "/any/path/",
+        "runbooks/db-failover.html",
+        "environments.html",
+    );
+}
+
+/// The built site in `output`, served under `base`: from the page `start`,
+/// `stor` and Enter land on the Storage size row of `environments`, with the
+/// index fetched from under `base` and nothing from elsewhere.
+fn hosted_at_base(output: &Path, base: &'static str, start: &str, environments: &str) {
+    let Some(browser) = chromium() else { return };
+    let server = Static::start(output.to_path_buf(), base);
     let tab = trapped_tab(&browser);
-    let root = format!("{}docs/", server.url);
-    open(&tab, &format!("{root}runbooks/db-failover/"));
+    let root = format!("{}{}", server.url, &base[1..]);
+    open(&tab, &format!("{root}{start}"));
     tab.press_key("/").unwrap();
     tab.type_str("stor").unwrap();
-    let storage = format!("{root}environments/?highlight=stor#data-plane.storage-size");
+    let storage = format!("{root}{environments}?highlight=stor#data-plane.storage-size");
     results_with(&tab, "stor", |r| r.href == storage);
     tab.press_key("Enter").unwrap();
     let landed = landing(&tab, &storage);
     assert_eq!(landed.hit.as_deref(), Some("data-plane.storage-size"));
     assert!(landed.clean(), "{landed:?}");
     let asked = server.requests();
-    assert!(asked.contains(&"/docs/search/meta.json".to_string()), "{asked:?}");
+    assert!(
+        asked.contains(&format!("{base}search/meta.json")),
+        "{asked:?}"
+    );
     assert!(
         // (but the browser's own favicon.ico)
-        asked.iter().all(|p| p.starts_with("/docs/") || p == "/favicon.ico"),
+        asked
+            .iter()
+            .all(|p| p.starts_with(base) || p == "/favicon.ico"),
         "everything from under the base path: {asked:?}"
     );
     let hosts: Vec<String> = value(
         &tab,
         "JSON.stringify(performance.getEntriesByType('resource').map(e => new URL(e.name).host))",
     );
-    let own = server.url.trim_start_matches("http://").trim_end_matches('/');
+    let own = server
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
     assert!(hosts.iter().all(|h| h == own), "{hosts:?}");
 }
 
@@ -490,7 +538,10 @@ fn wait<T>(tab: &Tab, what: &str, done: impl Fn(&Tab) -> Option<T>) -> T {
             return value;
         }
         let at = tab.get_url();
-        assert!(Instant::now() < deadline, "waited {WAIT:?} for {what}; at {at}");
+        assert!(
+            Instant::now() < deadline,
+            "waited {WAIT:?} for {what}; at {at}"
+        );
         std::thread::sleep(POLL);
     }
 }
@@ -510,7 +561,9 @@ fn value_async<T: for<'de> Deserialize<'de>>(tab: &Tab, script: &str) -> T {
     let answer = tab
         .evaluate(script, true)
         .unwrap_or_else(|e| panic!("{script}: {e}"));
-    let json = answer.value.unwrap_or_else(|| panic!("no answer to {script}"));
+    let json = answer
+        .value
+        .unwrap_or_else(|| panic!("no answer to {script}"));
     serde_json::from_str(json.as_str().unwrap()).unwrap()
 }
 

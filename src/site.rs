@@ -27,7 +27,7 @@ use crate::render::{
     self, ChildView, LinkView, NavLinks, PageContext, PageView, Renderer, SiteView, SitemapContext,
     SitemapEntry,
 };
-use crate::search::index::{self as search_index, Fragment};
+use crate::search::index::{self as search_index, Chunks, Fragment};
 use crate::search::site::{PageEntry, page_fragment, row_fragments};
 
 /// Where a build puts its files (paths relative to the output folder).
@@ -87,6 +87,9 @@ pub struct Summary {
     pub anchors: Anchors,
     /// Alias URL → the URL of the page it leads to.
     pub aliases: BTreeMap<String, String>,
+    /// The search index's term chunks: written by a one-off build, made on
+    /// demand by the preview server (under [`SEARCH_DIR`]).
+    pub search: Option<Arc<Chunks>>,
 }
 
 /// What the preview server keeps between builds, so that a change re-renders
@@ -174,9 +177,18 @@ pub fn build(
     };
     let aliases = views.aliases(sink, &mut problems);
     let mut outputs = views.outputs();
-    if views.search {
-        outputs.extend(views.write_index(&done.fragments, &anchors, sink, &mut problems));
-    }
+    let search = views.search.then(|| {
+        let (chunks, files) = views.write_index(&done.fragments, &anchors, sink, &mut problems);
+        outputs.extend(files);
+        if !cache.keep {
+            for (path, json) in chunks.files() {
+                let written = put(sink, &index_path(path), json.as_bytes().to_vec());
+                problems.0.extend(written.err().unwrap_or_default());
+                outputs.push(index_path(path));
+            }
+        }
+        Arc::new(chunks)
+    });
     outputs.extend(aliases.keys().map(|a| content::file_of(a)));
     outputs.push(ANCHORS.to_string());
     let files: BTreeSet<String> = outputs.iter().cloned().collect();
@@ -219,6 +231,7 @@ pub fn build(
         warnings: problems.sorted(),
         anchors,
         aliases,
+        search,
     })
 }
 
@@ -1100,67 +1113,59 @@ impl Views<'_> {
         }))
     }
 
-    /// Writes the matrix rows' fragments, the term chunks and `meta.json`
-    /// (the pages' fragments were written with their pages); returns every
-    /// file of the index.
+    /// Writes the matrix rows' fragments (the pages' were written with their
+    /// pages); returns the term chunks to come and every fragment file.
     fn write_index(
         &self,
         fragments: &[Option<Arc<Fragment>>],
         anchors: &Anchors,
         sink: &dyn Sink,
         problems: &mut Diagnostics,
-    ) -> Vec<String> {
+    ) -> (Chunks, Vec<String>) {
         let rows = match &self.project.data {
-            Some(data) => row_fragments(data, |key| self.first_showing(anchors, key)),
+            Some(data) => {
+                let shown = self.rows_shown(data, anchors);
+                row_fragments(data, |key| shown.get(key).copied())
+            }
             None => Vec::new(),
         };
-        let pages = fragments
-            .iter()
-            .enumerate()
-            .filter_map(|(n, f)| Some((n as u32, &**f.as_ref()?)));
         let first_row = fragments.len() as u32;
-        let numbered = pages.chain(
-            rows.iter()
-                .enumerate()
-                .map(|(k, f)| (first_row + k as u32, f)),
-        );
-        let mut outputs: Vec<String> = numbered
-            .clone()
-            .map(|(n, _)| index_path(&search_index::fragment_path(n)))
-            .collect();
-        let mut files: Vec<(String, String)> = rows
+        let mut numbered: Vec<(u32, Arc<Fragment>)> = fragments
             .iter()
             .enumerate()
-            .map(|(k, f)| {
-                (
-                    search_index::fragment_path(first_row + k as u32),
-                    f.json.clone(),
-                )
-            })
+            .filter_map(|(n, f)| Some((n as u32, f.clone()?)))
             .collect();
-        files.extend(search_index::chunks(numbered));
-        for (path, json) in files {
-            let path = index_path(&path);
-            let written = put(sink, &path, json.into_bytes());
+        let mut files: Vec<String> = numbered
+            .iter()
+            .map(|(n, _)| index_path(&search_index::fragment_path(*n)))
+            .collect();
+        for (k, row) in rows.into_iter().enumerate() {
+            let n = first_row + k as u32;
+            let path = index_path(&search_index::fragment_path(n));
+            let written = put(sink, &path, row.json.clone().into_bytes());
             problems.0.extend(written.err().unwrap_or_default());
-            outputs.push(path);
+            files.push(path);
+            numbered.push((n, Arc::new(row)));
         }
-        outputs.sort();
-        outputs.dedup();
-        outputs
+        (Chunks::new(numbered), files)
     }
 
-    /// The URL and title of the first page with the anchor `key`.
-    fn first_showing(&self, anchors: &Anchors, key: &str) -> Option<(&str, &str)> {
-        self.pages
-            .iter()
-            .zip(self.titles)
-            .find(|(p, _)| {
-                anchors
-                    .pages
-                    .get(&p.url)
-                    .is_some_and(|ids| ids.contains(key))
-            })
-            .map(|(p, t)| (p.url.as_str(), t.as_str()))
+    /// Each matrix row's key → the URL and title of the first page with its anchor.
+    fn rows_shown<'d>(&self, data: &'d Data, anchors: &Anchors) -> HashMap<&'d str, (&str, &str)> {
+        let keys: BTreeSet<&str> = data.keys().collect();
+        let mut shown = HashMap::new();
+        for (page, title) in self.pages.iter().zip(self.titles) {
+            let ids = anchors
+                .pages
+                .get(&page.url)
+                .into_iter()
+                .flat_map(|ids| ids.iter());
+            for id in ids.filter_map(|id| keys.get(id.as_str())) {
+                shown
+                    .entry(*id)
+                    .or_insert((page.url.as_str(), title.as_str()));
+            }
+        }
+        shown
     }
 }

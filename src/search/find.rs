@@ -37,7 +37,24 @@ pub struct Hit {
 
 #[derive(Deserialize)]
 struct Meta {
-    chunks: Vec<(String, String, String)>,
+    /// `[from, hash]`: chunk i holds the terms from its `from` to the next's.
+    chunks: Vec<(String, String)>,
+}
+
+impl Meta {
+    /// The chunks that can hold `word`, or as a prefix, the terms it starts.
+    fn chunks_for(&self, word: &str, prefix: bool) -> impl Iterator<Item = &str> {
+        let first = self
+            .chunks
+            .partition_point(|(from, _)| from.as_str() <= word);
+        let first = first.saturating_sub(1);
+        let limit = if prefix { PREFIX_CHUNKS } else { 1 };
+        let further = self.chunks[first..]
+            .iter()
+            .enumerate()
+            .take_while(move |(i, (from, _))| *i == 0 || prefix && from.starts_with(word));
+        further.take(limit).map(|(_, (_, hash))| hash.as_str())
+    }
 }
 
 /// A record's place: fragment number and slot.
@@ -105,6 +122,9 @@ struct Shown {
     t: String,
     s: String,
     x: String,
+    /// Its text was cut.
+    #[serde(default)]
+    m: bool,
 }
 
 impl Files<'_> {
@@ -139,7 +159,9 @@ impl Files<'_> {
             let Some(record) = self.record(place) else {
                 continue;
             };
-            if phrases.is_empty() || has_phrases(&self.whole_text(place), phrases) {
+            let (text, cut) = self.whole_text(place);
+            // A phrase not in a cut text may be in what was cut: kept.
+            if phrases.is_empty() || cut || has_phrases(&text, phrases) {
                 hits.push(Hit {
                     score,
                     kind: record.k,
@@ -170,12 +192,8 @@ impl Files<'_> {
     /// Each record `word` is in, with its weight; as a prefix, the records
     /// of the terms it starts too (half the weight, unless the term is the word).
     fn postings(&mut self, meta: &Meta, word: &str, prefix: bool) -> HashMap<Place, f64> {
-        let meets = |(from, to, _): &&(String, String, String)| {
-            to.as_str() >= word && (from.as_str() <= word || prefix && from.starts_with(word))
-        };
-        let limit = if prefix { PREFIX_CHUNKS } else { 1 };
         let mut best: HashMap<Place, f64> = HashMap::new();
-        for (_, _, name) in meta.chunks.iter().filter(meets).take(limit) {
+        for name in meta.chunks_for(word, prefix) {
             let Some(chunk) = self.json::<BTreeMap<String, Vec<u32>>>(&format!("t/{name}.json"))
             else {
                 continue;
@@ -186,10 +204,10 @@ impl Files<'_> {
             for (term, list) in terms {
                 let factor = if term == word { 1.0 } else { 0.5 };
                 let mut n = 0;
-                for triple in list.chunks_exact(3) {
-                    n += triple[0];
-                    let weight = f64::from(triple[2]) * factor;
-                    let place = (n, triple[1] as u16);
+                for pair in list.chunks_exact(2) {
+                    n += pair[0];
+                    let weight = f64::from(pair[1] % 128) * factor;
+                    let place = (n, (pair[1] / 128) as u16);
                     let w = best.entry(place).or_default();
                     *w = w.max(weight);
                 }
@@ -207,20 +225,18 @@ impl Files<'_> {
     }
 
     /// The text a phrase is looked for in: a page's whole text (with its
-    /// headings), a heading's or a row's title and text.
-    fn whole_text(&mut self, (n, slot): Place) -> String {
+    /// headings), a heading's or a row's title and text; and whether any of
+    /// it was cut.
+    fn whole_text(&mut self, (n, slot): Place) -> (String, bool) {
         let records = self.fragment(n).unwrap_or_default();
         let titled = |r: &Shown| format!("{} {}", r.t, r.x);
         match records.get(usize::from(slot)) {
-            Some(r) if r.k == Kind::Page => {
-                let rest = records[1..].iter().map(titled);
-                std::iter::once(titled(r))
-                    .chain(rest)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            }
-            Some(r) => titled(r),
-            None => String::new(),
+            Some(r) if r.k == Kind::Page => (
+                records.iter().map(titled).collect::<Vec<_>>().join(" "),
+                records.iter().any(|r| r.m),
+            ),
+            Some(r) => (titled(r), r.m),
+            None => (String::new(), false),
         }
     }
 }

@@ -7,13 +7,13 @@
 //! results on screen. The format is described for both sides in
 //! `theme/static/search.js`. No I/O.
 
-use std::collections::HashMap;
-use std::fmt::Write;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, OnceLock};
 
+use foldhash::{HashMap, HashMapExt};
 use serde::{Deserialize, Serialize};
 
-use super::tokens::terms;
+use super::tokens::{each_term, fold};
 
 /// What a search can find, in the order results rank when they score alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -47,6 +47,45 @@ pub struct Record {
     pub key: String,
 }
 
+/// A record as its fragment file holds it, its text cut if it is very long
+/// (a generated page's table): the results on screen cost a few KB each.
+#[derive(Serialize)]
+struct Stored<'a> {
+    k: Kind,
+    u: &'a str,
+    t: &'a str,
+    s: &'a str,
+    x: &'a str,
+    /// The text was cut (a phrase not found in what is left may be further on).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    m: bool,
+}
+
+/// A record's text in its fragment: at most this many characters (a
+/// runbook's section is a few hundred).
+pub const STORED_CHARS: usize = 2000;
+
+impl<'a> From<&'a Record> for Stored<'a> {
+    fn from(r: &'a Record) -> Stored<'a> {
+        let x = r.text.trim();
+        let cut = x.char_indices().nth(STORED_CHARS).map(|(at, _)| {
+            // At the last word boundary before the limit, when there is one.
+            x[..at]
+                .rfind(char::is_whitespace)
+                .filter(|&w| w > 0)
+                .unwrap_or(at)
+        });
+        Stored {
+            k: r.kind,
+            u: &r.url,
+            t: &r.title,
+            s: &r.section,
+            x: cut.map_or(x, |at| x[..at].trim_end()),
+            m: cut.is_some(),
+        }
+    }
+}
+
 /// How much a match counts, by where it is: any title above any heading
 /// above any row above any body text, so that results rank in that order.
 const PAGE_TITLE: u8 = 64;
@@ -67,7 +106,7 @@ const CHUNK_BYTES: usize = 16 * 1024;
 #[derive(Debug, Clone, Default)]
 pub struct Fragment {
     pub json: String,
-    /// The terms, each followed by `\n`, in order; `marks[i]` is the slot
+    /// The terms, each followed by `\n`; `marks[i]` is the slot
     /// and weight of the i-th. One string, not a string per term: a big
     /// site holds every page's terms until the chunks are made.
     words: String,
@@ -82,42 +121,34 @@ pub fn fragment_path(n: u32) -> String {
 impl Fragment {
     /// A page's fragment (the page first, then its headings) or some rows'.
     pub fn new(records: &[Record]) -> Fragment {
-        let mut best: HashMap<(String, u16), u8> = HashMap::new();
-        let mut add = |text: &str, slot: u16, weight: u8| {
-            for term in terms(text) {
-                let w = best.entry((term, slot)).or_default();
-                *w = (*w).max(weight);
-            }
-        };
-        for (slot, record) in records.iter().enumerate() {
-            let slot = slot as u16;
-            match record.kind {
-                Kind::Page => add(&record.title, slot, PAGE_TITLE),
-                Kind::Heading => add(&record.title, slot, HEADING_TITLE),
-                Kind::Row => {
-                    add(&record.title, slot, ROW_NAME);
-                    add(&record.key, slot, ROW_NAME);
-                    add(&record.text, slot, ROW_TEXT);
-                    add(&record.section, slot, ROW_TEXT);
+        let fields = fields(records);
+        let mut best: HashMap<(&str, u16), u8> = HashMap::new();
+        let mut body: HashMap<&str, u32> = HashMap::new();
+        for field in &fields {
+            each_term(&field.text, &mut |term| {
+                if field.body {
+                    *body.entry(term).or_default() += 1;
                 }
-            }
+                if field.weight > 0 {
+                    let w = best.entry((term, field.slot)).or_default();
+                    *w = (*w).max(field.weight);
+                }
+            });
         }
-        if records.first().is_some_and(|r| r.kind == Kind::Page) {
-            for (term, count) in body_counts(records) {
-                let weight = (1 + count.ilog2()).min(u32::from(BODY_MAX)) as u8;
-                let w = best.entry((term, 0)).or_default();
-                *w = (*w).max(weight);
-            }
+        for (term, count) in body {
+            let weight = (1 + count.ilog2()).min(u32::from(BODY_MAX)) as u8;
+            let w = best.entry((term, 0)).or_default();
+            *w = (*w).max(weight);
         }
-        let mut marked: Vec<((String, u16), u8)> = best.into_iter().collect();
-        marked.sort_unstable();
         let mut fragment = Fragment {
-            json: serde_json::to_string(records).expect("records serialize"),
+            json: serde_json::to_string(&records.iter().map(Stored::from).collect::<Vec<_>>())
+                .expect("records serialize"),
             words: String::new(),
-            marks: Vec::with_capacity(marked.len()),
+            marks: Vec::with_capacity(best.len()),
         };
-        for ((term, slot), weight) in marked {
-            fragment.words.push_str(&term);
+        // In no order: `chunks` sorts each term's postings.
+        for ((term, slot), weight) in best {
+            fragment.words.push_str(term);
             fragment.words.push('\n');
             fragment.marks.push((slot, weight));
         }
@@ -132,18 +163,77 @@ impl Fragment {
     }
 }
 
-/// How often each term occurs in a page's body: its text and its headings.
-fn body_counts(records: &[Record]) -> HashMap<String, u32> {
-    let mut counts = HashMap::new();
-    for record in records {
-        let heading = (record.kind == Kind::Heading).then_some(record.title.as_str());
-        for text in heading.into_iter().chain([record.text.as_str()]) {
-            for term in terms(text) {
-                *counts.entry(term).or_default() += 1;
+/// A part of a record, folded, and what a word found in it counts.
+struct Field {
+    slot: u16,
+    /// 0: counts only as the page's body.
+    weight: u8,
+    /// Counts for the page's body (slot 0), by how often it is found.
+    body: bool,
+    text: String,
+}
+
+/// The fields of `records` (a page's: its title, text, headings' titles and
+/// texts, all but the title being its body; a row's: label, key, text,
+/// section).
+fn fields(records: &[Record]) -> Vec<Field> {
+    let page = records.first().is_some_and(|r| r.kind == Kind::Page);
+    let mut fields = Vec::new();
+    for (slot, record) in records.iter().enumerate() {
+        let slot = slot as u16;
+        let mut field = |weight, body, text: &str| {
+            fields.push(Field {
+                slot,
+                weight,
+                body: page && body,
+                text: fold(text),
+            })
+        };
+        match record.kind {
+            Kind::Page => field(PAGE_TITLE, false, &record.title),
+            Kind::Heading => field(HEADING_TITLE, true, &record.title),
+            Kind::Row => {
+                field(ROW_NAME, false, &record.title);
+                field(ROW_NAME, false, &record.key);
+                field(ROW_TEXT, false, &record.text);
+                field(ROW_TEXT, false, &record.section);
             }
         }
+        if record.kind != Kind::Row {
+            field(0, true, &record.text);
+        }
     }
-    counts
+    fields
+}
+
+/// The term chunks and `meta.json` of a site's fragments, made when first
+/// asked for: a one-off build asks at once; the preview server only when a
+/// search needs them, so that an edit is served without waiting for them.
+#[derive(Debug, Default)]
+pub struct Chunks {
+    fragments: Vec<(u32, Arc<Fragment>)>,
+    files: OnceLock<HashMap<String, Arc<str>>>,
+}
+
+impl Chunks {
+    /// For `fragments`, each with its number, in ascending number order.
+    pub fn new(fragments: Vec<(u32, Arc<Fragment>)>) -> Chunks {
+        Chunks {
+            fragments,
+            files: OnceLock::new(),
+        }
+    }
+
+    /// Every file: path under the index folder → JSON.
+    pub fn files(&self) -> &HashMap<String, Arc<str>> {
+        self.files.get_or_init(|| {
+            let numbered = self.fragments.iter().map(|(n, f)| (*n, &**f));
+            chunks(numbered)
+                .into_iter()
+                .map(|(path, json)| (path, json.into()))
+                .collect()
+        })
+    }
 }
 
 /// A term's place in a record: fragment, slot, weight.
@@ -151,7 +241,7 @@ type Posting = (u32, u16, u8);
 
 /// The chunk files and `meta.json` (path under the index folder → JSON) for
 /// `fragments`, each with its number, in ascending number order.
-pub fn chunks<'a>(fragments: impl Iterator<Item = (u32, &'a Fragment)>) -> Vec<(String, String)> {
+fn chunks<'a>(fragments: impl Iterator<Item = (u32, &'a Fragment)>) -> Vec<(String, String)> {
     let mut postings: HashMap<&str, Vec<Posting>> = HashMap::new();
     for (n, fragment) in fragments {
         for (term, (slot, weight)) in fragment.postings() {
@@ -159,6 +249,12 @@ pub fn chunks<'a>(fragments: impl Iterator<Item = (u32, &'a Fragment)>) -> Vec<(
         }
     }
     let mut terms: Vec<(&str, Vec<Posting>)> = postings.into_iter().collect();
+    for (_, list) in &mut terms {
+        // Fragments come in order; a term's slots in one may not.
+        if !list.is_sorted() {
+            list.sort_unstable();
+        }
+    }
     terms.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut files = Vec::new();
     let mut ranges = Vec::new();
@@ -183,10 +279,13 @@ struct ChunkWriter<'a> {
     json: String,
     first: Option<&'a str>,
     last: &'a str,
+    /// The last term of the chunk before.
+    before: Option<&'a str>,
 }
 
 impl<'a> ChunkWriter<'a> {
-    /// Adds `"term":[f,s,w,…]`, fragment numbers as differences from the previous.
+    /// Adds `"term":[f,v,…]`: each record's fragment number (as the
+    /// difference from the previous one) and `slot * 128 + weight`.
     fn add(&mut self, term: &'a str, list: &[Posting]) {
         self.json.push(if self.first.is_none() { '{' } else { ',' });
         self.first.get_or_insert(term);
@@ -195,30 +294,43 @@ impl<'a> ChunkWriter<'a> {
             .push_str(&serde_json::to_string(term).expect("a string serializes"));
         self.json.push_str(":[");
         let mut previous = 0;
-        for (i, (n, slot, weight)) in list.iter().enumerate() {
-            let sep = if i == 0 { "" } else { "," };
-            write!(self.json, "{sep}{},{slot},{weight}", n - previous).expect("to a string");
-            previous = *n;
+        let mut number = itoa::Buffer::new();
+        for (i, &(n, slot, weight)) in list.iter().enumerate() {
+            if i > 0 {
+                self.json.push(',');
+            }
+            self.json.push_str(number.format(n - previous));
+            self.json.push(',');
+            self.json
+                .push_str(number.format(u32::from(slot) * 128 + u32::from(weight)));
+            previous = n;
         }
         self.json.push(']');
     }
 
-    /// Writes the chunk as `t/HASH.json`; returns its `[from, to, HASH]`.
-    fn close(&mut self, files: &mut Vec<(String, String)>) -> [String; 3] {
+    /// Writes the chunk as `t/HASH.json`; returns its `[from, HASH]`, where
+    /// `from` is the shortest start of its first term that sorts after the
+    /// chunk before (the first chunk's is empty): a chunk holds the terms from
+    /// its `from` to the next chunk's.
+    fn close(&mut self, files: &mut Vec<(String, String)>) -> [String; 2] {
         self.json.push('}');
         // A content hash names the file, so that an unchanged chunk keeps
         // its name (and its place in caches) and a stale meta.json names
         // files that are gone rather than files that changed.
         let mut hasher = DefaultHasher::new();
         self.json.hash(&mut hasher);
-        let name = format!("{:016x}", hasher.finish());
-        let range = [
-            self.first.unwrap_or_default().to_string(),
-            self.last.to_string(),
-            name.clone(),
-        ];
+        let name = format!("{:012x}", hasher.finish() >> 16);
+        let first = self.first.take().unwrap_or_default();
+        let from = match self.before {
+            None => "",
+            Some(before) => first
+                .char_indices()
+                .map(|(at, c)| &first[..at + c.len_utf8()])
+                .find(|start| *start > before)
+                .unwrap_or(first),
+        };
+        self.before = Some(self.last);
         files.push((format!("t/{name}.json"), std::mem::take(&mut self.json)));
-        self.first = None;
-        range
+        [from.to_string(), name]
     }
 }

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use super::find::{Found, find};
-use super::index::{Fragment, Kind, Record, chunks, fragment_path};
+use std::sync::Arc;
+
+use super::index::{Chunks, Fragment, Kind, Record, fragment_path};
 
 fn page(url: &str, title: &str, text: &str, headings: &[(&str, &str, &str)]) -> Vec<Record> {
     let mut records = vec![Record {
@@ -38,13 +40,18 @@ fn row(key: &str, label: &str, values: &str) -> Record {
 
 /// The index files of `fragments`, numbered in order.
 fn index(fragments: &[Vec<Record>]) -> HashMap<String, String> {
-    let made: Vec<Fragment> = fragments.iter().map(|r| Fragment::new(r)).collect();
-    let mut files: HashMap<String, String> =
-        chunks(made.iter().enumerate().map(|(n, f)| (n as u32, f)))
-            .into_iter()
-            .collect();
-    for (n, f) in made.iter().enumerate() {
-        files.insert(fragment_path(n as u32), f.json.clone());
+    let made: Vec<(u32, Arc<Fragment>)> = fragments
+        .iter()
+        .enumerate()
+        .map(|(n, r)| (n as u32, Arc::new(Fragment::new(r))))
+        .collect();
+    let mut files: HashMap<String, String> = HashMap::new();
+    for (n, f) in &made {
+        files.insert(fragment_path(*n), f.json.clone());
+    }
+    let chunks = Chunks::new(made);
+    for (path, json) in chunks.files() {
+        files.insert(path.clone(), json.to_string());
     }
     files
 }
@@ -199,4 +206,23 @@ fn an_empty_or_punctuation_query_fetches_nothing() {
             "{typed:?}"
         );
     }
+}
+
+#[test]
+fn a_very_long_text_is_cut_in_its_fragment_and_its_phrases_still_found() {
+    let long = format!("{} the needle phrase", "filler words here ".repeat(500));
+    let files = index(&[page("long/", "Long", &long, &[])]);
+    let fragment: serde_json::Value = serde_json::from_str(&files["f/0.json"]).unwrap();
+    let stored = fragment[0]["x"].as_str().unwrap();
+    assert!(
+        stored.chars().count() <= super::index::STORED_CHARS,
+        "{}",
+        stored.len()
+    );
+    assert!(stored.ends_with("here"), "cut at a word: {stored:?}");
+    assert_eq!(fragment[0]["m"], true);
+    // The whole text was indexed; a phrase past the cut cannot be checked
+    // and is kept.
+    assert_eq!(urls(&files, "needle"), ["long/"]);
+    assert_eq!(urls(&files, "\"needle phrase\""), ["long/"]);
 }

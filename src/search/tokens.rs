@@ -39,38 +39,83 @@ fn is_diacritic(c: char) -> bool {
 /// words as a whole (`data-plane.storage-size` gives `data`, `plane`,
 /// `storage`, `size` and itself), folded, in order, repeats kept.
 pub fn terms(text: &str) -> Vec<String> {
+    let folded = fold(text);
     let mut out = Vec::new();
-    for token in text.split_whitespace() {
-        token_terms(&fold(token), &mut out);
-    }
+    each_term(&folded, &mut |t| out.push(t.to_string()));
     out
 }
 
 /// The words of `text` alone, without the tokens whole: what a quoted
 /// phrase is matched against, word after word.
 pub fn words(text: &str) -> Vec<String> {
+    let folded = fold(text);
     let mut out = Vec::new();
-    for token in text.split_whitespace() {
-        token_words(&fold(token), &mut out);
+    for token in folded.split_whitespace() {
+        each_word(token, &mut |w| out.push(w.to_string()));
     }
     out
 }
 
-fn token_words(token: &str, out: &mut Vec<String>) {
-    // UAX #29 keeps `plane.storage` and `a_b` whole: their parts count too.
-    let words = token.unicode_words().flat_map(|w| w.split(['.', '_', ':']));
-    out.extend(words.filter(|w| !w.is_empty()).map(str::to_string));
+/// [`terms`] of text already [`fold`]ed, each handed to `f` as it is found
+/// (the index takes millions: none is copied).
+pub fn each_term<'t>(folded: &'t str, f: &mut impl FnMut(&'t str)) {
+    // The same words as `split_whitespace`, whose Unicode test costs more.
+    let tokens: Box<dyn Iterator<Item = &str>> = match folded.is_ascii() {
+        true => Box::new(
+            folded
+                .split(|c| matches!(c, ' ' | '\t'..='\r'))
+                .filter(|t| !t.is_empty()),
+        ),
+        false => Box::new(folded.split_whitespace()),
+    };
+    for token in tokens {
+        let (mut count, mut only) = (0, "");
+        each_word(token, &mut |w| {
+            (count, only) = (count + 1, w);
+            f(w);
+        });
+        let whole = token.trim_matches(|c: char| !c.is_alphanumeric());
+        let just_its_word = count == 1 && only == whole;
+        if !whole.is_empty() && !just_its_word {
+            f(whole);
+        }
+    }
 }
 
-/// One white-space-free token's words, then the token whole when it is more
-/// than its one word.
-fn token_terms(token: &str, out: &mut Vec<String>) {
-    let start = out.len();
-    token_words(token, out);
-    let whole = token.trim_matches(|c: char| !c.is_alphanumeric());
-    let just_one = out.len() - start == 1 && out[start] == whole;
-    if !whole.is_empty() && !just_one {
-        out.push(whole.to_string());
+fn each_word<'t>(token: &'t str, f: &mut impl FnMut(&'t str)) {
+    if token.is_ascii() {
+        return each_ascii_word(token, f);
+    }
+    // UAX #29 keeps `plane.storage` and `a_b` whole: their parts count too.
+    let words = token.unicode_words().flat_map(|w| w.split(['.', '_', ':']));
+    words.filter(|w| !w.is_empty()).for_each(f);
+}
+
+/// [`each_word`] for ASCII, five times faster: what UAX #29 then `. _ :`
+/// leave of ASCII is runs of letters and digits, joined by an apostrophe
+/// between two letters or two digits (`don't`), or by `,` `;` between
+/// two digits (`1,000`). A property test holds it to the general path.
+fn each_ascii_word<'t>(token: &'t str, f: &mut impl FnMut(&'t str)) {
+    let bytes = token.as_bytes();
+    let mut start = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_alphanumeric() {
+            start.get_or_insert(i);
+            continue;
+        }
+        let (before, after) = (bytes.get(i.wrapping_sub(1)), bytes.get(i + 1));
+        let both = |class: fn(&u8) -> bool| before.is_some_and(class) && after.is_some_and(class);
+        let joins = match b {
+            b'\'' => both(u8::is_ascii_alphabetic) || both(u8::is_ascii_digit),
+            b',' | b';' => both(u8::is_ascii_digit),
+            _ => false,
+        };
+        if !joins && let Some(s) = start.take() {
+            f(&token[s..i]);
+        }
+    }
+    if let Some(s) = start {
+        f(&token[s..]);
     }
 }
 
@@ -115,8 +160,7 @@ pub fn query(typed: &str) -> Query {
     if typing && let Some(last) = typed.split_whitespace().next_back() {
         // A token being typed is not whole yet: its parts so far must match,
         // its last part as a prefix (`data-plane.stor`, `日本`).
-        let mut parts = Vec::new();
-        token_terms(&fold(last), &mut parts);
+        let parts = terms(last);
         if parts.len() > 1 && q.words.ends_with(&parts) {
             let mut whole = q.words.clone();
             whole.truncate(whole.len() - parts.len());
@@ -145,6 +189,18 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn ascii_words_are_what_uax29_gives(token in "[a-z0-9.,;:'_\\-]{0,12}") {
+            let mut fast = Vec::new();
+            each_ascii_word(&token, &mut |w| fast.push(w));
+            let general: Vec<&str> = token
+                .unicode_words()
+                .flat_map(|w| w.split(['.', '_', ':']))
+                .filter(|w| !w.is_empty())
+                .collect();
+            proptest::prop_assert_eq!(fast, general);
+        }
+
         #[test]
         fn folding_twice_changes_nothing_and_no_input_panics(text in "\\PC{0,40}") {
             let once = fold(&text);

@@ -12,6 +12,8 @@ use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_enco
 
 use super::reload::{self, Hub};
 use super::server::{Answer, Body, Handler, Request, Response};
+use crate::search::index::Chunks;
+use crate::site::SEARCH_DIR;
 
 /// A file of the built site, as the preview server holds it.
 #[derive(Debug, Clone)]
@@ -29,6 +31,8 @@ pub struct Live {
     pub base: String,
     /// 0 until a build succeeds.
     pub build: u64,
+    /// The search index's chunks, made when a search first asks for one.
+    pub search: Option<Arc<Chunks>>,
 }
 
 /// Everything the request handlers share.
@@ -45,6 +49,8 @@ pub const EVENTS: &str = "__envbook/events";
 #[derive(Debug, PartialEq, Eq)]
 pub enum Route {
     File(String),
+    /// A file of the search index's chunks (see [`Live::search`]).
+    Search(Arc<str>),
     /// `/docs/runbooks` → `/docs/runbooks/` (percent-encoded as sent).
     Redirect(String),
     Events,
@@ -79,6 +85,10 @@ pub fn route(target: &str, live: &Live) -> Route {
     };
     if live.files.contains_key(&file) {
         return Route::File(file);
+    }
+    let chunk = |path: &str| live.search.as_ref()?.files().get(path).cloned();
+    if let Some(json) = file.strip_prefix(SEARCH_DIR).and_then(chunk) {
+        return Route::Search(json);
     }
     if live.files.contains_key(&format!("{rel}/index.html")) {
         // The Location is the path as sent, so a non-ASCII folder stays encoded.
@@ -119,6 +129,14 @@ impl Handler for Shared {
                 .with_header("Location", to),
             ),
             Route::File(file) => Answer::Respond(self.file(&live, &file, 200)),
+            Route::Search(json) => Answer::Respond(Response {
+                status: 200,
+                headers: vec![
+                    ("Content-Type", "application/json".into()),
+                    ("Cache-Control", "no-cache".into()),
+                ],
+                body: Body::Bytes(json.as_bytes().into()),
+            }),
             Route::NotFound if live.files.contains_key("404.html") => {
                 Answer::Respond(self.file(&live, "404.html", 404))
             }
@@ -293,6 +311,7 @@ mod tests {
             files,
             base: base.into(),
             build: 1,
+            search: None,
         }
     }
 

@@ -174,6 +174,7 @@ impl Session {
             files,
             base: project.config.base_path(),
             build: self.build,
+            search: summary.search.clone(),
         };
         Ok((live, summary))
     }

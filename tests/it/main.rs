@@ -17,6 +17,7 @@ mod mdbook_markdown;
 mod output;
 mod robust;
 mod safety;
+mod search;
 mod search_browser;
 mod serve;
 mod serve_survives;

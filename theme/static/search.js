@@ -4,19 +4,20 @@
 //
 // The index, written by `envbook build` in search/ (src/search/), is fetched
 // in pieces, so that a search downloads a small part of it:
-// - meta.json, on first use: {"version":1,"chunks":[[FROM,TO,HASH],…]}, the
-//   term chunks in order; a chunk holds every term from FROM to TO (Rust's
-//   str order: code points).
-// - t/HASH.json, the chunks a query's words fall in: {"term":[f,s,w,…],…},
-//   each term's records as triples: fragment (difference from the previous
-//   triple's), slot in the fragment, weight of the term in that record.
+// - meta.json, on first use: {"version":…,"chunks":[[FROM,HASH],…]}, the
+//   term chunks in order; a chunk holds the terms from its FROM to the
+//   next one's (in Rust's str order: code points).
+// - t/HASH.json, the chunks a query's words fall in: {"term":[f,v,…],…},
+//   each term's records as pairs: fragment (difference from the previous
+//   pair's), and slot * 128 + weight (the term's weight in that record).
 // - f/N.json, the fragments of the results shown: [{"k":KIND,"u":URL,
-//   "t":TITLE,"s":SECTION,"x":TEXT},…]; a page's fragment is the page (slot
-//   0) then its headings; other fragments hold matrix rows. URLs are from
-//   the site's root. A chunk is named by its content: a 404 means meta.json
-//   is older than the site, and it is fetched again, once.
-// A search finds what `envbook search` finds (src/search/find.rs), and the
-// terms are tokens.rs's: browser tests compare them.
+//   "t":TITLE,"s":SECTION,"x":TEXT,"m":CUT},…]; a page's fragment is the
+//   page (slot 0), then its headings; other fragments hold matrix rows.
+//   URLs are from the site's root; `m` is true when TEXT was cut short.
+// A chunk is named by its content: a 404 means that meta.json is older than
+// the site, and it is fetched again, once. A search finds what `envbook
+// search` finds (src/search/find.rs), with tokens.rs's terms: browser tests
+// compare them.
 (function () {
   "use strict";
 
@@ -142,7 +143,7 @@
 
   function each(text, add) {
     const out = [];
-    for (const token of text.split(SPACE)) if (token) add(fold(token), out);
+    for (const token of fold(text).split(SPACE)) if (token) add(token, out);
     return out;
   }
   // What the index holds, and what a phrase is matched on.
@@ -248,19 +249,21 @@
 
   // Record key → the best weight of `word` in it (a prefix match counts half).
   async function postings(meta, word, prefix) {
-    const meets = prefix
-      ? (c) => compare(c[1], word) >= 0 && (compare(c[0], word) <= 0 || c[0].startsWith(word))
-      : (c) => compare(c[0], word) <= 0 && compare(word, c[1]) <= 0;
-    const near = meta.chunks.filter(meets).slice(0, prefix ? 4 : 1);
+    // The chunk `word` falls in and, for a prefix, up to 3 more it starts.
+    const chunks = meta.chunks;
+    let first = chunks.findIndex((c) => compare(c[0], word) > 0);
+    first = Math.max(0, (first < 0 ? chunks.length : first) - 1);
+    let last = first + 1;
+    while (prefix && last < chunks.length && last < first + 4 && chunks[last][0].startsWith(word)) last++;
     const best = new Map();
-    for (const chunk of await Promise.all(near.map((c) => file("t/" + c[2] + ".json")))) {
+    for (const chunk of await Promise.all(chunks.slice(first, last).map((c) => file("t/" + c[1] + ".json")))) {
       for (const term of prefix ? Object.keys(chunk) : [word]) {
         if (!Object.hasOwn(chunk, term) || !term.startsWith(word)) continue;
         const list = chunk[term];
-        for (let i = 0, f = 0; i + 2 < list.length; i += 3) {
+        for (let i = 0, f = 0; i + 1 < list.length; i += 2) {
           f += list[i];
-          const key = f * SLOTS + list[i + 1];
-          best.set(key, Math.max(best.get(key) || 0, list[i + 2] * (term === word ? 1 : 0.5)));
+          const key = f * SLOTS + Math.floor(list[i + 1] / 128);
+          best.set(key, Math.max(best.get(key) || 0, (list[i + 1] % 128) * (term === word ? 1 : 0.5)));
         }
       }
     }
@@ -293,7 +296,8 @@
       const fragments = await Promise.all(batch.map((key) => file("f/" + Math.floor(key / SLOTS) + ".json")));
       fragments.forEach((records, j) => {
         const hit = result(records, batch[j] % SLOTS);
-        if (hit && phrases.every((p) => hasPhrase(words(hit.whole), p))) hits.push(hit);
+        // A phrase not in a text cut short may be in what was cut: kept.
+        if (hit && (hit.cut || phrases.every((p) => hasPhrase(words(hit.whole), p)))) hits.push(hit);
       });
       i += batch.length;
     }
@@ -313,7 +317,8 @@
       title: r.t,
       section: r.s,
       text: page ? records.map((x) => x.x).join(" ") : r.x,
-      whole: page ? [r].concat(records.slice(1)).map(titled).join(" ") : titled(r),
+      whole: page ? records.map(titled).join(" ") : titled(r),
+      cut: page ? records.some((x) => x.m) : !!r.m,
     };
   }
 

@@ -1,0 +1,158 @@
+//! The search index a build writes and the preview serves
+//! (tests/fixtures/search-index), searched by `envbook search`, which runs
+//! the search box's algorithm. The box itself: `search_browser`.
+
+use std::collections::BTreeSet;
+
+use envbook::search::find::find;
+
+use crate::serve::{Server, wait_for};
+use crate::support::Site;
+
+/// The URLs `envbook search` finds, best first.
+fn found(site: &Site, query: &str) -> Vec<String> {
+    let run = site.run(&["search", "--json", query]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    json["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["url"].as_str().unwrap().to_string())
+        .collect()
+}
+
+const ROW: &str = "environments/#data-plane.storage-size";
+
+#[test]
+fn pages_headings_and_rows_are_found_ranked_title_heading_row_body() {
+    let site = Site::fixture("search-index");
+    site.build();
+    assert_eq!(found(&site, "stor"), [ROW, "runbooks/restore/"]);
+    assert_eq!(found(&site, "20Gi"), [ROW]);
+    assert_eq!(found(&site, "data-plane.storage-size"), [ROW]);
+    assert_eq!(found(&site, "prod storage size"), [ROW]);
+    // A row's note is text: its markdown does not hide its words.
+    assert_eq!(found(&site, "orders"), [ROW]);
+    assert_eq!(
+        found(&site, "promote"),
+        ["runbooks/restore/#promote-the-replica", "runbooks/restore/"]
+    );
+    assert_eq!(
+        found(&site, "deploiement"),
+        [
+            "runbooks/restore/#déploiement-en-production",
+            "runbooks/restore/"
+        ]
+    );
+    assert_eq!(found(&site, "本番"), ["runbooks/restore/"]);
+    assert_eq!(found(&site, "\"storage class\""), ["runbooks/restore/"]);
+    assert_eq!(found(&site, "\"class storage\""), Vec::<String>::new());
+    let human = site.run(&["search", "20Gi"]);
+    assert_eq!(
+        human.stdout,
+        "Storage size — Environments › Data plane\n  /environments/#data-plane.storage-size\n"
+    );
+}
+
+#[test]
+fn drafts_pages_left_out_and_redirects_are_not_indexed() {
+    let site = Site::fixture("search-index");
+    site.build();
+    assert_eq!(found(&site, "quetzalcoatl"), Vec::<String>::new());
+    assert_eq!(found(&site, "axolotl"), Vec::<String>::new());
+    // Every record leads to a page of the site, none to the alias.
+    let mut urls = BTreeSet::new();
+    for entry in std::fs::read_dir(site.path("site/search/f")).unwrap() {
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+        for record in json.as_array().unwrap() {
+            let url = record["u"].as_str().unwrap();
+            urls.insert(url.split('#').next().unwrap().to_string());
+        }
+    }
+    assert_eq!(
+        urls.into_iter().collect::<Vec<_>>(),
+        [
+            "",
+            "environments/",
+            "environments/dev/",
+            "environments/prod/",
+            "runbooks/",
+            "runbooks/restore/"
+        ]
+    );
+}
+
+#[test]
+fn an_edit_rewrites_its_fragment_and_the_chunks_of_its_words_only() {
+    let site = Site::fixture("search-index");
+    site.build();
+    let before = site.snapshot("site/search");
+    site.write(
+        "content/runbooks/restore.md",
+        &site
+            .read("content/runbooks/restore.md")
+            .replace("takes hours", "takes zymurgy hours"),
+    );
+    site.build();
+    let after = site.snapshot("site/search");
+    let changed: Vec<String> = after
+        .iter()
+        .filter(|(path, bytes)| before.get(*path) != Some(bytes))
+        .map(|(path, _)| path.to_string_lossy().into_owned())
+        .collect();
+    let chunks = changed.iter().filter(|p| p.starts_with("t/")).count();
+    // The page's fragment, meta.json, and the chunk that takes the new word.
+    assert!(changed.contains(&"meta.json".to_string()), "{changed:?}");
+    assert!(changed.iter().any(|p| p.starts_with("f/")), "{changed:?}");
+    assert_eq!(chunks, 1, "{changed:?}");
+    assert_eq!(changed.len(), 3, "{changed:?}");
+    assert_eq!(found(&site, "zymurgy"), ["runbooks/restore/"]);
+}
+
+#[test]
+fn search_can_be_turned_off() {
+    let site = Site::fixture("search-index");
+    site.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\n\n[search]\nenable = false\n",
+    );
+    site.build();
+    assert!(!site.path("site/search").exists());
+    let run = site.run(&["search", "storage"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("has no search index: run `envbook build` first (and `[search] enable` is false in book.toml)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_preview_serves_an_index_that_follows_each_edit() {
+    let site = Site::fixture("search-index");
+    let server = Server::start(&site, &[]);
+    let search = |query: &str| -> Vec<String> {
+        let found = find(query, &mut |path| {
+            let response = server.get(&format!("/search/{path}"));
+            (response.status == 200).then_some(response.body)
+        });
+        found.hits.into_iter().map(|h| h.url).collect()
+    };
+    assert_eq!(search("20Gi"), [ROW]);
+    assert_eq!(search("zymurgy"), Vec::<String>::new());
+    site.write(
+        "content/runbooks/restore.md",
+        &site
+            .read("content/runbooks/restore.md")
+            .replace("takes hours", "takes zymurgy hours"),
+    );
+    wait_for("the new word in the index", || {
+        search("zymurgy") == ["runbooks/restore/"]
+    });
+    let data = site.read("data/environments.yaml");
+    site.write("data/environments.yaml", &data.replace("20Gi", "40Gi"));
+    wait_for("the new value in the index", || search("40Gi") == [ROW]);
+    assert_eq!(search("20Gi"), Vec::<String>::new());
+}

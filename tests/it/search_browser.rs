@@ -1,8 +1,9 @@
-//! Search in a real browser (issue 10): headless Chromium (Debian's
-//! /usr/bin/chromium) types into the header's search box of a fixture site,
-//! served by `envbook serve` or, built, by a static server under a sub-path,
-//! and follows the results with the keyboard. Also: the browser's terms are
-//! the Rust index's terms, for text in many scripts.
+//! The search box in a real browser (issue 10): headless Chromium (Debian's
+//! /usr/bin/chromium) types into the header's box on the built fixture site
+//! (served as a web server would, at the root, under a sub-path, as a book of
+//! relative links) or on `envbook serve`'s preview, follows the results with
+//! the keyboard and the mouse, and lands on the row or heading, marked. The
+//! browser's terms, queries and results are compared with the Rust side's.
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -194,7 +195,8 @@ const FOUND: &[&str] = &[
 fn typed_words_find_the_row_heading_and_page_and_the_keyboard_lands_on_them() {
     let Some(browser) = chromium() else { return };
     let site = Site::fixture("search");
-    let server = Serve::start(&site.dir);
+    site.build();
+    let server = Static::start(site.path("site"), "/");
     let tab = trapped_tab(&browser);
     let root = server.url.clone();
     open(&tab, &root);
@@ -207,6 +209,7 @@ fn typed_words_find_the_row_heading_and_page_and_the_keyboard_lands_on_them() {
     let results = results_with(&tab, "stor", |r| r.href == storage);
     let row = results.iter().position(|r| r.href == storage).unwrap();
     assert_eq!(results[row].title, "Storage size", "{results:#?}");
+    assert_eq!(results[row].section, "Environments › Data plane");
     assert_eq!(results[row].marks, ["Storage"], "{results:#?}");
     assert!(
         results[row].snippet.contains("20Gi"),
@@ -249,12 +252,28 @@ fn typed_words_find_the_row_heading_and_page_and_the_keyboard_lands_on_them() {
     assert_eq!(landed.hit.as_deref(), Some("promote-the-replica"));
     assert!(landed.marks.contains(&"Promote".to_string()), "{landed:?}");
 
+    // The mouse: a click on a result opens it.
+    open(&tab, &root);
+    tab.press_key("/").unwrap();
+    tab.type_str("0755").unwrap();
+    let mode = format!("{root}environments/?highlight=0755#database.file-mode");
+    results_with(&tab, "0755", |r| r.href == mode);
+    tab.find_element(&format!("#envbook-search-results a[href='{mode}']"))
+        .unwrap()
+        .click()
+        .unwrap();
+    let landed = landing(&tab, &mode);
+    assert_eq!(landed.hit.as_deref(), Some("database.file-mode"));
+    assert!(landed.marks.iter().any(|m| m == "0755"), "{landed:?}");
+
     // Escape closes the list, and again empties the box.
     tab.press_key("/").unwrap();
     tab.type_str("failover").unwrap();
     results_with(&tab, "failover", |_| true);
+    assert_eq!(value::<String>(&tab, EXPANDED), "true");
     tab.press_key("Escape").unwrap();
     assert!(value::<bool>(&tab, LIST_HIDDEN));
+    assert_eq!(value::<String>(&tab, EXPANDED), "false");
     tab.press_key("Escape").unwrap();
     assert!(!value::<bool>(&tab, FOCUSED));
     assert_eq!(value::<String>(&tab, TYPED), "");
@@ -270,7 +289,8 @@ fn markup_in_page_text_shows_as_text_in_results_and_runs_nowhere() {
     tab.press_key("/").unwrap();
     tab.type_str("onerror").unwrap();
     let found = results_with(&tab, "onerror", |r| r.title == "Odd text");
-    let odd = found.iter().find(|r| r.title == "Odd text").unwrap();
+    let odd = &found[0];
+    assert_eq!(odd.title, "Odd text", "{found:#?}");
     assert!(
         odd.snippet.contains("<img src=x onerror=alert(1)>"),
         "{found:#?}"
@@ -342,6 +362,11 @@ fn hosted_at_base(output: &Path, base: &'static str, start: &str, environments: 
     let tab = trapped_tab(&browser);
     let root = format!("{}{}", server.url, &base[1..]);
     open(&tab, &format!("{root}{start}"));
+    let before = server.requests();
+    assert!(
+        !before.iter().any(|p| p.contains("/search/")),
+        "the index waits for the box: {before:?}"
+    );
     tab.press_key("/").unwrap();
     tab.type_str("stor").unwrap();
     let storage = format!("{root}{environments}?highlight=stor#data-plane.storage-size");
@@ -395,6 +420,12 @@ const RESULTS: &str = r##"JSON.stringify([...document.querySelectorAll("#envbook
 const FOCUSED: &str = "document.activeElement === document.querySelector('#envbook-search input')";
 const TYPED: &str = "JSON.stringify(document.querySelector('#envbook-search input').value)";
 const LIST_HIDDEN: &str = "document.getElementById('envbook-search-results').hidden";
+/// The combobox's state, for assistive technology.
+const EXPANDED: &str = r##"JSON.stringify((() => {
+  const input = document.querySelector("#envbook-search input[role=combobox]");
+  const list = document.getElementById(input.getAttribute("aria-controls"));
+  return list.getAttribute("role") === "listbox" && input.getAttribute("aria-expanded");
+})())"##;
 /// The selected result's link, as `aria-activedescendant` names it.
 const SELECTED: &str = r##"JSON.stringify((() => {
   const input = document.querySelector("#envbook-search input");

@@ -180,13 +180,6 @@ pub fn build(
     let search = views.search.then(|| {
         let (chunks, files) = views.write_index(&done.fragments, &anchors, sink, &mut problems);
         outputs.extend(files);
-        if !cache.keep {
-            for (path, json) in chunks.files() {
-                let written = put(sink, &index_path(path), json.as_bytes().to_vec());
-                problems.0.extend(written.err().unwrap_or_default());
-                outputs.push(index_path(path));
-            }
-        }
         Arc::new(chunks)
     });
     outputs.extend(aliases.keys().map(|a| content::file_of(a)));
@@ -198,12 +191,18 @@ pub fn build(
         .zip(&done.links)
         .map(|(page, links)| PageLinks { page, links })
         .collect();
-    problems.0.extend(links::check(
-        &checked,
-        &anchors,
-        &files,
-        project.config.links.check,
-    ));
+    // A one-off build makes the index's chunks meanwhile (nothing links to them).
+    let chunks = search.as_ref().filter(|_| !cache.keep);
+    let (link_problems, chunk_files) = rayon::join(
+        || links::check(&checked, &anchors, &files, project.config.links.check),
+        || chunks.map(|c| c.files()),
+    );
+    problems.0.extend(link_problems);
+    for (path, json) in chunk_files.into_iter().flatten() {
+        let written = put(sink, &index_path(path), json.as_bytes().to_vec());
+        problems.0.extend(written.err().unwrap_or_default());
+        outputs.push(index_path(path));
+    }
     if !cache.keep || cache.anchors != anchors {
         let json = anchors.to_json();
         problems
@@ -384,12 +383,18 @@ fn render_pages(views: &Views, plan: &Plan, sink: &dyn Sink, cache: &Cache) -> V
             };
             // Its warnings too (a code block left plain), each time it is rendered.
             problems.extend(rendered.diagnostics.iter().cloned());
-            let fragment = views.fragment(i, rendered).map(Arc::new);
-            if let Some(fragment) = fragment.as_ref().filter(|_| !failed) {
+            let mut fragment = views.fragment(i, rendered);
+            // Its JSON goes to the sink now; its terms wait for the chunks.
+            let json = fragment.as_mut().map(|f| std::mem::take(&mut f.json));
+            if let Some(json) = json.filter(|_| !failed) {
                 let path = index_path(&search_index::fragment_path(i as u32));
-                let written = put(sink, &path, fragment.json.clone().into_bytes());
-                problems.extend(written.err().unwrap_or_default());
+                problems.extend(
+                    put(sink, &path, json.into_bytes())
+                        .err()
+                        .unwrap_or_default(),
+                );
             }
+            let fragment = fragment.map(Arc::new);
             Rendering {
                 index: i,
                 fragment,
@@ -1139,10 +1144,10 @@ impl Views<'_> {
             .iter()
             .map(|(n, _)| index_path(&search_index::fragment_path(*n)))
             .collect();
-        for (k, row) in rows.into_iter().enumerate() {
+        for (k, mut row) in rows.into_iter().enumerate() {
             let n = first_row + k as u32;
             let path = index_path(&search_index::fragment_path(n));
-            let written = put(sink, &path, row.json.clone().into_bytes());
+            let written = put(sink, &path, std::mem::take(&mut row.json).into_bytes());
             problems.0.extend(written.err().unwrap_or_default());
             files.push(path);
             numbered.push((n, Arc::new(row)));

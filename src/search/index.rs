@@ -11,6 +11,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use foldhash::{HashMap, HashMapExt};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::tokens::{each_term, fold};
@@ -105,6 +106,7 @@ const CHUNK_BYTES: usize = 16 * 1024;
 /// a page is rendered, merged into chunks when the site is done.
 #[derive(Debug, Clone, Default)]
 pub struct Fragment {
+    /// The fragment file, taken when it is written.
     pub json: String,
     /// The terms, each followed by `\n`; `marks[i]` is the slot
     /// and weight of the i-th. One string, not a string per term: a big
@@ -249,88 +251,77 @@ fn chunks<'a>(fragments: impl Iterator<Item = (u32, &'a Fragment)>) -> Vec<(Stri
         }
     }
     let mut terms: Vec<(&str, Vec<Posting>)> = postings.into_iter().collect();
-    for (_, list) in &mut terms {
-        // Fragments come in order; a term's slots in one may not.
-        if !list.is_sorted() {
-            list.sort_unstable();
+    terms.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+    // Cut into chunks by their size (as estimated: each is then written on its own thread).
+    let mut groups = Vec::new();
+    let (mut start, mut size) = (0, 0);
+    for (i, (term, list)) in terms.iter().enumerate() {
+        size += term.len() + 4 + list.len() * 6;
+        if size >= CHUNK_BYTES || i + 1 == terms.len() {
+            groups.push(&terms[start..=i]);
+            (start, size) = (i + 1, 0);
         }
     }
-    terms.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut files = Vec::new();
-    let mut ranges = Vec::new();
-    let mut chunk = ChunkWriter::default();
-    for (term, list) in &terms {
-        chunk.add(term, list);
-        if chunk.json.len() >= CHUNK_BYTES {
-            ranges.push(chunk.close(&mut files));
-        }
+    let written: Vec<(String, String)> = groups.par_iter().map(|g| chunk_json(g)).collect();
+    let mut files = Vec::with_capacity(written.len() + 1);
+    let mut ranges = Vec::with_capacity(written.len());
+    for (name, json) in written {
+        ranges.push([String::new(), name.clone()]);
+        files.push((format!("t/{name}.json"), json));
     }
-    if chunk.first.is_some() {
-        ranges.push(chunk.close(&mut files));
+    // Each chunk's `from`: the shortest start of its first term that sorts
+    // after the chunk before's last (the first chunk's is empty), so a chunk
+    // holds the terms from its `from` to the next chunk's.
+    for i in 1..groups.len() {
+        let before = groups[i - 1].last().map_or("", |(t, _)| t);
+        let first = groups[i].first().map_or("", |(t, _)| t);
+        ranges[i][0] = first
+            .char_indices()
+            .map(|(at, c)| &first[..at + c.len_utf8()])
+            .find(|start| *start > before)
+            .unwrap_or(first)
+            .to_string();
     }
     let meta = serde_json::json!({ "version": 1, "chunks": ranges });
     files.push(("meta.json".to_string(), meta.to_string()));
     files
 }
 
-/// The chunk being filled.
-#[derive(Default)]
-struct ChunkWriter<'a> {
-    json: String,
-    first: Option<&'a str>,
-    last: &'a str,
-    /// The last term of the chunk before.
-    before: Option<&'a str>,
-}
-
-impl<'a> ChunkWriter<'a> {
-    /// Adds `"term":[f,v,…]`: each record's fragment number (as the
-    /// difference from the previous one) and `slot * 128 + weight`.
-    fn add(&mut self, term: &'a str, list: &[Posting]) {
-        self.json.push(if self.first.is_none() { '{' } else { ',' });
-        self.first.get_or_insert(term);
-        self.last = term;
-        self.json
-            .push_str(&serde_json::to_string(term).expect("a string serializes"));
-        self.json.push_str(":[");
+/// A chunk's name (a hash of its content: an unchanged chunk keeps its name
+/// and its place in caches, and a stale meta.json names files that are gone
+/// rather than files that changed) and its JSON: `{"term":[f,v,…],…}`, each
+/// record's fragment number (as the difference from the previous one) and
+/// `slot * 128 + weight`.
+fn chunk_json(terms: &[(&str, Vec<Posting>)]) -> (String, String) {
+    let mut json = String::with_capacity(CHUNK_BYTES + CHUNK_BYTES / 4);
+    let mut number = itoa::Buffer::new();
+    for (t, (term, list)) in terms.iter().enumerate() {
+        json.push(if t == 0 { '{' } else { ',' });
+        json.push_str(&serde_json::to_string(term).expect("a string serializes"));
+        json.push_str(":[");
+        // Fragments come in order; a term's slots in one may not.
+        let list: std::borrow::Cow<[Posting]> = match list.is_sorted() {
+            true => list.into(),
+            false => {
+                let mut sorted = list.clone();
+                sorted.sort_unstable();
+                sorted.into()
+            }
+        };
         let mut previous = 0;
-        let mut number = itoa::Buffer::new();
         for (i, &(n, slot, weight)) in list.iter().enumerate() {
             if i > 0 {
-                self.json.push(',');
+                json.push(',');
             }
-            self.json.push_str(number.format(n - previous));
-            self.json.push(',');
-            self.json
-                .push_str(number.format(u32::from(slot) * 128 + u32::from(weight)));
+            json.push_str(number.format(n - previous));
+            json.push(',');
+            json.push_str(number.format(u32::from(slot) * 128 + u32::from(weight)));
             previous = n;
         }
-        self.json.push(']');
+        json.push(']');
     }
-
-    /// Writes the chunk as `t/HASH.json`; returns its `[from, HASH]`, where
-    /// `from` is the shortest start of its first term that sorts after the
-    /// chunk before (the first chunk's is empty): a chunk holds the terms from
-    /// its `from` to the next chunk's.
-    fn close(&mut self, files: &mut Vec<(String, String)>) -> [String; 2] {
-        self.json.push('}');
-        // A content hash names the file, so that an unchanged chunk keeps
-        // its name (and its place in caches) and a stale meta.json names
-        // files that are gone rather than files that changed.
-        let mut hasher = DefaultHasher::new();
-        self.json.hash(&mut hasher);
-        let name = format!("{:012x}", hasher.finish() >> 16);
-        let first = self.first.take().unwrap_or_default();
-        let from = match self.before {
-            None => "",
-            Some(before) => first
-                .char_indices()
-                .map(|(at, c)| &first[..at + c.len_utf8()])
-                .find(|start| *start > before)
-                .unwrap_or(first),
-        };
-        self.before = Some(self.last);
-        files.push((format!("t/{name}.json"), std::mem::take(&mut self.json)));
-        [from.to_string(), name]
-    }
+    json.push('}');
+    let mut hasher = DefaultHasher::new();
+    json.hash(&mut hasher);
+    (format!("{:012x}", hasher.finish() >> 16), json)
 }

@@ -59,26 +59,38 @@ pub fn words(text: &str) -> Vec<String> {
 /// [`terms`] of text already [`fold`]ed, each handed to `f` as it is found
 /// (the index takes millions: none is copied).
 pub fn each_term<'t>(folded: &'t str, f: &mut impl FnMut(&'t str)) {
-    // The same words as `split_whitespace`, whose Unicode test costs more.
-    let tokens: Box<dyn Iterator<Item = &str>> = match folded.is_ascii() {
-        true => Box::new(
-            folded
-                .split(|c| matches!(c, ' ' | '\t'..='\r'))
-                .filter(|t| !t.is_empty()),
-        ),
-        false => Box::new(folded.split_whitespace()),
-    };
-    for token in tokens {
-        let (mut count, mut only) = (0, "");
-        each_word(token, &mut |w| {
-            (count, only) = (count + 1, w);
-            f(w);
-        });
-        let whole = token.trim_matches(|c: char| !c.is_alphanumeric());
-        let just_its_word = count == 1 && only == whole;
-        if !whole.is_empty() && !just_its_word {
-            f(whole);
+    if !folded.is_ascii() {
+        return folded.split_whitespace().for_each(|t| token_terms(t, f));
+    }
+    // The same tokens as `split_whitespace`, a byte at a time: most text is
+    // ASCII, and this loop is most of the index's time.
+    let bytes = folded.as_bytes();
+    let space = |b: u8| matches!(b, b' ' | b'\t'..=b'\r');
+    let mut at = 0;
+    while at < bytes.len() {
+        if space(bytes[at]) {
+            at += 1;
+            continue;
         }
+        let start = at;
+        while at < bytes.len() && !space(bytes[at]) {
+            at += 1;
+        }
+        token_terms(&folded[start..at], f);
+    }
+}
+
+/// A token's words, then the token whole when it is more than its one word.
+fn token_terms<'t>(token: &'t str, f: &mut impl FnMut(&'t str)) {
+    let (mut count, mut only) = (0, "");
+    each_word(token, &mut |w| {
+        (count, only) = (count + 1, w);
+        f(w);
+    });
+    let whole = token.trim_matches(|c: char| !c.is_alphanumeric());
+    let just_its_word = count == 1 && only == whole;
+    if !whole.is_empty() && !just_its_word {
+        f(whole);
     }
 }
 

@@ -18,6 +18,7 @@ mod output;
 mod robust;
 mod safety;
 mod search;
+mod search_browser;
 mod serve;
 mod serve_survives;
 mod support;

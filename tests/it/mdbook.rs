@@ -157,7 +157,11 @@ fn repository_edit_css_and_js_links_are_on_every_page() {
     );
     assert_eq!(
         page.attrs("script[src]", "src"),
-        ["/fixture/static/envbook.js", "/fixture/scripts/extra.js"]
+        [
+            "/fixture/static/envbook.js",
+            "/fixture/static/search.js",
+            "/fixture/scripts/extra.js"
+        ]
     );
     assert_eq!(
         site.read("book/theme/extra.css"),

@@ -23,11 +23,11 @@ fn injections(html: &str) -> Vec<String> {
         let e = element.value();
         let text: String = element.text().collect();
         let theirs = match e.name() {
-            // The theme's script, and the redirect of an alias page.
+            // The theme's scripts, and the redirect of an alias page.
             "script" => {
-                !(e.attr("src")
-                    .is_some_and(|s| s.ends_with("/static/envbook.js"))
-                    && text.is_empty()
+                !(e.attr("src").is_some_and(|s| {
+                    s.ends_with("/static/envbook.js") || s.ends_with("/static/search.js")
+                }) && text.is_empty()
                     || e.attr("src").is_none() && text.starts_with("location.replace(\"/"))
             }
             "img" | "iframe" | "object" | "embed" | "base" => true,

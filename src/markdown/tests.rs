@@ -21,6 +21,7 @@ fn render_mdbook(text: &str) -> Rendered {
             smart_punctuation: true,
             definition_lists: true,
             hidelines: Some(&HIDELINES),
+            search: false,
         },
     )
 }

@@ -24,6 +24,8 @@ pub struct SiteView {
     /// Stylesheets and scripts the book adds (mdBook's `additional-css`/`-js`), as hrefs.
     pub css: Vec<String>,
     pub js: Vec<String>,
+    /// The search box and its index (`[search] enable`).
+    pub search: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -530,6 +530,7 @@ fn site_view(config: &crate::config::Config) -> SiteView {
         repository_url: config.html.git_repository_url.clone().unwrap_or_default(),
         css: config.html.additional_css.iter().map(href).collect(),
         js: config.html.additional_js.iter().map(href).collect(),
+        search: config.search.enable,
         base_url: base,
     }
 }

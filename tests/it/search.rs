@@ -120,6 +120,13 @@ fn search_can_be_turned_off() {
     );
     site.build();
     assert!(!site.path("site/search").exists());
+    // Nor the box, nor its script.
+    let home = site.read("site/index.html");
+    assert!(!home.contains("envbook-search") && !home.contains("search.js"));
+    let on = Site::fixture("search-index");
+    on.build();
+    let home = on.read("site/index.html");
+    assert!(home.contains("id=\"envbook-search\"") && home.contains("search.js"));
     let run = site.run(&["search", "storage"]);
     assert_eq!(run.code, 1);
     assert!(

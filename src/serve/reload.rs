@@ -151,14 +151,24 @@ pub fn script(path: &str, build: u64) -> String {
     box.append(title, pre);
     document.body.append(box);
   }};
-  const source = new EventSource({path});
-  source.addEventListener("build", (e) => {{
-    if (Number(e.data) !== build) {{
-      sessionStorage.setItem(key, String(window.scrollY));
-      location.reload();
-    }} else hide();
-  }});
-  source.addEventListener("problems", (e) => show(e.data));
+  let source;
+  const listen = () => {{
+    source = new EventSource({path});
+    source.addEventListener("build", (e) => {{
+      if (Number(e.data) !== build) {{
+        sessionStorage.setItem(key, String(window.scrollY));
+        location.reload();
+      }} else hide();
+    }});
+    source.addEventListener("problems", (e) => show(e.data));
+  }};
+  listen();
+  // A page kept in the back-forward cache must not keep its stream: the
+  // browser allows six connections to a host, and a few pages back the
+  // preview would stop answering. Back on the page, the stream says the
+  // build number again, and a page older than the site reloads.
+  addEventListener("pagehide", () => source.close());
+  addEventListener("pageshow", (e) => {{ if (e.persisted) listen(); }});
 }})();
 </script>"#
     )

@@ -82,12 +82,7 @@ const STATE: &str = r##"JSON.stringify((() => {
 
 #[test]
 fn open_tab_follows_edits_keeps_its_place_and_shows_problems() {
-    if !Path::new(CHROMIUM).exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "no {CHROMIUM}: CI must install it (.ci/run does)"
-        );
-        println!("skipped: no {CHROMIUM} (run .ci/run or apt-get install chromium)");
+    if !have_chromium() {
         return;
     }
     let site = Site::fixture("browser-live");
@@ -95,28 +90,7 @@ fn open_tab_follows_edits_keeps_its_place_and_shows_problems() {
     assert!(source.contains("Version one"));
     let mut server = Server::start(&site.dir);
     let profile = tempfile::TempDir::new().unwrap();
-    let browser = Browser::new(
-        LaunchOptions::default_builder()
-            .path(Some(CHROMIUM.into()))
-            .headless(true)
-            .sandbox(false)
-            .window_size(Some((1024, 768)))
-            .user_data_dir(Some(profile.path().to_path_buf()))
-            .args(
-                [
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--no-first-run",
-                    "--disable-sync",
-                ]
-                .map(OsStr::new)
-                .to_vec(),
-            )
-            .build()
-            .unwrap(),
-    )
-    .expect("headless chromium starts");
+    let browser = launch(&profile);
     let tab = browser.new_tab().unwrap();
     if let Err(e) = tab.navigate_to(&server.url) {
         let url = server.url.clone();
@@ -210,6 +184,106 @@ fn open_tab_follows_edits_keeps_its_place_and_shows_problems() {
         s.loaded_with("Version four")
     });
     assert!(!after_idle.marked, "the tab reloaded: {after_idle:?}");
+}
+
+/// Whether Chromium is there to test with: it must be in CI.
+fn have_chromium() -> bool {
+    if Path::new(CHROMIUM).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "no {CHROMIUM}: CI must install it (.ci/run does)"
+    );
+    println!("skipped: no {CHROMIUM} (run .ci/run or apt-get install chromium)");
+    false
+}
+
+/// Headless Chromium with its own profile (and its back-forward cache on,
+/// as a user's browser has it).
+fn launch(profile: &tempfile::TempDir) -> Browser {
+    let launch = LaunchOptions::default_builder()
+        .path(Some(CHROMIUM.into()))
+        .headless(true)
+        .sandbox(false)
+        .window_size(Some((1024, 768)))
+        .user_data_dir(Some(profile.path().to_path_buf()))
+        .args(
+            [
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ]
+            .map(OsStr::new)
+            .to_vec(),
+        )
+        .build()
+        .unwrap();
+    Browser::new(launch).expect("headless chromium starts")
+}
+
+#[test]
+fn a_tab_walks_through_many_pages_and_back_without_the_preview_stalling() {
+    if !have_chromium() {
+        return;
+    }
+    let site = Site::fixture("browser-live");
+    for n in 1..=12 {
+        site.write(
+            &format!("content/walk/p{n}.md"),
+            &format!(
+                "# Page {n}
+
+On page {n}. [Next](p{}.md)
+",
+                n + 1
+            ),
+        );
+    }
+    site.write(
+        "content/walk/p13.md",
+        "# Page 13
+
+The end.
+",
+    );
+    let mut server = Server::start(&site.dir);
+    let profile = tempfile::TempDir::new().unwrap();
+    let browser = launch(&profile);
+    let tab = browser.new_tab().unwrap();
+    tab.navigate_to(&format!("{}walk/p1/", server.url)).unwrap();
+    server.wait(&tab, "page 1", |s| s.loaded_with("On page 1."));
+    // Each page left for the next stays in the back-forward cache; before
+    // they closed their reload streams, the seventh never loaded.
+    for n in 2..=13 {
+        eval(
+            &tab,
+            "document.querySelector('main a[href*=\"/walk/p\"]').click()",
+        );
+        let text = if n == 13 {
+            "The end.".to_string()
+        } else {
+            format!("On page {n}.")
+        };
+        server.wait(&tab, &format!("page {n}"), |s| s.loaded_with(&text));
+    }
+    for n in (10..=12).rev() {
+        eval(&tab, "history.back()");
+        server.wait(&tab, &format!("page {n} again"), |s| {
+            s.loaded_with(&format!("On page {n}."))
+        });
+    }
+    // Back on a page from the cache, the tab follows an edit again.
+    site.write(
+        "content/walk/p10.md",
+        "# Page 10
+
+On page 10, edited. [Next](p11.md)
+",
+    );
+    server.wait(&tab, "the edit", |s| s.loaded_with("On page 10, edited."));
 }
 
 /// `envbook serve --port 0` in the site folder, stopped when dropped.

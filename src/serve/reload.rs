@@ -151,24 +151,58 @@ pub fn script(path: &str, build: u64) -> String {
     box.append(title, pre);
     document.body.append(box);
   }};
-  let source;
+  const handle = ([type, data]) => {{
+    if (type === "problems") show(data);
+    else if (Number(data) !== build) {{
+      sessionStorage.setItem(key, String(window.scrollY));
+      location.reload();
+    }} else hide();
+  }};
+  // One stream for all the tabs of this preview: a browser opens at most six
+  // connections to a host, so with a stream each the seventh tab would never
+  // load. The tab holding the lock listens and tells the others; when it
+  // goes, another takes the lock. Without locks (an http address other
+  // than localhost is not a secure context) each tab listens for itself.
+  const name = "envbook-reload:" + location.host + {path};
+  const shared = window.BroadcastChannel && navigator.locks ? new BroadcastChannel(name) : null;
+  let source = null, last = null, release = null;
   const listen = () => {{
     source = new EventSource({path});
-    source.addEventListener("build", (e) => {{
-      if (Number(e.data) !== build) {{
-        sessionStorage.setItem(key, String(window.scrollY));
-        location.reload();
-      }} else hide();
-    }});
-    source.addEventListener("problems", (e) => show(e.data));
+    for (const type of ["build", "problems"]) {{
+      source.addEventListener(type, (e) => {{
+        last = [type, e.data];
+        shared?.postMessage(last);
+        handle(last);
+      }});
+    }}
   }};
-  listen();
-  // A page kept in the back-forward cache must not keep its stream: the
-  // browser allows six connections to a host, and a few pages back the
-  // preview would stop answering. Back on the page, the stream says the
-  // build number again, and a page older than the site reloads.
-  addEventListener("pagehide", () => source.close());
-  addEventListener("pageshow", (e) => {{ if (e.persisted) listen(); }});
+  const lead = () => navigator.locks.request(name, () => new Promise((done) => {{
+    release = done;
+    listen();
+  }}));
+  const stop = () => {{
+    source?.close();
+    source = null;
+    release?.();
+    release = null;
+  }};
+  if (shared) {{
+    shared.onmessage = (e) => {{
+      if (e.data === "where") {{ if (source && last) shared.postMessage(last); }}
+      else handle(e.data);
+    }};
+    lead();
+    // A tab that is not the one listening asks where the site is.
+    shared.postMessage("where");
+  }} else listen();
+  // A page kept in the back-forward cache must not keep its stream (nor the
+  // lock). Back on the page, it listens or asks again, and a page older than
+  // the site reloads.
+  addEventListener("pagehide", stop);
+  addEventListener("pageshow", (e) => {{
+    if (!e.persisted) return;
+    if (shared) {{ lead(); shared.postMessage("where"); }} else listen();
+  }});
 }})();
 </script>"#
     )

@@ -286,6 +286,35 @@ On page 10, edited. [Next](p11.md)
     server.wait(&tab, "the edit", |s| s.loaded_with("On page 10, edited."));
 }
 
+#[test]
+fn many_open_tabs_of_the_preview_all_load_and_all_follow_an_edit() {
+    if !have_chromium() {
+        return;
+    }
+    let site = Site::fixture("browser-live");
+    let mut server = Server::start(&site.dir);
+    let profile = tempfile::TempDir::new().unwrap();
+    let browser = launch(&profile);
+    // More tabs than the six connections a browser opens to one host.
+    let mut tabs = Vec::new();
+    for n in 1..=9 {
+        let tab = browser.new_tab().unwrap();
+        tab.navigate_to(&server.url).unwrap();
+        server.wait(&tab, &format!("tab {n}"), |s| s.loaded_with("Version one"));
+        tabs.push(tab);
+    }
+    let source = site.read("content/index.md");
+    site.write(
+        "content/index.md",
+        &source.replace("Version one", "Version two"),
+    );
+    for (n, tab) in tabs.iter().enumerate() {
+        server.wait(tab, &format!("tab {} to reload", n + 1), |s| {
+            s.loaded_with("Version two")
+        });
+    }
+}
+
 /// `envbook serve --port 0` in the site folder, stopped when dropped.
 struct Server {
     child: Child,

@@ -112,6 +112,11 @@ impl Project {
 }
 
 /// book.toml read: the config, its warnings and its text.
+/// Only the site's book.toml: for a command that reads the built site.
+pub fn read_config(root: &Path) -> Result<Config, Diagnostics> {
+    Ok(load_config(root)?.config)
+}
+
 struct Loaded {
     config: Config,
     warnings: Diagnostics,

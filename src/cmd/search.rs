@@ -5,18 +5,19 @@ use anyhow::anyhow;
 
 use super::Failure;
 use crate::cli::SearchArgs;
-use crate::project::Project;
+use crate::project::read_config;
 use crate::search::find::find;
 use crate::site::SEARCH_DIR;
 
 pub fn run(args: SearchArgs) -> Result<(), Failure> {
-    let project = Project::load(&args.site.dir)?;
-    let config = &project.config;
-    let folder = project.display(&config.build.output).join(SEARCH_DIR);
+    // Only book.toml: the index is read from the built site.
+    let config = &read_config(&args.site.dir)?;
+    let output = args.site.dir.join(&config.build.output);
+    let folder = output.join(SEARCH_DIR);
     if !folder.join("meta.json").is_file() {
         return Err(anyhow!(
             "{} has no search index: run `envbook build` first{}",
-            project.display(&config.build.output).display(),
+            output.display(),
             if config.search.enable {
                 ""
             } else {

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Measures envbook's search index on the standard corpus (issue 10).
 
-Usage: bench/search.py [--pages 1000,10000] [--runs 5] [--mdbook-max 1000]
+Usage: bench/search.py [--pages 1000,10000] [--runs 11] [--mdbook-max 1000]
 
 For each corpus size (generated as bench/build.py does, under target/bench/):
   * build time with the index and without it (`[search] enable = false` in a
-    copy of the corpus), medians of RUNS, and the difference;
+    copy of the corpus), runs interleaved, medians of RUNS: wall time and
+    CPU time (user + system, the steadier figure on a shared machine);
   * the index's size: files, total bytes, meta.json, the largest chunk, the
     median page fragment;
   * per query, the bytes a browser downloads for it (meta.json, the chunks
@@ -14,6 +15,8 @@ For each corpus size (generated as bench/build.py does, under target/bench/):
     and, as a worst case, typed one key at a time with no pause (each
     keystroke's files, each file once, as a browser's cache keeps them; the
     box waits for a pause in typing, so a typist's download is in between);
+  * at 1,000 pages, the preview's rebuild after a one-page edit, with the
+    index and without (the times `envbook serve` prints);
   * mdBook's search index for the same corpus (its own flavour), up to
     --mdbook-max pages (mdBook is quadratic: minutes at 10,000 pages).
 
@@ -23,6 +26,8 @@ benchmark mode (see README). Python standard library only.
 
 import argparse
 import glob
+import re
+import resource
 import os
 import shutil
 import statistics
@@ -38,18 +43,30 @@ ENVBOOK = os.path.join(ROOT, "target", "release", "envbook")
 # The corpus's own words: a setting's label, value and key, a tool, a
 # phrase, and the most common word.
 QUERIES = ["stor", "storage size", "20Gi", "database.storage-size", "postgres",
-           "roll back the deployment", "\"roll back\"", "kubectl", "the"]
+           "roll back a bad", "\"on-call engineer\"", "kubectl", "the"]
 
 
-def median_build(src, runs):
-    cmd = [ENVBOOK, "build", "--quiet", src]
-    subprocess.run(cmd, check=True)  # warm the page cache
-    times = []
+def build_once(src):
+    """(wall seconds, CPU seconds) of one `envbook build` of `src`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([ENVBOOK, "build", "--quiet", src], check=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def compare_builds(on, off, runs):
+    """Medians of (wall, CPU) with the index and without, runs interleaved
+    so that the machine's drift falls on both alike."""
+    build_once(on), build_once(off)  # warm the page cache
+    times = {on: [], off: []}
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for src in (on, off):
+            times[src].append(build_once(src))
+    med = lambda src, i: statistics.median(t[i] for t in times[src])  # noqa: E731
+    return (med(on, 0), med(on, 1)), (med(off, 0), med(off, 1))
 
 
 def without_search(src):
@@ -90,6 +107,39 @@ def download(src, query, key_by_key):
     return sum(seen.values()), len(seen), hits
 
 
+def preview_rebuilds(src, edits):
+    """Median ms of `envbook serve`'s rebuild after an edit of one page (as it
+    prints them), over `edits` edits after a warm-up one."""
+    # The page bench/serve.py edits: the middle one of the corpus's list.
+    with open(os.path.join(src, "corpus-manifest.json")) as f:
+        pages = json.load(f)["page_list"]
+    page = os.path.join(src, pages[len(pages) // 2]["path"])
+    with open(page) as f:
+        original = f.read()
+    server = subprocess.Popen([ENVBOOK, "serve", "--port", "0", src], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    times = []
+    try:
+        server.stdout.readline()  # Serving … at …
+        for n in range(edits + 1):
+            with open(page, "w") as f:
+                f.write(original.replace("\n\n", f"\n\nEdit number {n}.\n\n", 1))
+            while True:
+                line = server.stdout.readline()
+                found = re.search(r"rendered in (\d+) ms", line)
+                if found or not line:
+                    break
+            if found and n > 0:
+                times.append(int(found.group(1)))
+            time.sleep(0.3)
+    finally:
+        server.kill()
+        server.wait()
+        with open(page, "w") as f:
+            f.write(original)
+    return statistics.median(times) if times else float("nan")
+
+
 def mdbook_index(pages):
     src = corpus(pages, "mdbook")
     out = os.path.join(WORK, f"out-mdbook-{pages}")
@@ -102,18 +152,22 @@ def mdbook_index(pages):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pages", default="1000,10000")
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--mdbook-max", type=int, default=1000)
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     os.makedirs(WORK, exist_ok=True)
     for pages in [int(p) for p in args.pages.split(",")]:
         src = corpus(pages, "envbook")
-        with_index = median_build(src, args.runs)
-        without = median_build(without_search(src), args.runs)
+        (wall_on, cpu_on), (wall_off, cpu_off) = compare_builds(src, without_search(src), args.runs)
         print(f"\n## {pages:,} pages\n")
-        print(f"build with the index {with_index:.3f} s, without {without:.3f} s: "
-              f"+{(with_index - without) * 1000:.0f} ms ({(with_index / without - 1) * 100:+.0f} %)")
+        print(f"build, median of {args.runs} (interleaved): with the index {wall_on:.3f} s, "
+              f"without {wall_off:.3f} s ({(wall_on / wall_off - 1) * 100:+.0f} %); "
+              f"CPU {cpu_on:.2f} s against {cpu_off:.2f} s ({(cpu_on / cpu_off - 1) * 100:+.0f} %)")
+        if pages <= 1000:
+            on, off = preview_rebuilds(src, 15), preview_rebuilds(without_search(src), 15)
+            print(f"preview, one page edited, median of 15 rebuilds: {on:.0f} ms with the index, "
+                  f"{off:.0f} ms without")
         s = sizes(os.path.join(src, "site", "search"))
         print("index: " + ", ".join(f"{k} {v:,}" for k, v in s.items()))
         if shutil.which("mdbook") and pages <= args.mdbook_max:

@@ -39,6 +39,9 @@ pub struct Hit {
 struct Meta {
     /// `[from, hash]`: chunk i holds the terms from its `from` to the next's.
     chunks: Vec<(String, String)>,
+    /// Terms so common that the index keeps only their best records.
+    #[serde(default)]
+    common: Vec<String>,
 }
 
 impl Meta {
@@ -138,8 +141,12 @@ impl Files<'_> {
         prefixed: usize,
         phrases: &[Vec<String>],
     ) -> Vec<Hit> {
+        // A common word (whose records the index cut) only adds to the score
+        // of what the other words find; alone, or with others as common, it counts.
+        let common = |w: &String| meta.common.contains(w);
+        let optional = |w: &String| common(w) && !required.iter().all(common);
         let mut scores: Option<HashMap<Place, f64>> = None;
-        for (i, word) in required.iter().enumerate() {
+        for (i, word) in required.iter().enumerate().filter(|(_, w)| !optional(w)) {
             let matched = self.postings(meta, word, i + 1 == prefixed);
             scores = Some(match scores {
                 None => matched,
@@ -149,7 +156,15 @@ impl Files<'_> {
                     .collect(),
             });
         }
-        let mut ranked: Vec<(Place, f64)> = scores.unwrap_or_default().into_iter().collect();
+        let mut scores = scores.unwrap_or_default();
+        for (i, word) in required.iter().enumerate().filter(|(_, w)| optional(w)) {
+            for (place, m) in self.postings(meta, word, i + 1 == prefixed) {
+                if let Some(s) = scores.get_mut(&place) {
+                    *s += m;
+                }
+            }
+        }
+        let mut ranked: Vec<(Place, f64)> = scores.into_iter().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let mut hits = Vec::new();
         for (checked, (place, score)) in ranked.into_iter().enumerate() {

@@ -274,6 +274,7 @@ fn chunks<'a>(fragments: impl Iterator<Item = (u32, &'a Fragment)>) -> Vec<(Stri
     }
     let mut terms: Vec<(&str, Vec<Posting>)> = postings.into_iter().collect();
     terms.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let common = keep_the_best_of_common_terms(&mut terms);
     // Cut into chunks by their size (as estimated: each is then written on its own thread).
     let mut groups = Vec::new();
     let (mut start, mut size) = (0, 0);
@@ -304,9 +305,27 @@ fn chunks<'a>(fragments: impl Iterator<Item = (u32, &'a Fragment)>) -> Vec<(Stri
             .unwrap_or(first)
             .to_string();
     }
-    let meta = serde_json::json!({ "version": 1, "chunks": ranges });
+    let meta = serde_json::json!({ "version": 1, "chunks": ranges, "common": common });
     files.push(("meta.json".to_string(), meta.to_string()));
     files
+}
+
+/// A term in more records than this (`the` in every page of a big site)
+/// keeps only its best ones: a search downloads its chunk, whatever the
+/// site's size. The search then takes it as optional (see `find`).
+pub const COMMON: usize = 4096;
+
+/// Cuts the postings of terms in more than [`COMMON`] records to their
+/// [`COMMON`] best (by weight, then place); returns those terms.
+fn keep_the_best_of_common_terms(terms: &mut [(&str, Vec<Posting>)]) -> Vec<String> {
+    let mut common = Vec::new();
+    for (term, list) in terms.iter_mut().filter(|(_, l)| l.len() > COMMON) {
+        list.sort_unstable_by(|a, b| b.2.cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
+        list.truncate(COMMON);
+        list.sort_unstable();
+        common.push(term.to_string());
+    }
+    common
 }
 
 /// A chunk's name (a hash of its content: an unchanged chunk keeps its name

@@ -226,3 +226,33 @@ fn a_very_long_text_is_cut_in_its_fragment_and_its_phrases_still_found() {
     assert_eq!(urls(&files, "needle"), ["long/"]);
     assert_eq!(urls(&files, "\"needle phrase\""), ["long/"]);
 }
+
+#[test]
+fn a_word_in_every_page_keeps_its_best_records_and_ands_with_no_word() {
+    let pages: Vec<Vec<Record>> = (0..5000)
+        .map(|i| {
+            let title = if i == 4321 { "The title" } else { "Page" };
+            page(&format!("p{i}/"), title, &format!("the word{i} the"), &[])
+        })
+        .collect();
+    let files = index(&pages);
+    let meta: serde_json::Value = serde_json::from_str(&files["meta.json"]).unwrap();
+    assert_eq!(meta["common"], serde_json::json!(["page", "the"]));
+    let kept = files
+        .iter()
+        .filter(|(p, _)| p.starts_with("t/"))
+        .filter_map(|(_, json)| {
+            let chunk: serde_json::Value = serde_json::from_str(json).unwrap();
+            chunk
+                .get("the")
+                .map(|list| list.as_array().unwrap().len() / 2)
+        })
+        .next();
+    assert_eq!(kept, Some(super::index::COMMON));
+    // The best first: its title has the word.
+    assert_eq!(urls(&files, "the")[0], "p4321/");
+    // With a rarer word, the common one only adds to the score: the page
+    // is found although its `the` was not among the records kept.
+    assert_eq!(urls(&files, "the word4999"), ["p4999/"]);
+    assert_eq!(urls(&files, "\"word4999 the\""), ["p4999/"]);
+}

@@ -99,6 +99,12 @@ const QUERIES: &[&str] = &[
     "Οδυσσεύς ΛΌΓΟΣ",
     "",
     "\"\"",
+    // A term in more records than the index keeps (see the page of
+    // headings below): optional beside other words.
+    "commonword",
+    "commonword w00042",
+    "commonword 4150",
+    "\"commonword 4150\"",
 ];
 
 #[derive(Debug, PartialEq, Deserialize)]
@@ -129,6 +135,11 @@ fn the_browser_finds_what_envbook_search_finds_reading_the_same_files() {
             &format!("# Words {page}\n\n{}\n", words.join(" ")),
         );
     }
+    // More headings with one word than the index keeps records of a term.
+    let headings: String = (0..=search_common() + 100)
+        .map(|i| format!("## Commonword {i}\n\n"))
+        .collect();
+    site.write("content/common.md", &format!("# Common\n\n{headings}"));
     site.build();
     let folder = site.path("site/search");
     let meta = std::fs::read_to_string(folder.join("meta.json")).unwrap();
@@ -137,6 +148,7 @@ fn the_browser_finds_what_envbook_search_finds_reading_the_same_files() {
         .unwrap()
         .len();
     assert!(chunks > 6, "{meta}");
+    assert!(meta.contains(r#""common":["commonword"]"#), "{meta}");
     let server = Static::start(site.path("site"), "/");
     let tab = trapped_tab(&browser);
     open(&tab, &server.url);
@@ -739,4 +751,53 @@ fn answer(mut stream: TcpStream, dir: &Path, base: &str, asked: &Mutex<Vec<Strin
         body.len()
     );
     let _ = stream.write_all(&body);
+}
+
+/// The benchmark of the search in the browser (not a test: it asserts
+/// nothing and prints figures; `bench/search.py` runs it). On a built site
+/// (`ENVBOOK_BENCH_SITE`, its output folder), each query is searched once
+/// (its files fetched), then five times more with every file it needs in
+/// the script's cache: the time from the query to its results, in Chromium.
+#[test]
+#[ignore = "a benchmark: bench/search.py runs it"]
+fn bench_search_time_in_the_browser() {
+    let Some(site) = std::env::var_os("ENVBOOK_BENCH_SITE") else {
+        println!("set ENVBOOK_BENCH_SITE to a built site's folder");
+        return;
+    };
+    let Some(browser) = chromium() else { return };
+    let server = Static::start(PathBuf::from(site), "/");
+    let tab = trapped_tab(&browser);
+    open(&tab, &server.url);
+    let queries: Vec<String> = std::env::var("ENVBOOK_BENCH_QUERIES")
+        .map(|q| q.split('|').map(String::from).collect())
+        .unwrap_or_else(|_| QUERIES.iter().map(|q| q.to_string()).collect());
+    println!("| query | results | first search (fetching) | cached: median of 5 |");
+    println!("|---|---:|---:|---:|");
+    for typed in &queries {
+        let script = format!(
+            r#"(async () => {{
+                const q = {};
+                let t = performance.now();
+                const first = await window.envbookSearch.find(q);
+                const fetching = performance.now() - t;
+                const times = [];
+                for (let i = 0; i < 5; i++) {{
+                    t = performance.now();
+                    await window.envbookSearch.find(q);
+                    times.push(performance.now() - t);
+                }}
+                times.sort((a, b) => a - b);
+                return JSON.stringify([first.urls.length, fetching, times[2]]);
+            }})()"#,
+            serde_json::to_string(typed).unwrap()
+        );
+        let (results, fetching, cached): (usize, f64, f64) = value_async(&tab, &script);
+        println!("| `{typed}` | {results} | {fetching:.1} ms | {cached:.1} ms |");
+    }
+}
+
+/// How many records of a term the index keeps.
+fn search_common() -> usize {
+    envbook::search::index::COMMON
 }

@@ -4,9 +4,10 @@
 //
 // The index, written by `envbook build` in search/ (src/search/), is fetched
 // in pieces, so that a search downloads a small part of it:
-// - meta.json, on first use: {"version":…,"chunks":[[FROM,HASH],…]}, the
-//   term chunks in order; a chunk holds the terms from its FROM to the
-//   next one's (in Rust's str order: code points).
+// - meta.json, on first use: {"version":…,"chunks":[[FROM,HASH],…],
+//   "common":[TERM,…]}, the term chunks in order (a chunk holds the terms
+//   from its FROM to the next one's, in Rust's str order: code points), and
+//   the terms so common that the index kept only their best records.
 // - t/HASH.json, the chunks a query's words fall in: {"term":[f,v,…],…},
 //   each term's records as pairs: fragment (difference from the previous
 //   pair's), and slot * 128 + weight (the term's weight in that record).
@@ -283,10 +284,20 @@
   // a prefix) by score, then place; with phrases, the first 40 checked.
   async function rank(meta, required, prefixed, phrases) {
     const lists = await Promise.all(required.map((w, i) => postings(meta, w, i + 1 === prefixed)));
-    let scores = [...lists[0]];
-    for (const list of lists.slice(1)) {
-      scores = scores.filter(([key]) => list.has(key)).map(([key, s]) => [key, s + list.get(key)]);
-    }
+    // A common word (whose records the index cut) only adds to the score of
+    // what the other words find; alone, or with others as common, it counts.
+    const common = new Set(meta.common || []);
+    const optional = (w) => common.has(w) && !required.every((x) => common.has(x));
+    let scores = null;
+    lists.forEach((list, i) => {
+      if (optional(required[i])) return;
+      scores = scores === null ? [...list]
+        : scores.filter(([key]) => list.has(key)).map(([key, s]) => [key, s + list.get(key)]);
+    });
+    scores = scores || [];
+    lists.forEach((list, i) => {
+      if (optional(required[i])) scores = scores.map(([key, s]) => [key, s + (list.get(key) || 0)]);
+    });
     const ranked = scores.sort((a, b) => b[1] - a[1] || a[0] - b[0]).map((s) => s[0]);
     const limit = phrases.length ? Math.min(ranked.length, 40) : ranked.length;
     const hits = [];

@@ -20,8 +20,11 @@ For each corpus size (generated as bench/build.py does, under target/bench/):
   * mdBook's search index for the same corpus (its own flavour), up to
     --mdbook-max pages (mdBook is quadratic: minutes at 10,000 pages).
 
-Speed of the script in the browser is measured by tests/it/search_browser.rs's
-benchmark mode (see README). Python standard library only.
+  * with Chromium installed, the time from a query to its results in the
+    browser, fetching and then with the files at hand (the ignored test
+    `bench_search_time_in_the_browser` of tests/it/search_browser.rs).
+
+Python standard library only.
 """
 
 import argparse
@@ -140,6 +143,15 @@ def preview_rebuilds(src, edits):
     return statistics.median(times) if times else float("nan")
 
 
+def browser_times(site):
+    """The browser benchmark's table (tests/it/search_browser.rs, an ignored
+    test): each query's time to results in Chromium, fetching, then cached."""
+    env = dict(os.environ, ENVBOOK_BENCH_SITE=site, ENVBOOK_BENCH_QUERIES="|".join(QUERIES))
+    run = subprocess.run(["cargo", "test", "--quiet", "--test", "it", "bench_search_time_in_the_browser",
+                          "--", "--ignored", "--nocapture"], cwd=ROOT, env=env, capture_output=True, text=True)
+    return "\n".join(line for line in run.stdout.splitlines() if line.startswith("|")) or run.stdout + run.stderr
+
+
 def mdbook_index(pages):
     src = corpus(pages, "mdbook")
     out = os.path.join(WORK, f"out-mdbook-{pages}")
@@ -179,6 +191,9 @@ def main():
             typed, typed_files, _ = download(src, q, True)
             print(f"| `{q}` | {hits} | {total / 1000:,.0f} KB ({files}) | "
                   f"{typed / 1000:,.0f} KB ({typed_files}) |", flush=True)
+        if os.path.exists("/usr/bin/chromium"):
+            print("\nIn Chromium (search.js), from the query to its results:\n")
+            print(browser_times(os.path.join(src, "site")), flush=True)
 
 
 if __name__ == "__main__":

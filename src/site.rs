@@ -106,6 +106,8 @@ pub struct Cache {
     /// markdown: config, theme, and every page's place, title and description.
     shared: u64,
     anchors: Anchors,
+    /// The search index's fragments of matrix rows.
+    rows: Vec<Arc<Fragment>>,
 }
 
 struct Cached {
@@ -178,10 +180,20 @@ pub fn build(
     let aliases = views.aliases(sink, &mut problems);
     let mut outputs = views.outputs();
     let search = views.search.then(|| {
-        let (chunks, files) = views.write_index(&done.fragments, &anchors, sink, &mut problems);
+        // The rows' fragments change with the data, the anchors and the titles.
+        let same_rows =
+            cache.keep && plan.data_same && !plan.all_templates && cache.anchors == anchors;
+        let index = Index {
+            fragments: &done.fragments,
+            anchors: &anchors,
+            rows: same_rows.then_some(&cache.rows[..]),
+            write: !cache.keep,
+        };
+        let (chunks, rows, files) = views.write_index(&index, sink, &mut problems);
         outputs.extend(files);
-        Arc::new(chunks)
+        (Arc::new(chunks), rows)
     });
+    let (search, rows) = search.unzip();
     outputs.extend(aliases.keys().map(|a| content::file_of(a)));
     outputs.push(ANCHORS.to_string());
     let files: BTreeSet<String> = outputs.iter().cloned().collect();
@@ -221,6 +233,7 @@ pub fn build(
             &done.fragments,
         );
         cache.anchors = anchors.clone();
+        cache.rows = rows.unwrap_or_default();
         (cache.links, cache.data, cache.shared) = (plan.links, project.data.clone(), plan.shared);
     }
     Ok(Summary {
@@ -384,8 +397,11 @@ fn render_pages(views: &Views, plan: &Plan, sink: &dyn Sink, cache: &Cache) -> V
             // Its warnings too (a code block left plain), each time it is rendered.
             problems.extend(rendered.diagnostics.iter().cloned());
             let mut fragment = views.fragment(i, rendered);
-            // Its JSON goes to the sink now; its terms wait for the chunks.
-            let json = fragment.as_mut().map(|f| std::mem::take(&mut f.json));
+            // A build writes its JSON now, and its terms wait for the chunks;
+            // the preview server keeps it with them (see `Chunks::file`).
+            let json = (!cache.keep)
+                .then(|| fragment.as_mut().map(|f| std::mem::take(&mut f.json)))
+                .flatten();
             if let Some(json) = json.filter(|_| !failed) {
                 let path = index_path(&search_index::fragment_path(i as u32));
                 problems.extend(
@@ -1086,6 +1102,16 @@ fn additional_files(project: &Project) -> impl Iterator<Item = (String, PathBuf)
         .map(|p| (p.to_string_lossy().replace('\\', "/"), project.root.join(p)))
 }
 
+/// What the search index is made of after the pages are rendered.
+struct Index<'a> {
+    fragments: &'a [Option<Arc<Fragment>>],
+    anchors: &'a Anchors,
+    /// The rows' fragments of the last build, when they are the same.
+    rows: Option<&'a [Arc<Fragment>]>,
+    /// A one-off build writes the index; the preview server serves it from memory.
+    write: bool,
+}
+
 /// Where the search index goes in the site.
 pub const SEARCH_DIR: &str = "search/";
 
@@ -1119,41 +1145,50 @@ impl Views<'_> {
         }))
     }
 
-    /// Writes the matrix rows' fragments (the pages' were written with their
-    /// pages); returns the term chunks to come and every fragment file.
+    /// Makes the matrix rows' fragments (or takes the last build's), and
+    /// writes them in a one-off build (the pages' were written with their
+    /// pages); returns the term chunks to come, the rows' fragments and every
+    /// fragment file written.
     fn write_index(
         &self,
-        fragments: &[Option<Arc<Fragment>>],
-        anchors: &Anchors,
+        index: &Index,
         sink: &dyn Sink,
         problems: &mut Diagnostics,
-    ) -> (Chunks, Vec<String>) {
-        let rows = match &self.project.data {
-            Some(data) => {
-                let shown = self.rows_shown(data, anchors);
-                row_fragments(data, |key| shown.get(key).copied())
+    ) -> (Chunks, Vec<Arc<Fragment>>, Vec<String>) {
+        let rows: Vec<Arc<Fragment>> = match (index.rows, &self.project.data) {
+            (Some(rows), _) => rows.to_vec(),
+            (None, Some(data)) => {
+                let shown = self.rows_shown(data, index.anchors);
+                let rows = row_fragments(data, |key| shown.get(key).copied());
+                rows.into_iter().map(Arc::new).collect()
             }
-            None => Vec::new(),
+            (None, None) => Vec::new(),
         };
-        let first_row = fragments.len() as u32;
-        let mut numbered: Vec<(u32, Arc<Fragment>)> = fragments
+        let first_row = index.fragments.len() as u32;
+        let mut numbered: Vec<(u32, Arc<Fragment>)> = index
+            .fragments
             .iter()
             .enumerate()
             .filter_map(|(n, f)| Some((n as u32, f.clone()?)))
             .collect();
-        let mut files: Vec<String> = numbered
-            .iter()
-            .map(|(n, _)| index_path(&search_index::fragment_path(*n)))
-            .collect();
-        for (k, mut row) in rows.into_iter().enumerate() {
-            let n = first_row + k as u32;
-            let path = index_path(&search_index::fragment_path(n));
-            let written = put(sink, &path, std::mem::take(&mut row.json).into_bytes());
-            problems.0.extend(written.err().unwrap_or_default());
-            files.push(path);
-            numbered.push((n, Arc::new(row)));
+        let rows_numbered = rows.iter().enumerate();
+        numbered.extend(rows_numbered.map(|(k, row)| (first_row + k as u32, row.clone())));
+        if !index.write {
+            return (Chunks::new(numbered), rows, Vec::new());
         }
-        (Chunks::new(numbered), files)
+        let files = numbered
+            .iter()
+            .map(|(n, fragment)| {
+                let path = index_path(&search_index::fragment_path(*n));
+                // The rows' JSON (the pages' went with their pages).
+                if !fragment.json.is_empty() {
+                    let written = put(sink, &path, fragment.json.clone().into_bytes());
+                    problems.0.extend(written.err().unwrap_or_default());
+                }
+                path
+            })
+            .collect();
+        (Chunks::new(numbered), rows, files)
     }
 
     /// Each matrix row's key → the URL and title of the first page with its anchor.

@@ -111,7 +111,8 @@ const CHUNK_BYTES: usize = 16 * 1024;
 /// a page is rendered, merged into chunks when the site is done.
 #[derive(Debug, Clone, Default)]
 pub struct Fragment {
-    /// The fragment file, taken when it is written.
+    /// The fragment file: taken when a build writes it; kept by the
+    /// preview server, which serves it from here.
     pub json: String,
     /// The terms, each followed by `\n`; `marks[i]` is the slot
     /// and weight of the i-th. One string, not a string per term: a big
@@ -248,7 +249,24 @@ impl Chunks {
         }
     }
 
-    /// Every file: path under the index folder → JSON.
+    /// A file of the index: `meta.json`, a chunk, or a fragment whose JSON
+    /// was kept (the preview server keeps them: see [`Fragment::json`]).
+    pub fn file(&self, path: &str) -> Option<Arc<str>> {
+        let fragment = path
+            .strip_prefix("f/")
+            .and_then(|p| p.strip_suffix(".json"))
+            .and_then(|n| n.parse::<u32>().ok());
+        match fragment {
+            Some(n) => {
+                let at = self.fragments.binary_search_by_key(&n, |(m, _)| *m).ok()?;
+                let json = &self.fragments[at].1.json;
+                (!json.is_empty()).then(|| json.as_str().into())
+            }
+            None => self.files().get(path).cloned(),
+        }
+    }
+
+    /// The chunks and `meta.json`: path under the index folder → JSON.
     pub fn files(&self) -> &HashMap<String, Arc<str>> {
         self.files.get_or_init(|| {
             let numbered = self.fragments.iter().map(|(n, f)| (*n, &**f));

@@ -31,7 +31,8 @@ pub struct Live {
     pub base: String,
     /// 0 until a build succeeds.
     pub build: u64,
-    /// The search index's chunks, made when a search first asks for one.
+    /// The search index: its fragments, and its chunks made when a search
+    /// first asks for one.
     pub search: Option<Arc<Chunks>>,
 }
 
@@ -49,7 +50,7 @@ pub const EVENTS: &str = "__envbook/events";
 #[derive(Debug, PartialEq, Eq)]
 pub enum Route {
     File(String),
-    /// A file of the search index's chunks (see [`Live::search`]).
+    /// A file of the search index (see [`Live::search`]).
     Search(Arc<str>),
     /// `/docs/runbooks` → `/docs/runbooks/` (percent-encoded as sent).
     Redirect(String),
@@ -86,8 +87,8 @@ pub fn route(target: &str, live: &Live) -> Route {
     if live.files.contains_key(&file) {
         return Route::File(file);
     }
-    let chunk = |path: &str| live.search.as_ref()?.files().get(path).cloned();
-    if let Some(json) = file.strip_prefix(SEARCH_DIR).and_then(chunk) {
+    let index = |path: &str| live.search.as_ref()?.file(path);
+    if let Some(json) = file.strip_prefix(SEARCH_DIR).and_then(index) {
         return Route::Search(json);
     }
     if live.files.contains_key(&format!("{rel}/index.html")) {

@@ -269,8 +269,7 @@ impl Chunks {
     /// The chunks and `meta.json`: path under the index folder → JSON.
     pub fn files(&self) -> &HashMap<String, Arc<str>> {
         self.files.get_or_init(|| {
-            let numbered = self.fragments.iter().map(|(n, f)| (*n, &**f));
-            chunks(numbered)
+            chunks(&self.fragments)
                 .into_iter()
                 .map(|(path, json)| (path, json.into()))
                 .collect()
@@ -283,11 +282,31 @@ type Posting = (u32, u16, u8);
 
 /// The chunk files and `meta.json` (path under the index folder → JSON) for
 /// `fragments`, each with its number, in ascending number order.
-fn chunks<'a>(fragments: impl Iterator<Item = (u32, &'a Fragment)>) -> Vec<(String, String)> {
-    let mut postings: HashMap<&str, Vec<Posting>> = HashMap::new();
-    for (n, fragment) in fragments {
-        for (term, (slot, weight)) in fragment.postings() {
-            postings.entry(term).or_default().push((n, slot, weight));
+fn chunks(fragments: &[(u32, Arc<Fragment>)]) -> Vec<(String, String)> {
+    // Each thread gathers the postings of a run of fragments; the runs are
+    // then joined in order, so that every term's fragments stay ascending.
+    let run = fragments
+        .len()
+        .div_ceil(rayon::current_num_threads())
+        .max(1);
+    let runs = fragments.par_chunks(run).map(|run| {
+        let mut postings: HashMap<&str, Vec<Posting>> = HashMap::new();
+        for (n, fragment) in run {
+            for (term, (slot, weight)) in fragment.postings() {
+                postings.entry(term).or_default().push((*n, slot, weight));
+            }
+        }
+        postings
+    });
+    let mut runs: Vec<HashMap<&str, Vec<Posting>>> = runs.collect();
+    let mut postings = if runs.is_empty() {
+        HashMap::new()
+    } else {
+        runs.remove(0)
+    };
+    for later in runs {
+        for (term, list) in later {
+            postings.entry(term).or_default().extend(list);
         }
     }
     let mut terms: Vec<(&str, Vec<Posting>)> = postings.into_iter().collect();

@@ -104,40 +104,45 @@ fn ascii_terms<'t>(text: &'t str, f: &mut impl FnMut(&'t str)) {
         // One token: its words as they end, and the extent of its letters and digits.
         let (mut word, mut count, mut first) = (None, 0, (0, 0));
         let (mut lo, mut hi) = (usize::MAX, 0);
-        let mut end_word = |start: Option<usize>, at: usize, f: &mut dyn FnMut(&'t str)| {
-            if let Some(s) = start {
-                f(&text[s..at]);
+        loop {
+            let c = b.get(i).copied().filter(|&c| !space(c));
+            let ends = match c {
+                Some(c) if c.is_ascii_alphanumeric() => {
+                    word.get_or_insert(i);
+                    (lo, hi) = (lo.min(i), i + 1);
+                    false
+                }
+                // Neighbours in other tokens are spaces: never letters or digits.
+                Some(c) => !joins(b, i, c),
+                None => true,
+            };
+            if ends && let Some(s) = word.take() {
+                f(&text[s..i]);
                 count += 1;
                 if count == 1 {
-                    first = (s, at);
+                    first = (s, i);
                 }
             }
-        };
-        while i < b.len() && !space(b[i]) {
-            let c = b[i];
-            if c.is_ascii_alphanumeric() {
-                word.get_or_insert(i);
-                (lo, hi) = (lo.min(i), i + 1);
-            } else {
-                // Neighbours in other tokens are spaces: never letters or digits.
-                let (before, after) = (b.get(i.wrapping_sub(1)), b.get(i + 1));
-                let both =
-                    |class: fn(&u8) -> bool| before.is_some_and(class) && after.is_some_and(class);
-                let joins = match c {
-                    b'\'' => both(u8::is_ascii_alphabetic) || both(u8::is_ascii_digit),
-                    b',' | b';' => both(u8::is_ascii_digit),
-                    _ => false,
-                };
-                if !joins {
-                    end_word(word.take(), i, f);
-                }
+            if c.is_none() {
+                break;
             }
             i += 1;
         }
-        end_word(word.take(), i, f);
         if lo < hi && !(count == 1 && first == (lo, hi)) {
             f(&text[lo..hi]);
         }
+    }
+}
+
+/// Whether the mark `c` at `i` joins the letters or digits around it into
+/// one word (see [`ascii_terms`]).
+fn joins(b: &[u8], i: usize, c: u8) -> bool {
+    let (before, after) = (b.get(i.wrapping_sub(1)), b.get(i + 1));
+    let both = |class: fn(&u8) -> bool| before.is_some_and(class) && after.is_some_and(class);
+    match c {
+        b'\'' => both(u8::is_ascii_alphabetic) || both(u8::is_ascii_digit),
+        b',' | b';' => both(u8::is_ascii_digit),
+        _ => false,
     }
 }
 

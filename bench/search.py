@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measures envbook's search index on the standard corpus (issue 10).
 
-Usage: bench/search.py [--pages 1000,10000] [--runs 11] [--mdbook-max 1000]
+Usage: bench/search.py [--pages 1000,10000] [--runs 11] [--mdbook-max 1000] [--build-in /dev/shm]
 
 For each corpus size (generated as bench/build.py does, under target/bench/):
   * build time with the index and without it (`[search] enable = false` in a
@@ -166,13 +166,21 @@ def main():
     ap.add_argument("--pages", default="1000,10000")
     ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--mdbook-max", type=int, default=1000)
+    ap.add_argument("--build-in", metavar="DIR",
+                    help="time the builds on copies of the corpora in DIR (/dev/shm: without the disk's cost of the files)")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     os.makedirs(WORK, exist_ok=True)
     for pages in [int(p) for p in args.pages.split(",")]:
         src = corpus(pages, "envbook")
-        (wall_on, cpu_on), (wall_off, cpu_off) = compare_builds(src, without_search(src), args.runs)
+        timed = src
+        if args.build_in:
+            timed = os.path.join(args.build_in, f"envbook-{pages}")
+            if not os.path.isdir(timed):
+                shutil.copytree(src, timed, ignore=shutil.ignore_patterns("site"))
+        (wall_on, cpu_on), (wall_off, cpu_off) = compare_builds(timed, without_search(timed), args.runs)
         print(f"\n## {pages:,} pages\n")
+        print(f"builds timed in {os.path.dirname(timed)}")
         print(f"build, median of {args.runs} (interleaved): with the index {wall_on:.3f} s, "
               f"without {wall_off:.3f} s ({(wall_on / wall_off - 1) * 100:+.0f} %); "
               f"CPU {cpu_on:.2f} s against {cpu_off:.2f} s ({(cpu_on / cpu_off - 1) * 100:+.0f} %)")

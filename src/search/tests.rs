@@ -256,4 +256,3 @@ fn a_word_in_every_page_keeps_its_best_records_and_ands_with_no_word() {
     assert_eq!(urls(&files, "the word4999"), ["p4999/"]);
     assert_eq!(urls(&files, "\"word4999 the\""), ["p4999/"]);
 }
-

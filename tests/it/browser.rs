@@ -90,7 +90,7 @@ fn open_tab_follows_edits_keeps_its_place_and_shows_problems() {
     assert!(source.contains("Version one"));
     let mut server = Server::start(&site.dir);
     let profile = tempfile::TempDir::new().unwrap();
-    let browser = launch(&profile);
+    let browser = launch(Some(&profile));
     let tab = browser.new_tab().unwrap();
     if let Err(e) = tab.navigate_to(&server.url) {
         let url = server.url.clone();
@@ -187,7 +187,7 @@ fn open_tab_follows_edits_keeps_its_place_and_shows_problems() {
 }
 
 /// Whether Chromium is there to test with: it must be in CI.
-fn have_chromium() -> bool {
+pub fn have_chromium() -> bool {
     if Path::new(CHROMIUM).exists() {
         return true;
     }
@@ -199,15 +199,15 @@ fn have_chromium() -> bool {
     false
 }
 
-/// Headless Chromium with its own profile (and its back-forward cache on,
-/// as a user's browser has it).
-fn launch(profile: &tempfile::TempDir) -> Browser {
+/// Headless Chromium, with its own profile when given one (and its
+/// back-forward cache on, as a user's browser has it).
+pub fn launch(profile: Option<&tempfile::TempDir>) -> Browser {
     let launch = LaunchOptions::default_builder()
         .path(Some(CHROMIUM.into()))
         .headless(true)
         .sandbox(false)
         .window_size(Some((1024, 768)))
-        .user_data_dir(Some(profile.path().to_path_buf()))
+        .user_data_dir(profile.map(|p| p.path().to_path_buf()))
         .args(
             [
                 "--disable-gpu",
@@ -251,7 +251,7 @@ The end.
     );
     let mut server = Server::start(&site.dir);
     let profile = tempfile::TempDir::new().unwrap();
-    let browser = launch(&profile);
+    let browser = launch(Some(&profile));
     let tab = browser.new_tab().unwrap();
     tab.navigate_to(&format!("{}walk/p1/", server.url)).unwrap();
     server.wait(&tab, "page 1", |s| s.loaded_with("On page 1."));
@@ -294,7 +294,7 @@ fn many_open_tabs_of_the_preview_all_load_and_all_follow_an_edit() {
     let site = Site::fixture("browser-live");
     let mut server = Server::start(&site.dir);
     let profile = tempfile::TempDir::new().unwrap();
-    let browser = launch(&profile);
+    let browser = launch(Some(&profile));
     // More tabs than the six connections a browser opens to one host.
     let mut tabs = Vec::new();
     for n in 1..=9 {

@@ -17,12 +17,12 @@ use std::time::{Duration, Instant};
 use envbook::search::find::find;
 use envbook::search::tokens::{query, terms};
 use headless_chrome::protocol::cdp::Page;
-use headless_chrome::{Browser, LaunchOptions, Tab};
+use headless_chrome::{Browser, Tab};
 use serde::Deserialize;
 
+use crate::browser::{have_chromium, launch};
 use crate::support::{Site, envbook};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
 /// How long the page may take to show results or to load.
 const WAIT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(25);
@@ -485,33 +485,7 @@ window.addEventListener("error", (e) => window.envbookErrors.push(String(e.messa
 
 /// Chromium, or None when it is not installed (and not required: CI has it).
 fn chromium() -> Option<Browser> {
-    if !Path::new(CHROMIUM).exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "no {CHROMIUM}: CI must install it (.ci/run does)"
-        );
-        println!("skipped: no {CHROMIUM} (run .ci/run or apt-get install chromium)");
-        return None;
-    }
-    let options = LaunchOptions::default_builder()
-        .path(Some(CHROMIUM.into()))
-        .headless(true)
-        .sandbox(false)
-        .window_size(Some((1024, 768)))
-        .args(
-            [
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ]
-            .map(OsStr::new)
-            .to_vec(),
-        )
-        .build()
-        .unwrap();
-    Some(Browser::new(options).expect("headless chromium starts"))
+    have_chromium().then(|| launch(None))
 }
 
 fn trapped_tab(browser: &Browser) -> Arc<Tab> {

@@ -382,6 +382,10 @@ python = "~"
         assert_eq!(c.build.urls, Urls::Html);
         assert!(c.html.section_labels && c.html.smart_punctuation && c.html.create_missing);
         assert!(c.html.relative_links);
+        assert!(c.search.enable);
+        // mdBook's switch for its search is envbook's, and no warning.
+        let (c, warnings) = parse("[output.html.search]\nenable = false\n", false).unwrap();
+        assert!(!c.search.enable && warnings.is_empty(), "{warnings}");
     }
 
     #[test]

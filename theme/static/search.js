@@ -231,6 +231,7 @@
 
   const SLOTS = 1 << 16; // a record's key: fragment * SLOTS + slot
   const SHOWN = 10;
+  const PAUSE = 60; // ms of no typing before a search
   let root; // the site's root, where search/ is
   const files = new Map(); // path in search/ → promise of its JSON
   const read = new Set(); // the files a search reads, for the tests
@@ -430,6 +431,10 @@
     input.addEventListener("input", async () => {
       const query = input.value;
       const mine = ++typed;
+      // Searching waits for a pause in typing: a fast typist does not
+      // download the results of every key.
+      await new Promise((done) => setTimeout(done, PAUSE));
+      if (mine !== typed) return;
       const q = parse(query);
       let results = [];
       let failed = null;

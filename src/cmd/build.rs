@@ -1,6 +1,6 @@
 use std::time::Instant;
 
-use super::{Failure, print_warnings};
+use super::{Failure, print, print_warnings};
 use crate::cli::{BuildArgs, Verbosity};
 use crate::diagnostic::display_path;
 use crate::markdown::Highlighter;
@@ -39,13 +39,13 @@ pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
             (start.elapsed() - built).as_millis()
         );
     }
-    if !verbosity.quiet {
-        println!(
-            "Built {} pages into {} in {} ms",
-            summary.pages,
-            out.display(),
-            start.elapsed().as_millis()
-        );
+    if verbosity.quiet {
+        return Ok(());
     }
-    Ok(())
+    print(&format!(
+        "Built {} pages into {} in {} ms\n",
+        summary.pages,
+        out.display(),
+        start.elapsed().as_millis()
+    ))
 }

@@ -2,7 +2,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::{Failure, print_warnings};
+use super::{Failure, print, print_warnings};
 use crate::cli::{CheckArgs, Verbosity};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::links::{self, Anchors};
@@ -22,14 +22,14 @@ pub fn run(args: CheckArgs, verbosity: Verbosity) -> Result<(), Failure> {
     if let Some(baseline) = &args.baseline {
         compare(baseline, &summary)?;
     }
-    if !verbosity.quiet {
-        println!(
-            "{}: {} pages, no problems found",
-            args.site.dir.display(),
-            summary.pages
-        );
+    if verbosity.quiet {
+        return Ok(());
     }
-    Ok(())
+    print(&format!(
+        "{}: {} pages, no problems found\n",
+        args.site.dir.display(),
+        summary.pages
+    ))
 }
 
 /// Every page and anchor the baseline had that no longer resolves.

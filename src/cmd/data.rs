@@ -3,7 +3,7 @@
 use anyhow::{Context, anyhow};
 use comfy_table::{Table, presets};
 
-use super::Failure;
+use super::{Failure, print};
 use crate::cli::{DiffArgs, GetArgs, SiteArgs};
 use crate::data::{Cell, Data};
 use crate::diagnostic::did_you_mean;
@@ -48,8 +48,7 @@ pub fn get(args: GetArgs) -> Result<(), Failure> {
         anyhow!("unknown key `{}` ({help})", args.key)
     })?;
     // An empty cell prints nothing, so scripts can test for it.
-    println!("{}", setting.cells[env].text().unwrap_or(""));
-    Ok(())
+    print(&format!("{}\n", setting.cells[env].text().unwrap_or("")))
 }
 
 pub fn diff(args: DiffArgs) -> Result<(), Failure> {
@@ -57,11 +56,10 @@ pub fn diff(args: DiffArgs) -> Result<(), Failure> {
     let (a, b) = (env(&data, &args.a)?, env(&data, &args.b)?);
     let settings = matrix::differences(&data, a, b);
     if settings.is_empty() {
-        println!(
-            "{} and {} have the same settings",
+        return print(&format!(
+            "{} and {} have the same settings\n",
             data.environments[a].title, data.environments[b].title
-        );
-        return Ok(());
+        ));
     }
     let mut table = Table::new();
     table.load_style(presets::NOTHING);
@@ -81,6 +79,5 @@ pub fn diff(args: DiffArgs) -> Result<(), Failure> {
     for column in table.column_iter_mut() {
         column.set_padding((0, 2));
     }
-    println!("{}", table.trim_fmt());
-    Ok(())
+    print(&format!("{}\n", table.trim_fmt()))
 }

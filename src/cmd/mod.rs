@@ -57,6 +57,18 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// Prints a command's output. A reader that stops early (`| head`) is no
+/// error: the rest is not wanted.
+fn print(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::from(e).context("writing the output").into())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Prints warnings that did not stop the run.
 fn print_warnings(warnings: &Diagnostics, verbosity: Verbosity) {
     if !verbosity.quiet && !warnings.is_empty() {

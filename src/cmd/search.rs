@@ -3,7 +3,7 @@
 
 use anyhow::anyhow;
 
-use super::Failure;
+use super::{Failure, print};
 use crate::cli::SearchArgs;
 use crate::project::read_config;
 use crate::search::find::find;
@@ -37,19 +37,19 @@ pub fn run(args: SearchArgs) -> Result<(), Failure> {
             })).collect::<Vec<_>>(),
             "fetched": found.fetched.iter().map(|(p, n)| serde_json::json!({"file": p, "bytes": n})).collect::<Vec<_>>(),
         });
-        println!("{json:#}");
-        return Ok(());
+        return print(&format!("{json:#}\n"));
     }
+    let mut out = String::new();
     if found.hits.is_empty() {
-        println!("nothing found for {:?}", args.query);
+        out.push_str(&format!("nothing found for {:?}\n", args.query));
     }
     let base = config.base_path();
     for hit in &found.hits {
         match hit.section.is_empty() {
-            true => println!("{}", hit.title),
-            false => println!("{} — {}", hit.title, hit.section),
+            true => out.push_str(&format!("{}\n", hit.title)),
+            false => out.push_str(&format!("{} — {}\n", hit.title, hit.section)),
         }
-        println!("  {base}{}", hit.url);
+        out.push_str(&format!("  {base}{}\n", hit.url));
     }
-    Ok(())
+    print(&out)
 }

@@ -163,3 +163,25 @@ fn the_preview_serves_an_index_that_follows_each_edit() {
     wait_for("the new value in the index", || search("40Gi") == [ROW]);
     assert_eq!(search("20Gi"), Vec::<String>::new());
 }
+
+#[test]
+fn output_to_a_reader_that_stops_early_is_no_error() {
+    let site = Site::fixture("search-index");
+    site.build();
+    for args in [&["search", "storage"][..], &["diff", "dev", "prod"]] {
+        let mut child = crate::support::envbook(args)
+            .current_dir(&site.dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader is gone before anything is written (`envbook … | head -0`).
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -204,7 +204,7 @@ fn data_file() {
 }
 
 fn render(text: &str, body_start: usize, data: &Data, pages: &BTreeMap<String, String>) {
-    markdown::render(&Input {
+    let rendered = markdown::render(&Input {
         file: Path::new("content/runbooks/page.md"),
         text,
         body_start,
@@ -216,7 +216,35 @@ fn render(text: &str, body_start: usize, data: &Data, pages: &BTreeMap<String, S
         },
         highlighter: &HIGHLIGHTER,
         expander: &Expander { data: Some(data) },
-        flavor: Default::default(),
+        flavor: markdown::Flavor {
+            search: true,
+            ..Default::default()
+        },
+    });
+    search(text, &rendered);
+}
+
+/// The page's search fragment, the index made of it, and a search of a few
+/// of its own words: what the search box would find on this page.
+fn search(text: &str, rendered: &markdown::Rendered) {
+    use envbook::search::{find::find, index::Chunks, site};
+    let mut fragment = site::page_fragment(&site::PageEntry {
+        url: "runbooks/page/",
+        title: "Page",
+        section: String::new(),
+        rendered,
+    });
+    let json = std::mem::take(&mut fragment.json);
+    let chunks = Chunks::new(vec![(0, std::sync::Arc::new(fragment))]);
+    let files = chunks.files();
+    let typed: String = text
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    find(&typed, &mut |path| match path {
+        "f/0.json" => Some(json.clone()),
+        _ => files.get(path).map(|f| f.to_string()),
     });
 }
 

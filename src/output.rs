@@ -1,16 +1,21 @@
-//! The only code that writes the site to disk. It builds the new site in a
-//! fresh folder beside the output and swaps it in whole, so a reader never
-//! sees a half-written site and a failed write leaves the last one intact. It
+//! The only code that writes the site to disk. A build writes the new site
+//! into a spare folder beside the output and swaps the two whole, so a reader
+//! never sees a half-written site and a failed build leaves the last one
+//! intact. The spare is the site of the build before last: the build rewrites
+//! it in place, leaves files whose bytes are already right, and removes the
+//! rest, so an unchanged page costs a read, not a new file (deleting and
+//! recreating thousands of files is most of a build's time on ext4). It
 //! refuses output folders that would put the sources at risk, and never
 //! deletes what envbook did not write: the output's marker lists the files
 //! envbook wrote, and every other file there is the user's (`.git/`, `CNAME`)
 //! and moves into the new site.
 //!
-//! Beside the output, a build only ever makes one folder, with a name of its
-//! own (`.site.envbook-PID-N`, made with `create_dir`, so never an existing
-//! one) holding `new/` (the site being written) and, during the swap, `old/`.
-//! Only folders that carry envbook's staging marker are ever removed. A lock
-//! on the output's parent folder makes a second build wait for the first.
+//! Beside the output `site`, envbook keeps one folder, `.site.envbook/`,
+//! marked as its own and ignored by git, holding the spare site (`site/`)
+//! and, while it swaps without an atomic exchange, the old one (`old/`).
+//! Deleting it is always safe between builds: the next build writes every
+//! file. A lock on the output's parent folder makes a second build wait for
+//! the first.
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
@@ -127,25 +132,27 @@ fn holds(files: &BTreeSet<String>, dir: &str) -> bool {
         .is_some_and(|f| f.starts_with(&prefix))
 }
 
-/// A fresh folder beside the output that the build writes into; [`Staging::commit`]
-/// swaps it in, and dropping it uncommitted removes it.
+/// The spare site beside the output that the build writes into;
+/// [`Staging::commit`] swaps it in. Dropped uncommitted, it stays as it is:
+/// it is only ever the next build's starting point.
 pub struct Staging {
     out: PathBuf,
     /// How the output is named in messages.
     shown: PathBuf,
-    /// Envbook's own folder beside the output; `new/` in it is the new site.
+    /// Envbook's own folder beside the output; `site/` in it is the spare.
     tmp: PathBuf,
     written: Mutex<BTreeSet<String>>,
-    /// Folders made so far: each is made once, not asked for again per file.
-    folders: Mutex<std::collections::HashSet<PathBuf>>,
+    /// Folders of the spare known to be real folders: each is checked once,
+    /// not per file.
+    folders: Mutex<std::collections::HashSet<String>>,
     /// Held until the staging folder is gone.
     _lock: File,
 }
 
 impl Staging {
     /// Checks `out` (see [`check_target`]), waits for any other build into
-    /// the same folder, and makes an empty staging folder beside it. `note`
-    /// hears why it waits, and of leftovers it keeps.
+    /// the same folder, and readies the spare beside it. `note` hears why it
+    /// waits, and of leftovers it keeps.
     pub fn create(out: &Path, project: &Project, note: &dyn Fn(&str)) -> Result<Staging> {
         check_target(out, project)?;
         let abs = absolute(out)?;
@@ -163,7 +170,7 @@ impl Staging {
             ))
         })?;
         remove_leftovers(parent, &name, note)?;
-        let tmp = make_unique(parent, &name)?;
+        let tmp = holder(parent, &name, note)?;
         let staging = Staging {
             out: abs,
             shown: out.to_path_buf(),
@@ -172,21 +179,21 @@ impl Staging {
             folders: Mutex::default(),
             _lock: lock,
         };
-        fs::create_dir(staging.site())
-            .with_context(|| format!("creating {}", staging.site().display()))?;
+        staging.ensure_dir("")?;
         Ok(staging)
     }
 
     fn site(&self) -> PathBuf {
-        self.tmp.join("new")
+        self.tmp.join("site")
     }
 
     /// Replaces the output folder with the staged site, moving the user's
-    /// files of the old output into it first.
+    /// files of the old output into it first; the old site becomes the spare.
     pub fn commit(self) -> Result<()> {
         let mut files =
             std::mem::take(&mut *self.written.lock().expect("no panics under the lock"));
         files.insert(MARKER.to_string());
+        remove_others(&self.site(), "", &files)?;
         let moves = match self.out.is_dir() {
             true => self.user_files(&files)?,
             false => Vec::new(),
@@ -219,7 +226,7 @@ impl Staging {
             remove_file_if_exists(&self.tmp.join(MOVING_MARKER))?;
             return Err(e);
         }
-        self.finish()
+        remove_file_if_exists(&self.tmp.join(MOVING_MARKER))
     }
 
     /// Moves the user's files into the new site, then swaps it in; on an
@@ -234,31 +241,21 @@ impl Staging {
         Ok(())
     }
 
-    /// Moves the old output into the staging folder and the new site into
-    /// its place: the one step a reader could notice, kept apart so that it
-    /// can become a single atomic exchange.
+    /// Puts the new site in the output's place and the old one in the
+    /// spare's: one atomic exchange where the system has it, otherwise
+    /// three renames, the old site kept until the new one is in place.
     fn swap(&self) -> Result<()> {
-        let old = self.tmp.join("old");
-        if self.out.exists() {
-            fs::rename(&self.out, &old)
-                .with_context(|| format!("moving the old site aside: {}", self.out.display()))?;
+        let spare = self.site();
+        if !self.out.exists() {
+            return fs::rename(&spare, &self.out)
+                .with_context(|| format!("moving the new site into {}", self.out.display()));
         }
-        if let Err(e) = fs::rename(self.site(), &self.out) {
-            let e = anyhow::Error::from(e)
-                .context(format!("moving the new site into {}", self.out.display()));
-            // Put the last good site back.
-            if old.exists() {
-                let _ = fs::rename(&old, &self.out);
+        match exchange(&spare, &self.out) {
+            Err(e) if e.kind() == ErrorKind::Unsupported => swap_by_renames(&self.out, &self.tmp),
+            done => {
+                done.with_context(|| format!("swapping the new site into {}", self.out.display()))
             }
-            return Err(e);
         }
-        Ok(())
-    }
-
-    /// Removes the staging folder and what is left in it: the old site, without the user's files.
-    fn finish(self) -> Result<()> {
-        remove_file_if_exists(&self.tmp.join(MOVING_MARKER))?;
-        remove_ours(&self.tmp)
     }
 
     /// The entries of the old output that envbook did not write, to be moved
@@ -314,7 +311,8 @@ impl Staging {
         Ok(moves)
     }
 
-    /// `rel` in the staging site, its folders made; `..` and absolute paths refused.
+    /// `rel` in the spare, its folders made, ready to be written; `..` and
+    /// absolute paths refused.
     fn path(&self, rel: &str) -> Result<PathBuf> {
         if !Path::new(rel)
             .components()
@@ -322,26 +320,48 @@ impl Staging {
         {
             bail!("refusing to write `{rel}`: it is outside the output folder");
         }
-        let path = self.site().join(rel);
-        let parent = path.parent().context("an output file has no folder")?;
-        let made = |p: &Path| {
-            self.folders
-                .lock()
-                .expect("no panics under the lock")
-                .contains(p)
-        };
-        if !made(parent) {
-            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-            self.folders
-                .lock()
-                .expect("no panics under the lock")
-                .insert(parent.to_path_buf());
-        }
+        self.ensure_dir(rel.rsplit_once('/').map_or("", |(dir, _)| dir))?;
         self.written
             .lock()
             .expect("no panics under the lock")
             .insert(rel.to_string());
-        Ok(path)
+        Ok(self.site().join(rel))
+    }
+
+    /// Makes `dir` (relative to the spare) a real folder, and each folder
+    /// above it: whatever else is in the way there (a file or a link of an
+    /// older site) goes, so that nothing is written through a link.
+    fn ensure_dir(&self, dir: &str) -> Result<()> {
+        let known = |d: &str| {
+            self.folders
+                .lock()
+                .expect("no panics under the lock")
+                .contains(d)
+        };
+        if known(dir) {
+            return Ok(());
+        }
+        let mut path = self.site();
+        let mut at = String::new();
+        for part in std::iter::once("").chain(dir.split('/').filter(|p| !p.is_empty())) {
+            if !part.is_empty() {
+                path.push(part);
+                at = if at.is_empty() {
+                    part.to_string()
+                } else {
+                    format!("{at}/{part}")
+                };
+            }
+            if known(&at) {
+                continue;
+            }
+            make_dir(&path).with_context(|| format!("creating {}", path.display()))?;
+            self.folders
+                .lock()
+                .expect("no panics under the lock")
+                .insert(at.clone());
+        }
+        Ok(())
     }
 }
 
@@ -402,24 +422,121 @@ impl<'a> Mover<'a> {
 impl Sink for Staging {
     fn put(&self, rel: &str, bytes: Vec<u8>) -> Result<()> {
         let path = self.path(rel)?;
-        fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))
+        write_if_changed(&path, &bytes).with_context(|| format!("writing {}", path.display()))
     }
 
     fn copy(&self, rel: &str, from: &Path) -> Result<()> {
-        let path = self.path(rel)?;
-        fs::copy(from, &path)
-            .map(drop)
-            .with_context(|| format!("copying {} to {}", from.display(), path.display()))
+        let bytes = fs::read(from).with_context(|| format!("reading {}", from.display()))?;
+        self.put(rel, bytes)
     }
 }
 
-impl Drop for Staging {
-    fn drop(&mut self) {
-        // After a commit the folder is gone already; a failed one keeps the user's files.
-        if self.tmp.exists() && !self.tmp.join(MOVING_MARKER).exists() {
-            let _ = remove_ours(&self.tmp);
+/// Writes `bytes` at `path` unless the file there holds them already. The
+/// file is rewritten in place, except when it is not ours alone: a link, or
+/// a file with other hard links (a backup made with `cp -al`), is replaced,
+/// never written through.
+fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() && !shared(&m) => {
+            if m.len() == bytes.len() as u64 && fs::read(path)? == bytes {
+                return Ok(());
+            }
         }
+        Ok(m) if m.is_dir() => fs::remove_dir_all(path)?,
+        Ok(_) => fs::remove_file(path)?,
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
     }
+    fs::write(path, bytes)
+}
+
+/// Whether a file has other names, which writing it in place would change.
+#[cfg(unix)]
+fn shared(meta: &fs::Metadata) -> bool {
+    std::os::unix::fs::MetadataExt::nlink(meta) > 1
+}
+
+#[cfg(not(unix))]
+fn shared(_: &fs::Metadata) -> bool {
+    false
+}
+
+/// Makes `path` a real folder: an existing one stays; a file or a link in its place goes.
+fn make_dir(path: &Path) -> std::io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => return Ok(()),
+        Ok(_) => fs::remove_file(path)?,
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    match fs::create_dir(path) {
+        // Another thread of the build made it meanwhile.
+        Err(e) if e.kind() == ErrorKind::AlreadyExists && path.is_dir() => Ok(()),
+        made => made,
+    }
+}
+
+/// Removes from the spare's folder `dir` what the new site does not have.
+fn remove_others(site: &Path, dir: &str, files: &BTreeSet<String>) -> Result<()> {
+    let path = site.join(dir);
+    let entries = fs::read_dir(&path).with_context(|| format!("reading {}", path.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {}", path.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = match dir {
+            "" => name,
+            _ => format!("{dir}/{name}"),
+        };
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        let removed = match (is_dir, files.contains(&rel)) {
+            (true, _) if holds(files, &rel) => {
+                remove_others(site, &rel, files)?;
+                continue;
+            }
+            (true, _) => fs::remove_dir_all(entry.path()),
+            (false, true) => continue,
+            (false, false) => fs::remove_file(entry.path()),
+        };
+        removed.with_context(|| format!("removing {}", entry.path().display()))?;
+    }
+    Ok(())
+}
+
+/// Exchanges two folders in one step (Linux's `renameat2`); `Unsupported`
+/// where the system or the file system cannot.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {
+            Err(ErrorKind::Unsupported.into())
+        }
+        done => done.map_err(std::io::Error::from),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(ErrorKind::Unsupported.into())
+}
+
+/// The swap without an exchange: the old site moves aside, the new one in,
+/// and the old one becomes the spare. A reader may find no site for the
+/// moment between the first two renames; an error between them puts the old
+/// one back.
+fn swap_by_renames(out: &Path, tmp: &Path) -> Result<()> {
+    let (old, spare) = (tmp.join("old"), tmp.join("site"));
+    fs::rename(out, &old)
+        .with_context(|| format!("moving the old site aside: {}", out.display()))?;
+    if let Err(e) = fs::rename(&spare, out) {
+        let e =
+            anyhow::Error::from(e).context(format!("moving the new site into {}", out.display()));
+        // Put the last good site back.
+        let _ = fs::rename(&old, out);
+        return Err(e);
+    }
+    fs::rename(&old, &spare)
+        .with_context(|| format!("moving {} to {}", old.display(), spare.display()))
 }
 
 /// Locks the output's parent folder: opened read-only, so the lock writes nothing.
@@ -460,26 +577,74 @@ fn prefix(name: &str) -> String {
     format!(".{name}.envbook-")
 }
 
-/// Makes a folder beside the output that did not exist before, marked as envbook's.
-fn make_unique(parent: &Path, name: &str) -> Result<PathBuf> {
+/// Envbook's folder beside the output `name`, made if missing. What an
+/// interrupted swap left there is sorted out first: the last site goes back
+/// in place if the output is gone, and a folder that may hold the user's
+/// files is set aside under a name of its own, kept (and named at every
+/// build) until the user deletes it.
+fn holder(parent: &Path, name: &str, note: &dyn Fn(&str)) -> Result<PathBuf> {
+    let dir = parent.join(format!(".{name}.envbook"));
+    match fs::symlink_metadata(&dir) {
+        Ok(m) if m.is_dir() && dir.join(STAGING_MARKER).is_file() => {
+            if !dir.join(MOVING_MARKER).exists() {
+                let (old, out) = (dir.join("old"), parent.join(name));
+                if old.exists() && !out.exists() {
+                    fs::rename(&old, &out).with_context(|| {
+                        format!("moving {} back to {}", old.display(), out.display())
+                    })?;
+                } else if old.exists() {
+                    fs::remove_dir_all(&old)
+                        .with_context(|| format!("removing {}", old.display()))?;
+                }
+                return Ok(dir);
+            }
+            let aside = set_aside(&dir, parent, name)?;
+            note(&left_warning(&aside));
+        }
+        Ok(_) => bail!(
+            "refusing to build: {} is in the way (envbook keeps the last site there, to write the next one in place): move it away, then build again",
+            dir.display()
+        ),
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    }
+    fs::create_dir(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let write = |file: &str, text: &str| {
+        fs::write(dir.join(file), text).with_context(|| format!("writing in {}", dir.display()))
+    };
+    write(
+        STAGING_MARKER,
+        "envbook keeps the site of the build before last here and writes the next build \
+         over it. Deleting this folder is safe when no build runs.\n",
+    )?;
+    write(".gitignore", "*\n")?;
+    Ok(dir)
+}
+
+/// Renames `dir` to a name beside the output that no folder had.
+fn set_aside(dir: &Path, parent: &Path, name: &str) -> Result<PathBuf> {
     let seed = RandomState::new().hash_one(std::time::SystemTime::now());
     for attempt in 0u64..100 {
         let tag = seed.wrapping_add(attempt) % 1_000_000;
-        let dir = parent.join(format!("{}{}-{tag}", prefix(name), std::process::id()));
-        match fs::create_dir(&dir) {
-            Ok(()) => {
-                fs::write(
-                    dir.join(STAGING_MARKER),
-                    "envbook writes the next site here and removes this folder when done.\n",
-                )
-                .with_context(|| format!("writing in {}", dir.display()))?;
-                return Ok(dir);
-            }
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e).with_context(|| format!("creating {}", dir.display())),
+        let to = parent.join(format!("{}{}-{tag}", prefix(name), std::process::id()));
+        if fs::symlink_metadata(&to).is_err() {
+            fs::rename(dir, &to)
+                .with_context(|| format!("moving {} to {}", dir.display(), to.display()))?;
+            return Ok(to);
         }
     }
-    bail!("cannot make a staging folder in {}", parent.display())
+    bail!(
+        "cannot find a free name for {} in {}",
+        dir.display(),
+        parent.display()
+    )
+}
+
+fn left_warning(dir: &Path) -> String {
+    format!(
+        "warning: an interrupted build left {}; it may hold files of yours from the output folder: look through it, then delete it",
+        dir.display()
+    )
 }
 
 /// Removes what interrupted builds into this output left beside it: only
@@ -495,10 +660,7 @@ fn remove_leftovers(parent: &Path, name: &str, note: &dyn Fn(&str)) -> Result<()
             continue;
         }
         if entry.path().join(MOVING_MARKER).exists() {
-            note(&format!(
-                "warning: an interrupted build left {}; it may hold files of yours from the output folder: look through it, then delete it",
-                entry.path().display()
-            ));
+            note(&left_warning(&entry.path()));
         } else {
             remove_ours(&entry.path())?;
         }

@@ -206,7 +206,8 @@ impl Staging {
         };
         let json = serde_json::to_vec_pretty(&manifest).expect("a list of names serializes");
         let marker = self.site().join(MARKER);
-        fs::write(&marker, json).with_context(|| format!("writing {}", marker.display()))?;
+        write_if_changed(&marker, &json)
+            .with_context(|| format!("writing {}", marker.display()))?;
         if !moves.is_empty() {
             fs::write(self.tmp.join(MOVING_MARKER), b"")
                 .with_context(|| format!("writing in {}", self.tmp.display()))?;
@@ -724,4 +725,56 @@ fn absolute(path: &Path) -> Result<PathBuf> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An output holding `old.html` and a spare holding `new.html`.
+    fn two_sites() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tempfile::TempDir::new().unwrap();
+        let (out, tmp) = (dir.path().join("site"), dir.path().join(".site.envbook"));
+        fs::create_dir_all(&out).unwrap();
+        fs::create_dir_all(tmp.join("site")).unwrap();
+        fs::write(out.join("old.html"), "old").unwrap();
+        fs::write(tmp.join("site/new.html"), "new").unwrap();
+        (dir, out, tmp)
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn both_swaps_put_the_new_site_in_place_and_keep_the_old_as_the_spare() {
+        let (_dir, out, tmp) = two_sites();
+        swap_by_renames(&out, &tmp).unwrap();
+        assert_eq!(names(&out), ["new.html"]);
+        assert_eq!(names(&tmp), ["site"]);
+        assert_eq!(names(&tmp.join("site")), ["old.html"]);
+
+        let (_dir, out, tmp) = two_sites();
+        match exchange(&tmp.join("site"), &out) {
+            Err(e) if e.kind() == ErrorKind::Unsupported => {}
+            done => {
+                done.unwrap();
+                assert_eq!(names(&out), ["new.html"]);
+                assert_eq!(names(&tmp.join("site")), ["old.html"]);
+            }
+        }
+    }
+
+    #[test]
+    fn a_swap_by_renames_that_fails_puts_the_old_site_back() {
+        let (_dir, out, tmp) = two_sites();
+        fs::remove_dir_all(tmp.join("site")).unwrap();
+        assert!(swap_by_renames(&out, &tmp).is_err());
+        assert_eq!(names(&out), ["old.html"]);
+    }
 }

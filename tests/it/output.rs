@@ -283,3 +283,217 @@ fn leftovers_of_an_interrupted_build_go_unless_they_may_hold_user_files() {
         )
     );
 }
+
+/// The output a fresh copy of the site's sources builds into, with no spare
+/// and no earlier output: what every build must equal.
+fn clean_build(site: &Site) -> Files {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let dir = tmp.path().join("copy");
+    crate::support::copy_dir(&site.dir, &dir);
+    for made in ["site", ".site.envbook"] {
+        let _ = std::fs::remove_dir_all(dir.join(made));
+    }
+    let run = crate::support::run_in(&dir, &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    crate::support::snapshot(&dir.join("site"))
+}
+
+#[cfg(unix)]
+fn identity(path: &std::path::Path) -> (u64, i64, i64) {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).unwrap();
+    (m.ino(), m.mtime(), m.mtime_nsec())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_build_rewrites_only_the_files_that_changed_and_equals_a_clean_build() {
+    let site = Site::fixture("basic");
+    site.build();
+    site.build();
+    // The spare now holds the first build's site, which the third rewrites.
+    let spare = site.path(".site.envbook/site");
+    let kept = identity(&spare.join("guides/setup/index.html"));
+    let edited = identity(&spare.join("runbooks/restart/index.html"));
+    std::thread::sleep(Duration::from_millis(20));
+    let text = site.read("content/runbooks/restart.md");
+    site.write(
+        "content/runbooks/restart.md",
+        &format!("{text}\nNow with a new step.\n"),
+    );
+    site.build();
+    assert_eq!(identity(&site.path("site/guides/setup/index.html")), kept);
+    let now = identity(&site.path("site/runbooks/restart/index.html"));
+    assert_eq!(now.0, edited.0, "rewritten in place, not made anew");
+    assert_ne!(now, edited);
+    assert!(
+        site.read("site/runbooks/restart/index.html")
+            .contains("Now with a new step.")
+    );
+    assert_same_files(&site.snapshot("site"), &clean_build(&site));
+}
+
+#[test]
+fn files_that_become_folders_and_back_build_as_a_clean_build() {
+    let site = Site::fixture("basic");
+    let steps: [(&str, Option<&str>, Option<&str>); 4] = [
+        // An asset named `x`, then a page in its place (`x/index.html`), then back.
+        ("content/x", Some("plain file\n"), None),
+        (
+            "content/x.md",
+            Some("# X\n\nA page now.\n"),
+            Some("content/x"),
+        ),
+        ("content/x", Some("a file again\n"), Some("content/x.md")),
+        (
+            "content/guides/alpha.md",
+            None,
+            Some("content/guides/alpha.md"),
+        ),
+    ];
+    for (file, text, remove) in steps {
+        if let Some(gone) = remove {
+            std::fs::remove_file(site.path(gone)).unwrap();
+        }
+        if let Some(text) = text {
+            site.write(file, text);
+        }
+        // Twice: the second build writes over the spare of the step before.
+        for _ in 0..2 {
+            let run = site.build();
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            assert_same_files(&site.snapshot("site"), &clean_build(&site));
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn links_and_hard_links_into_the_spare_are_never_written_through() {
+    let site = Site::fixture("basic");
+    site.build();
+    site.build();
+    // A backup of the site made with hard links (`cp -al`), a file and a
+    // folder outside the output, and links to them where the spare has files.
+    let backup = site.path("backup");
+    for (rel, _) in site.snapshot("site") {
+        let to = backup.join(&rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::hard_link(site.path("site").join(&rel), to).unwrap();
+    }
+    let backed_up = site.snapshot("backup");
+    site.write("outside/victim.txt", "never written\n");
+    site.write("outside-dir/keep.txt", "kept\n");
+    let spare = site.path(".site.envbook/site");
+    std::fs::remove_file(spare.join("index.html")).unwrap();
+    std::os::unix::fs::symlink(site.path("outside/victim.txt"), spare.join("index.html")).unwrap();
+    std::fs::remove_dir_all(spare.join("guides")).unwrap();
+    std::os::unix::fs::symlink(site.path("outside-dir"), spare.join("guides")).unwrap();
+
+    for page in ["content/index.md", "content/guides/setup.md"] {
+        let text = site.read(page);
+        site.write(page, &format!("{text}\nEdited.\n"));
+    }
+    for _ in 0..3 {
+        let run = site.build();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    assert_eq!(site.read("outside/victim.txt"), "never written\n");
+    let outside: Vec<_> = site.snapshot("outside-dir").into_keys().collect();
+    assert_eq!(outside, [std::path::PathBuf::from("keep.txt")]);
+    assert_same_files(&site.snapshot("backup"), &backed_up);
+    assert_same_files(&site.snapshot("site"), &clean_build(&site));
+}
+
+#[test]
+fn the_spare_beside_the_output_is_marked_and_ignored_by_git() {
+    let site = Site::fixture("basic");
+    site.build();
+    site.build();
+    assert_eq!(site.read(".site.envbook/.gitignore"), "*\n");
+    assert!(
+        site.read(".site.envbook/.envbook-staging")
+            .contains("Deleting this folder is safe")
+    );
+    // Deleting it is safe: the next build writes every file.
+    std::fs::remove_dir_all(site.path(".site.envbook")).unwrap();
+    site.build();
+    assert_same_files(&site.snapshot("site"), &clean_build(&site));
+}
+
+#[test]
+fn something_else_where_the_spare_goes_is_refused_and_kept() {
+    let site = Site::fixture("basic");
+    site.write(".site.envbook/notes.txt", "mine\n");
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: refusing to build: {} is in the way (envbook keeps the last site there, to write the next one in place): move it away, then build again\n",
+            site.path(".site.envbook").display()
+        )
+    );
+    assert_eq!(site.read(".site.envbook/notes.txt"), "mine\n");
+    assert!(!site.path("site").exists());
+}
+
+#[test]
+fn a_swap_cut_off_between_its_renames_gets_the_last_site_back() {
+    // Where there is no atomic exchange, the old site moves aside before the
+    // new one moves in; a build stopped in between leaves no output.
+    let site = Site::fixture("basic");
+    site.build();
+    site.build();
+    let last = site.snapshot("site");
+    std::fs::rename(site.path("site"), site.path(".site.envbook/old")).unwrap();
+    site.write(
+        "content/runbooks/restart.md",
+        "---\ntitle: [broken\n---\n# R\n",
+    );
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(site.snapshot("site"), last);
+    assert!(!site.path(".site.envbook/old").exists());
+}
+
+#[test]
+fn a_spare_that_may_hold_user_files_is_set_aside_not_emptied() {
+    let site = Site::fixture("basic");
+    site.build();
+    site.build();
+    // A build stopped while the user's files were in the spare.
+    site.write(".site.envbook/.envbook-moving", "");
+    site.write(".site.envbook/site/CNAME", "mine\n");
+    let run = site.build();
+    let aside: Vec<_> = std::fs::read_dir(&site.dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".site.envbook-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(
+        std::fs::read_to_string(aside[0].join("site/CNAME")).unwrap(),
+        "mine\n"
+    );
+    assert_eq!(
+        run.stderr,
+        format!(
+            "warning: an interrupted build left {}; it may hold files of yours from the output folder: look through it, then delete it\n",
+            aside[0].display()
+        )
+    );
+    assert_same_files(&site.snapshot("site"), &clean_build(&site));
+}
+
+type Files = std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>;
+
+/// Asserts two folders' files are the same, naming those that differ.
+fn assert_same_files(got: &Files, want: &Files) {
+    let differ: Vec<_> = got
+        .keys()
+        .chain(want.keys())
+        .filter(|k| got.get(*k) != want.get(*k))
+        .collect();
+    assert!(differ.is_empty(), "these files differ: {differ:?}");
+}

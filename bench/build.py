@@ -1,13 +1,24 @@
 #!/usr/bin/env python3
-"""Times `envbook build` on the standard corpus beside Hugo and mdBook.
+"""Times `envbook build` cold and warm on the standard corpus beside Hugo and mdBook.
 
-Usage: bench/build.py [--pages 1000,10000] [--runs 5] [--mdbook-max 1000]
+Usage: bench/build.py [--pages 1000,10000] [--runs 5] [--mdbook-max 1000] [--in DIR]
 
 Generates each corpus with ../shared/bench/gen_corpus.py (once per size and
-flavour, under target/bench/), builds it RUNS times with each tool that is
-installed, and prints a markdown table: median wall time, peak memory (max
-RSS over the runs, from /usr/bin/time), and the ratio to `envbook build`. mdBook is
-quadratic (minutes at 10,000 pages), so it only runs up to --mdbook-max pages.
+flavour, under target/bench/), copies it into DIR (default target/bench/run;
+`--in /dev/shm/envbook-bench` puts everything on tmpfs), and builds it RUNS
+times with each tool that is installed, the tools taking turns so that a
+busy moment of the machine falls on all of them. It prints a markdown table:
+median wall time, median CPU time (user + system), peak memory (max RSS over
+the runs, from /usr/bin/time), and the ratio to Hugo's median wall time.
+
+- envbook cold: its output, the spare beside it and its build cache
+  (`.envbook-cache/`) deleted before each run: a first build on a fresh clone.
+- envbook warm: a build with the last output, the spare and the cache in
+  place, after one page was edited (each run edits it again): the build a
+  writer runs all day.
+- Hugo and mdBook build into their usual output folder, left from the run
+  before (what a user of theirs runs). mdBook is quadratic (minutes at
+  10,000 pages), so it only runs up to --mdbook-max pages.
 """
 
 import argparse
@@ -21,37 +32,86 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GEN = os.path.join(ROOT, "..", "shared", "bench", "gen_corpus.py")
 WORK = os.path.join(ROOT, "target", "bench")
+ENVBOOK = os.path.join(ROOT, "target", "release", "envbook")
 
 
-def corpus(pages, flavor):
-    out = os.path.join(WORK, f"{flavor}-{pages}")
-    if not os.path.isdir(out):
-        subprocess.run([sys.executable, GEN, "--pages", str(pages), "--out", out, "--flavor", flavor],
+def corpus(pages, flavor, where, tag=""):
+    """A fresh copy, in `where`, of the generated corpus."""
+    made = os.path.join(WORK, f"{flavor}-{pages}")
+    if not os.path.isdir(made):
+        subprocess.run([sys.executable, GEN, "--pages", str(pages), "--out", made, "--flavor", flavor],
                        check=True, stdout=subprocess.DEVNULL)
-    return out
+    copy = os.path.join(where, f"{flavor}-{pages}{tag}")
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(made, copy, ignore=shutil.ignore_patterns("site", ".site.envbook", ".envbook-cache"))
+    return copy
 
 
 def timed(cmd):
-    """(wall seconds, peak RSS in MiB) of one run of cmd."""
+    """(wall s, CPU s, peak RSS MiB) of one run of cmd."""
     with tempfile.NamedTemporaryFile("r") as f:
-        subprocess.run(["/usr/bin/time", "-o", f.name, "-f", "%e %M"] + cmd, check=True,
+        subprocess.run(["/usr/bin/time", "-o", f.name, "-f", "%e %U %S %M"] + cmd, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wall, rss = f.read().split()[-2:]
-    return float(wall), int(rss) / 1024
+        wall, user, system, rss = f.read().split()[-4:]
+    return float(wall), float(user) + float(system), int(rss) / 1024
 
 
-def tools(pages, mdbook_max):
-    envbook = os.path.join(ROOT, "target", "release", "envbook")
-    src = corpus(pages, "envbook")
-    yield "envbook", [envbook, "build", "--quiet", src]
-    # The same work without writing: separates CPU time from the disk's.
-    yield "envbook check (writes nothing)", [envbook, "check", "--quiet", src]
+class Case:
+    def __init__(self, name, cmd, before=None):
+        self.name, self.cmd, self.before, self.runs = name, cmd, before, []
+
+    def run(self, keep=True):
+        if self.before:
+            self.before()
+        result = timed(self.cmd)
+        if keep:
+            self.runs.append(result)
+
+
+def envbook_cases(pages, where):
+    """Cold and warm builds, each of its own copy: a cold one leaves no spare for the warm one."""
+    cold_src, src = corpus(pages, "envbook", where, "-cold"), corpus(pages, "envbook", where, "-warm")
+
+    def cold():
+        for made in ["site", ".site.envbook", ".envbook-cache"]:
+            shutil.rmtree(os.path.join(cold_src, made), ignore_errors=True)
+
+    page = first_page(os.path.join(src, "content"))
+    with open(page) as f:
+        text = f.read()
+    edits = iter(range(1, 1 << 30))
+
+    def edit():
+        with open(page, "w") as f:
+            f.write(f"{text}\nEdit {next(edits)}.\n")
+
+    return [Case("envbook cold", [ENVBOOK, "build", "--quiet", cold_src], cold),
+            Case("envbook warm (one page edited)", [ENVBOOK, "build", "--quiet", src], edit)]
+
+
+def first_page(content):
+    for folder, dirs, files in sorted(os.walk(content)):
+        dirs.sort()
+        pages = sorted(f for f in files if f.endswith(".md") and f != "_index.md")
+        if pages and folder != content:
+            return os.path.join(folder, pages[0])
+    raise SystemExit(f"no page in {content}")
+
+
+def cases(pages, mdbook_max, where):
+    yield from envbook_cases(pages, where)
     if shutil.which("hugo"):
-        src = corpus(pages, "hugo")
-        yield "Hugo", ["hugo", "--quiet", "-s", src, "-d", os.path.join(WORK, f"out-hugo-{pages}")]
+        src = corpus(pages, "hugo", where)
+        yield Case("Hugo", ["hugo", "--quiet", "-s", src, "-d", os.path.join(where, f"out-hugo-{pages}")])
     if shutil.which("mdbook") and pages <= mdbook_max:
-        src = corpus(pages, "mdbook")
-        yield "mdBook", ["mdbook", "build", src, "-d", os.path.join(WORK, f"out-mdbook-{pages}")]
+        src = corpus(pages, "mdbook", where)
+        yield Case("mdBook", ["mdbook", "build", src, "-d", os.path.join(where, f"out-mdbook-{pages}")])
+
+
+def file_system(path):
+    out = subprocess.run(["stat", "-f", "-c", "%T", path], capture_output=True, text=True, check=True)
+    kind = out.stdout.strip()
+    return f"{kind} ({'memory' if kind == 'tmpfs' else 'disk'})"
 
 
 def main():
@@ -59,20 +119,33 @@ def main():
     ap.add_argument("--pages", default="1000,10000")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--mdbook-max", type=int, default=1000)
+    ap.add_argument("--in", dest="where", default=os.path.join(WORK, "run"))
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    os.makedirs(WORK, exist_ok=True)
-    print("| pages | tool | median wall | peak memory | time vs envbook |")
-    print("|---:|---|---:|---:|---:|")
+    os.makedirs(args.where, exist_ok=True)
+    print(f"Sources and outputs in {args.where}: {file_system(args.where)}; "
+          f"median of {args.runs} runs; {os.cpu_count()} cores.\n")
+    print("| pages | tool | median wall | median CPU | peak memory | wall vs Hugo |")
+    print("|---:|---|---:|---:|---:|---:|")
     for pages in [int(p) for p in args.pages.split(",")]:
-        base = None
-        for name, cmd in tools(pages, args.mdbook_max):
-            timed(cmd)  # warm the page cache
-            runs = [timed(cmd) for _ in range(args.runs)]
-            wall = statistics.median(r[0] for r in runs)
-            rss = max(r[1] for r in runs)
-            base = base or wall
-            print(f"| {pages:,} | {name} | {wall:.2f} s | {rss:.0f} MiB | {wall / base:.1f}× |", flush=True)
+        todo = list(cases(pages, args.mdbook_max, args.where))
+        # Two rounds untimed: they warm the page cache and leave the warm
+        # copy an output and a spare.
+        for _ in range(2):
+            for case in todo:
+                case.run(keep=False)
+        for _ in range(args.runs):
+            for case in todo:
+                case.run()
+        hugo = next((c for c in todo if c.name == "Hugo"), None)
+        base = statistics.median(r[0] for r in hugo.runs) if hugo else None
+        for case in todo:
+            wall = statistics.median(r[0] for r in case.runs)
+            cpu = statistics.median(r[1] for r in case.runs)
+            rss = max(r[2] for r in case.runs)
+            ratio = f"{wall / base:.2f}×" if base else "–"
+            print(f"| {pages:,} | {case.name} | {wall:.2f} s | {cpu:.2f} s | {rss:.0f} MiB | {ratio} |",
+                  flush=True)
 
 
 if __name__ == "__main__":

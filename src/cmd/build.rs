@@ -3,9 +3,8 @@ use std::time::Instant;
 use super::{Failure, print, print_warnings};
 use crate::cli::{BuildArgs, Verbosity};
 use crate::diagnostic::display_path;
-use crate::markdown::Highlighter;
 use crate::project::Project;
-use crate::{output, site};
+use crate::{cache, output, site};
 
 pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
     let start = Instant::now();
@@ -24,7 +23,7 @@ pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
     let loaded = start.elapsed();
     let summary = site::build(
         &project,
-        &Highlighter::default(),
+        &cache::highlighter(&project.root, !args.cache.no_cache),
         &staging,
         &mut site::Cache::default(),
     )?;

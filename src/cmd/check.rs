@@ -3,10 +3,10 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::{Failure, print, print_warnings};
+use crate::cache;
 use crate::cli::{CheckArgs, Verbosity};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::links::{self, Anchors};
-use crate::markdown::Highlighter;
 use crate::project::Project;
 use crate::site::{self, Summary};
 
@@ -14,7 +14,7 @@ pub fn run(args: CheckArgs, verbosity: Verbosity) -> Result<(), Failure> {
     let project = Project::load(&args.site.dir)?;
     let summary = site::build(
         &project,
-        &Highlighter::default(),
+        &cache::highlighter(&project.root, !args.cache.no_cache),
         &site::Discard,
         &mut site::Cache::default(),
     )?;

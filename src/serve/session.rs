@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use super::http::{Content, Live};
 use super::watch::{Change, Folders};
+use crate::cache;
 use crate::config::Config;
 use crate::diagnostic::Diagnostics;
 use crate::markdown::Highlighter;
@@ -37,13 +38,14 @@ pub enum Read {
 }
 
 impl Session {
-    /// Reads the site in `root`; a site that cannot be read is kept as its problems.
-    pub fn new(root: PathBuf) -> Session {
+    /// Reads the site in `root`; a site that cannot be read is kept as its
+    /// problems. `use_cache`: highlight with the build cache.
+    pub fn new(root: PathBuf, use_cache: bool) -> Session {
         let mut session = Session {
+            highlighter: cache::highlighter(&root, use_cache),
             root,
             project: None,
             cache: Cache::keeping(),
-            highlighter: Highlighter::default(),
             unreadable: BTreeMap::new(),
             build: 0,
         };

@@ -21,12 +21,16 @@ pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
     };
     let staging = output::Staging::create(&out, &project, &note)?;
     let loaded = start.elapsed();
-    let summary = site::build(
+    let highlighter = cache::highlighter(&project.root, !args.cache.no_cache);
+    let built = site::build(
         &project,
-        &cache::highlighter(&project.root, !args.cache.no_cache),
+        &highlighter,
         &staging,
         &mut site::Cache::default(),
-    )?;
+    );
+    // Blocks highlighted by a build that failed are as good as any.
+    highlighter.save_cache();
+    let summary = built?;
     let built = start.elapsed();
     print_warnings(&summary.warnings, verbosity);
     staging.commit()?;

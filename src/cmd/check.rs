@@ -12,12 +12,15 @@ use crate::site::{self, Summary};
 
 pub fn run(args: CheckArgs, verbosity: Verbosity) -> Result<(), Failure> {
     let project = Project::load(&args.site.dir)?;
-    let summary = site::build(
+    let highlighter = cache::highlighter(&project.root, !args.cache.no_cache);
+    let built = site::build(
         &project,
-        &cache::highlighter(&project.root, !args.cache.no_cache),
+        &highlighter,
         &site::Discard,
         &mut site::Cache::default(),
-    )?;
+    );
+    highlighter.save_cache();
+    let summary = built?;
     print_warnings(&summary.warnings, verbosity);
     if let Some(baseline) = &args.baseline {
         compare(baseline, &summary)?;

@@ -54,6 +54,8 @@ const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/highlight-1");
 pub trait CodeCache: Send + Sync {
     fn get(&self, key: &Key) -> Option<String>;
     fn put(&self, key: &Key, html: &str);
+    /// Keeps what was put since the last save, for the builds to come.
+    fn save(&self);
 }
 
 /// A block's name in a [`CodeCache`]: SHA-256 of the highlighter's version,
@@ -184,6 +186,14 @@ impl Highlighter {
         Highlighter {
             cache: Some(Box::new(cache)),
             ..self
+        }
+    }
+
+    /// Keeps the blocks highlighted since the last save in the cache: called
+    /// after each build.
+    pub fn save_cache(&self) {
+        if let Some(cache) = &self.cache {
+            cache.save();
         }
     }
 
@@ -732,6 +742,8 @@ mod tests {
         fn put(&self, key: &Key, html: &str) {
             self.entries.lock().unwrap().insert(*key, html.to_string());
         }
+
+        fn save(&self) {}
     }
 
     #[test]

@@ -161,7 +161,9 @@ impl Session {
             }
         };
         let sink = Collect::default();
-        let summary = site::build(project, &self.highlighter, &sink, &mut self.cache)?;
+        let built = site::build(project, &self.highlighter, &sink, &mut self.cache);
+        self.highlighter.save_cache();
+        let summary = built?;
         let fresh = sink.files.into_inner().expect("no panic holds the lock");
         let keep: HashSet<&String> = summary.outputs.iter().collect();
         let mut files: HashMap<String, Content> = old

@@ -20,7 +20,7 @@ use std::fs::File;
 use std::io::{BufWriter, ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
@@ -41,6 +41,8 @@ const GITIGNORE: &str = "# Created by envbook: its build cache, which is never c
 /// Past this many packs, a build that writes one merges the others into it
 /// but the largest: few files to open, little to copy.
 const MAX_PACKS: usize = 8;
+/// A temporary file this old is no build's: the slowest takes seconds.
+const ABANDONED: Duration = Duration::from_secs(3600);
 
 /// The highlighter for a build of the site in `root`, with its cache unless
 /// `enabled` is false (`--no-cache`).
@@ -218,22 +220,28 @@ fn make_dir(dir: &Path) -> std::io::Result<()> {
 impl Index {
     /// The indexes of the packs in `dir`, oldest first, so that a block
     /// written again (its old copy damaged) is read from the newer pack. A
-    /// pack that is not whole is deleted: it is never of use.
+    /// pack that is not whole is deleted: it is never of use; so is a pack
+    /// that a killed build left half written, once it is [`ABANDONED`].
     fn load(dir: &Path) -> Index {
         let mut index = Index::default();
         let Ok(entries) = std::fs::read_dir(dir) else {
             return index;
         };
-        let mut paths: Vec<(SystemTime, PathBuf)> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.path().extension().is_some_and(|x| x == "pack"))
-            .map(|e| {
-                let time = e.metadata().and_then(|m| m.modified());
-                (time.unwrap_or(SystemTime::UNIX_EPOCH), e.path())
-            })
-            .collect();
-        paths.sort();
-        for (_, path) in paths {
+        let mut packs: Vec<(SystemTime, PathBuf)> = Vec::new();
+        for entry in entries.filter_map(Result::ok) {
+            let (path, name) = (entry.path(), entry.file_name());
+            let time = entry.metadata().and_then(|m| m.modified());
+            let time = time.unwrap_or(SystemTime::UNIX_EPOCH);
+            if path.extension().is_some_and(|x| x == "pack") {
+                packs.push((time, path));
+            } else if name.to_string_lossy().starts_with(".tmp")
+                && time.elapsed().is_ok_and(|age| age > ABANDONED)
+            {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        packs.sort();
+        for (_, path) in packs {
             match Pack::open(&path) {
                 Ok(Some((pack, blocks))) => index.add(pack, blocks),
                 Ok(None) => {

@@ -145,3 +145,19 @@ fn a_cache_that_cannot_be_made_is_no_error() {
     blocks.save();
     assert_eq!(blocks.get(&key(1)), None);
 }
+
+#[test]
+fn a_pack_a_killed_build_left_half_written_goes_once_abandoned() {
+    let tmp = cached(&[&[1]]);
+    let dir = tmp.path().join(DIR).join(HIGHLIGHT);
+    let (old, fresh) = (dir.join(".tmpOLD"), dir.join(".tmpNEW"));
+    for path in [&old, &fresh] {
+        std::fs::write(path, "half a pack").unwrap();
+    }
+    let long_ago = SystemTime::now() - ABANDONED - Duration::from_secs(60);
+    let file = File::options().write(true).open(&old).unwrap();
+    file.set_modified(long_ago).unwrap();
+    assert_eq!(Blocks::open(tmp.path()).get(&key(1)), Some(html(1)));
+    assert!(!old.exists());
+    assert!(fresh.exists(), "it may be another build's, being written");
+}

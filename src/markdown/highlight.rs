@@ -79,7 +79,8 @@ impl Key {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OverBudget;
 
-/// The languages, their queries compiled on first use and shared by every page.
+/// The languages, their queries compiled on first use and shared by every
+/// page, and the cache of blocks highlighted by earlier builds, if any.
 pub struct Highlighter {
     grammars: Vec<Grammar>,
     format: HtmlFormat,

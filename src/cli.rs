@@ -59,6 +59,8 @@ pub struct ServeArgs {
     /// Poll for changes, for file systems that report none (network and some container mounts)
     #[arg(long)]
     pub poll: bool,
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 #[derive(Debug, Args)]
@@ -106,6 +108,8 @@ pub struct CheckArgs {
     /// Also fail when a page or anchor of this published anchors.json is gone with no alias to catch it
     #[arg(long, value_name = "ANCHORS_JSON")]
     pub baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +119,15 @@ pub struct BuildArgs {
     /// Write the site here instead of book.toml's `output` (relative to the current folder)
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    /// Neither read nor write the build cache (.envbook-cache/ beside book.toml)
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// How much to print.

@@ -3,6 +3,7 @@
 //! The pipeline: [`config`] → [`project`] (content, theme) → [`markdown`] →
 //! [`render`] → [`output`]. [`site`] runs it; `cmd` glues it to the command line.
 
+pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod config;

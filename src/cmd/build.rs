@@ -3,9 +3,8 @@ use std::time::Instant;
 use super::{Failure, print, print_warnings};
 use crate::cli::{BuildArgs, Verbosity};
 use crate::diagnostic::display_path;
-use crate::markdown::Highlighter;
 use crate::project::Project;
-use crate::{output, site};
+use crate::{cache, output, site};
 
 pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
     let start = Instant::now();
@@ -22,12 +21,16 @@ pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
     };
     let staging = output::Staging::create(&out, &project, &note)?;
     let loaded = start.elapsed();
-    let summary = site::build(
+    let highlighter = cache::highlighter(&project.root, !args.cache.no_cache);
+    let built = site::build(
         &project,
-        &Highlighter::default(),
+        &highlighter,
         &staging,
         &mut site::Cache::default(),
-    )?;
+    );
+    // Blocks highlighted by a build that failed are as good as any.
+    highlighter.save_cache();
+    let summary = built?;
     let built = start.elapsed();
     print_warnings(&summary.warnings, verbosity);
     staging.commit()?;

@@ -3,21 +3,24 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::{Failure, print, print_warnings};
+use crate::cache;
 use crate::cli::{CheckArgs, Verbosity};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::links::{self, Anchors};
-use crate::markdown::Highlighter;
 use crate::project::Project;
 use crate::site::{self, Summary};
 
 pub fn run(args: CheckArgs, verbosity: Verbosity) -> Result<(), Failure> {
     let project = Project::load(&args.site.dir)?;
-    let summary = site::build(
+    let highlighter = cache::highlighter(&project.root, !args.cache.no_cache);
+    let built = site::build(
         &project,
-        &Highlighter::default(),
+        &highlighter,
         &site::Discard,
         &mut site::Cache::default(),
-    )?;
+    );
+    highlighter.save_cache();
+    let summary = built?;
     print_warnings(&summary.warnings, verbosity);
     if let Some(baseline) = &args.baseline {
         compare(baseline, &summary)?;

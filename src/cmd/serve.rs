@@ -10,6 +10,7 @@ pub fn run(args: ServeArgs, verbosity: Verbosity) -> Result<(), Failure> {
         allowed_hosts: args.allowed_host,
         open: args.open,
         poll: args.poll,
+        cache: !args.cache.no_cache,
         quiet: verbosity.quiet,
     })?;
     Ok(())

@@ -11,6 +11,9 @@
 //! input takes steps that grow slower with its length (20,000 `(` as
 //! JavaScript: 0.8 s in 200 callbacks): the time budget stops those. Such a
 //! block is left plain and the caller says so.
+//!
+//! With a [`CodeCache`], a block highlighted by an earlier build is taken
+//! from it, by a key naming the highlighter, the language and the code.
 
 use std::ops::{ControlFlow, Range};
 use std::sync::OnceLock;
@@ -18,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use arborium_highlight::{HtmlFormat, Span, spans_to_html};
 use arborium_theme::{HIGHLIGHTS, Style, Theme, capture_to_slot, slot_to_highlight_index};
+use sha2::{Digest, Sha256};
 use tree_sitter::{
     Language, ParseOptions, Parser, Query, QueryCursor, QueryCursorOptions, QueryCursorState,
     StreamingIterator, Tree,
@@ -37,15 +41,51 @@ const ASCII_ONLY: &[&str] = &["bash"];
 /// How deep languages nest: JavaScript in HTML, JSDoc in that JavaScript.
 const MAX_INJECTION_DEPTH: usize = 2;
 
+/// What a cached block's HTML was made by. Bump the number when the same
+/// code may highlight differently in the same release: a change to this file,
+/// to the languages' names, or to tree-sitter or arborium (grammars, queries,
+/// renderer; the test `the_cache_version_follows_the_highlighting_crates`
+/// fails until their versions are recorded again). A release changes the
+/// crate's version, which is part of it too.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/highlight-1");
+
+/// Where highlighted blocks are kept between builds (the build cache; see
+/// `crate::cache`). Its errors are its own: a block it cannot give is highlighted.
+pub trait CodeCache: Send + Sync {
+    fn get(&self, key: &Key) -> Option<String>;
+    fn put(&self, key: &Key, html: &str);
+    /// Keeps what was put since the last save, for the builds to come.
+    fn save(&self);
+}
+
+/// A block's name in a [`CodeCache`]: SHA-256 of the highlighter's version,
+/// the language and the code (a hash stable across Rust versions and
+/// machines, unlike std's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key(pub [u8; 32]);
+
+impl Key {
+    fn new(version: &str, lang: &str, code: &str) -> Key {
+        let mut hasher = Sha256::new();
+        // No version or language name holds a NUL, so no two inputs run together.
+        for part in [version, "\0", lang, "\0", code] {
+            hasher.update(part.as_bytes());
+        }
+        Key(hasher.finalize().into())
+    }
+}
+
 /// Why a block in a known language was left plain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OverBudget;
 
-/// The languages, their queries compiled on first use and shared by every page.
+/// The languages, their queries compiled on first use and shared by every
+/// page, and the cache of blocks highlighted by earlier builds, if any.
 pub struct Highlighter {
     grammars: Vec<Grammar>,
     format: HtmlFormat,
     budget: Duration,
+    cache: Option<Box<dyn CodeCache>>,
 }
 
 /// A language: the fence names that select it, where its grammar and
@@ -136,15 +176,50 @@ impl Default for Highlighter {
                 .collect(),
             format: HtmlFormat::ClassNamesWithPrefix("hl".into()),
             budget: BUDGET,
+            cache: None,
         }
     }
 }
 
 impl Highlighter {
+    /// The highlighter, taking blocks from `cache` and keeping them there.
+    pub fn with_cache(self, cache: impl CodeCache + 'static) -> Highlighter {
+        Highlighter {
+            cache: Some(Box::new(cache)),
+            ..self
+        }
+    }
+
+    /// Keeps the blocks highlighted since the last save in the cache: called
+    /// after each build.
+    pub fn save_cache(&self) {
+        if let Some(cache) = &self.cache {
+            cache.save();
+        }
+    }
+
     /// The highlighted HTML for `code`: `None` for a language it does not know,
     /// `Some(Err(OverBudget))` when it took longer than the budget.
     pub fn highlight(&self, code: &str, lang: &str) -> Option<Result<String, OverBudget>> {
-        let grammar = self.compiled(lang)?;
+        let grammar = self.grammar(lang)?;
+        let Some(cache) = &self.cache else {
+            return self.highlight_with(grammar.compiled()?, code);
+        };
+        // The language's own name: its aliases give the same HTML.
+        let key = Key::new(VERSION, grammar.names[0], code);
+        if let Some(html) = cache.get(&key) {
+            return Some(Ok(html));
+        }
+        let highlighted = self.highlight_with(grammar.compiled()?, code);
+        // A block over budget is not kept: the next build tries again, and
+        // gives the same warning as a build without the cache would.
+        if let Some(Ok(html)) = &highlighted {
+            cache.put(&key, html);
+        }
+        highlighted
+    }
+
+    fn highlight_with(&self, grammar: &Compiled, code: &str) -> Option<Result<String, OverBudget>> {
         let mut job = Job {
             highlighter: self,
             parser: Parser::new(),
@@ -162,17 +237,15 @@ impl Highlighter {
         )
     }
 
-    /// The grammar named `lang`, compiled; `None` if unknown or if its
-    /// queries do not compile (a plain block then, as for an unknown one).
-    fn compiled(&self, lang: &str) -> Option<&Compiled> {
-        let grammar = self
-            .grammars
+    fn grammar(&self, lang: &str) -> Option<&Grammar> {
+        self.grammars
             .iter()
-            .find(|g| g.names.iter().any(|n| n.eq_ignore_ascii_case(lang)))?;
-        grammar
-            .compiled
-            .get_or_init(|| compile((grammar.source)(), ASCII_ONLY.contains(&grammar.names[0])))
-            .as_ref()
+            .find(|g| g.names.iter().any(|n| n.eq_ignore_ascii_case(lang)))
+    }
+
+    /// The grammar named `lang`, compiled (see [`Grammar::compiled`]).
+    fn compiled(&self, lang: &str) -> Option<&Compiled> {
+        self.grammar(lang)?.compiled()
     }
 
     fn render(&self, code: &str, mut spans: Vec<Span>) -> String {
@@ -198,6 +271,16 @@ impl Highlighter {
             css_rules(&light, ""),
             css_rules(&dark, "  ")
         )
+    }
+}
+
+impl Grammar {
+    /// Compiled on first use; `None` if its queries do not compile (a plain
+    /// block then, as for an unknown language).
+    fn compiled(&self) -> Option<&Compiled> {
+        self.compiled
+            .get_or_init(|| compile((self.source)(), ASCII_ONLY.contains(&self.names[0])))
+            .as_ref()
     }
 }
 
@@ -618,6 +701,112 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_key_changes_with_the_version_the_language_and_the_code() {
+        let key = Key::new(VERSION, "yaml", "a: 1\n");
+        assert_eq!(key, Key::new(VERSION, "yaml", "a: 1\n"));
+        for other in [
+            Key::new("0.0.0/highlight-1", "yaml", "a: 1\n"),
+            Key::new(VERSION, "toml", "a: 1\n"),
+            Key::new(VERSION, "yaml", "a: 2\n"),
+            Key::new(VERSION, "yaml", "a: 1"),
+            Key::new(VERSION, "yam", "la: 1\n"),
+        ] {
+            assert_ne!(key, other);
+        }
+        // Stable across machines and Rust versions (std's hasher is not):
+        // SHA-256 of `v\0l\0c`, as `sha256sum` gives it.
+        let hex: String = Key::new("v", "l", "c")
+            .0
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            hex,
+            "8cb41bb8e4716ef4140b0bd972e986b430d4af7c45211ceb2bad20a6c685f0c1"
+        );
+    }
+
+    /// A cache in memory that counts what it is asked.
+    #[derive(Default)]
+    struct Memory {
+        entries: std::sync::Mutex<std::collections::HashMap<Key, String>>,
+    }
+
+    impl CodeCache for std::sync::Arc<Memory> {
+        fn get(&self, key: &Key) -> Option<String> {
+            self.entries.lock().unwrap().get(key).cloned()
+        }
+
+        fn put(&self, key: &Key, html: &str) {
+            self.entries.lock().unwrap().insert(*key, html.to_string());
+        }
+
+        fn save(&self) {}
+    }
+
+    #[test]
+    fn a_cached_block_is_taken_from_the_cache_under_its_language_s_own_name() {
+        let memory = std::sync::Arc::new(Memory::default());
+        let h = Highlighter::default().with_cache(memory.clone());
+        let fresh = html(&h, "a: 1\n", "yml");
+        let key = Key::new(VERSION, "yaml", "a: 1\n");
+        assert_eq!(memory.entries.lock().unwrap().get(&key), Some(&fresh));
+        memory.entries.lock().unwrap().insert(key, "cached".into());
+        assert_eq!(html(&h, "a: 1\n", "YAML"), "cached");
+        // Unknown languages are neither looked up nor kept.
+        assert_eq!(h.highlight("a: 1\n", "text"), None);
+        assert_eq!(memory.entries.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_block_over_budget_is_not_cached() {
+        let memory = std::sync::Arc::new(Memory::default());
+        let h = Highlighter {
+            budget: Duration::ZERO,
+            ..Highlighter::default().with_cache(memory.clone())
+        };
+        let code = "f(1);\n".repeat(500);
+        assert_eq!(h.highlight(&code, "js"), Some(Err(OverBudget)));
+        assert!(memory.entries.lock().unwrap().is_empty());
+    }
+
+    /// The cache's [`VERSION`] must change when the crates that highlight
+    /// do: when this fails, bump the number in [`VERSION`] and record the
+    /// versions here.
+    #[test]
+    fn the_cache_version_follows_the_highlighting_crates() {
+        let lock: toml::Table =
+            toml::from_str(include_str!("../../Cargo.lock")).expect("Cargo.lock parses");
+        let mut locked: Vec<String> = lock["package"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| {
+                let name = p["name"].as_str()?;
+                let family = match name {
+                    _ if name.starts_with("arborium-") => "arborium",
+                    _ if name.starts_with("tree-sitter") => name,
+                    _ => return None,
+                };
+                Some(format!("{family} {}", p["version"].as_str()?))
+            })
+            .collect();
+        locked.sort();
+        locked.dedup();
+        assert_eq!(
+            (
+                VERSION.rsplit('/').next().unwrap(),
+                locked.join(", ").as_str()
+            ),
+            (
+                "highlight-1",
+                "arborium 2.18.2, tree-sitter 0.26.13, tree-sitter-language 0.1.7"
+            ),
+            "the highlighting crates changed: bump the cache's VERSION"
+        );
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub struct Options {
     pub allowed_hosts: Vec<String>,
     pub open: bool,
     pub poll: bool,
+    /// Use the build cache (`--no-cache` turns it off).
+    pub cache: bool,
     pub quiet: bool,
 }
 
@@ -39,7 +41,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     // Many open tabs and slow clients need descriptors; the soft limit is
     // often 1024 where the hard one is far higher.
     let _ = rlimit::increase_nofile_limit(u64::MAX);
-    let mut session = Session::new(options.dir.clone());
+    let mut session = Session::new(options.dir.clone(), options.cache);
     // Watching starts before the URL is printed: an edit made as soon as the
     // server answers must not be missed.
     let mut folders = session.folders();

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use super::http::{Content, Live};
 use super::watch::{Change, Folders};
+use crate::cache;
 use crate::config::Config;
 use crate::diagnostic::Diagnostics;
 use crate::markdown::Highlighter;
@@ -37,13 +38,14 @@ pub enum Read {
 }
 
 impl Session {
-    /// Reads the site in `root`; a site that cannot be read is kept as its problems.
-    pub fn new(root: PathBuf) -> Session {
+    /// Reads the site in `root`; a site that cannot be read is kept as its
+    /// problems. `use_cache`: highlight with the build cache.
+    pub fn new(root: PathBuf, use_cache: bool) -> Session {
         let mut session = Session {
+            highlighter: cache::highlighter(&root, use_cache),
             root,
             project: None,
             cache: Cache::keeping(),
-            highlighter: Highlighter::default(),
             unreadable: BTreeMap::new(),
             build: 0,
         };
@@ -159,7 +161,9 @@ impl Session {
             }
         };
         let sink = Collect::default();
-        let summary = site::build(project, &self.highlighter, &sink, &mut self.cache)?;
+        let built = site::build(project, &self.highlighter, &sink, &mut self.cache);
+        self.highlighter.save_cache();
+        let summary = built?;
         let fresh = sink.files.into_inner().expect("no panic holds the lock");
         let keep: HashSet<&String> = summary.outputs.iter().collect();
         let mut files: HashMap<String, Content> = old

@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 use notify::event::{EventKind, MetadataKind, ModifyKind};
 use notify::{Event, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 
+use crate::cache;
 use crate::project::is_editor_temp;
 
 /// A batch ends when no event came for this long: long enough to merge an
@@ -223,9 +224,12 @@ fn sort(event: notify::Result<Event>, folders: &Folders) -> Vec<Change> {
     // events say what changed. A folder renamed or moved is a change.
     let touched = matches!(event.kind, EventKind::Modify(ModifyKind::Name(_)))
         || !matches!(event.kind, EventKind::Modify(_));
+    // The build's own writes, seen when a watched folder holds the root.
+    let cache = folders.root.join(cache::DIR);
     event
         .paths
         .iter()
+        .filter(|p| !p.starts_with(&cache))
         .filter(|p| touched || !p.is_dir())
         .flat_map(|p| {
             let included =
@@ -282,6 +286,33 @@ mod tests {
         ] {
             assert_eq!(classify(Path::new(p), &f), None, "{p}");
         }
+    }
+
+    #[test]
+    fn the_build_cache_is_ignored_even_in_a_watched_folder() {
+        use notify::event::CreateKind;
+        let f = Folders {
+            content: PathBuf::from("/site"),
+            extra: vec![PathBuf::from("/site")],
+            ..folders()
+        };
+        for p in [
+            "/site/.envbook-cache",
+            "/site/.envbook-cache/CACHEDIR.TAG",
+            "/site/.envbook-cache/highlight-v1/ab",
+            "/site/.envbook-cache/highlight-v1/ab/cdef0123",
+        ] {
+            let event = Event::new(EventKind::Create(CreateKind::File)).add_path(p.into());
+            assert_eq!(sort(Ok(event), &f), [], "{p}");
+        }
+        let event = Event::new(EventKind::Create(CreateKind::File)).add_path("/site/a.md".into());
+        assert_eq!(
+            sort(Ok(event), &f),
+            [
+                Change::Content("a.md".into()),
+                Change::Included("/site/a.md".into())
+            ]
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod browser;
 mod build;
+mod build_cache;
 mod cli;
 mod corpus;
 mod data;

@@ -25,7 +25,7 @@ fn a_failed_build_leaves_the_previous_site_byte_for_byte_intact() {
     assert!(
         !siblings
             .iter()
-            .any(|n| n.to_string_lossy().contains("envbook-")),
+            .any(|n| n.to_string_lossy().contains("envbook-") && n != ".envbook-cache"),
         "{siblings:?}"
     );
 }
@@ -205,7 +205,10 @@ fn assert_no_leftovers(site: &Site) {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| {
-            n.contains("envbook-") && !n.ends_with(".envbook-new") && !n.ends_with(".envbook-old")
+            n.contains("envbook-")
+                && !n.ends_with(".envbook-new")
+                && !n.ends_with(".envbook-old")
+                && n != ".envbook-cache"
         })
         .collect();
     assert!(siblings.is_empty(), "{siblings:?}");

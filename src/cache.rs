@@ -1,0 +1,431 @@
+//! The build cache: `.envbook-cache/` beside book.toml, holding what a build
+//! computed that the next one can reuse. Today that is highlighted code.
+//!
+//! Each build that highlighted something new writes it as one pack file
+//! (`highlight-v1/*.pack`): the blocks, then an index of their keys. One file
+//! per build, not per block: 2,000 small files cost a cold build of the
+//! 1,000-page corpus a tenth of its time, a pack nothing measurable. A build
+//! reads the packs' indexes, then each block when a page needs it, so memory
+//! holds keys, not HTML. Packs are merged when there are more than
+//! [`MAX_PACKS`].
+//!
+//! The cache is never needed: a pack, or the whole folder, may go at any time,
+//! even during a build, and a build that cannot read or write it just
+//! highlights. A pack is written whole (a temporary file renamed); a pack or
+//! a block that is torn, truncated or altered all the same fails its
+//! checksum and is not used.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufWriter, ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, SystemTime};
+
+use sha2::{Digest, Sha256};
+use tempfile::NamedTempFile;
+
+use crate::markdown::{CodeCache, Highlighter, Key};
+
+/// The cache's folder, beside book.toml.
+pub const DIR: &str = ".envbook-cache";
+/// Highlighted blocks; a new pack format gets a new folder.
+const HIGHLIGHT: &str = "highlight-v1";
+/// Marks the folder as a cache for backup and archiving tools (bford.info/cachedir).
+const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
+                   # This file is a cache directory tag created by envbook.\n\
+                   # For information about cache directory tags, see:\n\
+                   #\thttps://bford.info/cachedir/\n";
+/// Keeps the folder out of git with no setup, as pytest's and ruff's caches do.
+const GITIGNORE: &str = "# Created by envbook: its build cache, which is never committed.\n*\n";
+/// Past this many packs, a build that writes one merges the others into it
+/// but the largest: few files to open, little to copy.
+const MAX_PACKS: usize = 8;
+/// A temporary file this old is no build's: the slowest takes seconds.
+const ABANDONED: Duration = Duration::from_secs(3600);
+
+/// The highlighter for a build of the site in `root`, with its cache unless
+/// `enabled` is false (`--no-cache`).
+pub fn highlighter(root: &Path, enabled: bool) -> Highlighter {
+    let highlighter = Highlighter::default();
+    if !enabled {
+        return highlighter;
+    }
+    highlighter.with_cache(Blocks::open(root))
+}
+
+/// Highlighted blocks on disk.
+struct Blocks {
+    /// `.envbook-cache/`
+    root: PathBuf,
+    /// `.envbook-cache/highlight-v1/`
+    dir: PathBuf,
+    index: RwLock<Index>,
+    /// The pack this build is writing.
+    draft: Mutex<Draft>,
+}
+
+/// Where each block is, in the packs read.
+#[derive(Default)]
+struct Index {
+    packs: Vec<Pack>,
+    blocks: HashMap<Key, Place>,
+}
+
+struct Pack {
+    path: PathBuf,
+    file: File,
+    size: u64,
+}
+
+/// A block in a pack: its checksum at `offset`, then its HTML, `len` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Place {
+    pack: usize,
+    offset: u64,
+    len: u32,
+}
+
+enum Draft {
+    None,
+    Writing(Writer),
+    /// The folder cannot be written: this build stops trying.
+    Failed,
+}
+
+/// A pack being written: the blocks so far, and their index.
+struct Writer {
+    file: BufWriter<NamedTempFile>,
+    len: u64,
+    index: Vec<(Key, Place)>,
+    keys: HashSet<Key>,
+}
+
+impl CodeCache for Blocks {
+    fn get(&self, key: &Key) -> Option<String> {
+        let index = self.index.read().ok()?;
+        let place = *index.blocks.get(key)?;
+        index.packs[place.pack].read(key, place)
+    }
+
+    fn put(&self, key: &Key, html: &str) {
+        let Ok(mut draft) = self.draft.lock() else {
+            return;
+        };
+        if let Draft::None = *draft {
+            *draft = self.writer().map_or(Draft::Failed, Draft::Writing);
+        }
+        if let Draft::Writing(writer) = &mut *draft
+            && writer.add(key, html).is_err()
+        {
+            *draft = Draft::Failed;
+        }
+    }
+
+    fn save(&self) {
+        let draft = self
+            .draft
+            .lock()
+            .map(|mut d| std::mem::replace(&mut *d, Draft::None));
+        if let Ok(Draft::Writing(writer)) = draft {
+            // Errors are dropped: the blocks are highlighted again next time.
+            let _ = self.save_pack(writer);
+        }
+    }
+}
+
+impl Blocks {
+    /// The cache of the site in `root`, its packs' indexes read.
+    fn open(root: &Path) -> Blocks {
+        let dir = root.join(DIR).join(HIGHLIGHT);
+        Blocks {
+            index: RwLock::new(Index::load(&dir)),
+            root: root.join(DIR),
+            dir,
+            draft: Mutex::new(Draft::None),
+        }
+    }
+
+    /// A new pack, in a temporary file; the folders are made if missing
+    /// (never made, or deleted during the build).
+    fn writer(&self) -> std::io::Result<Writer> {
+        let temp = || {
+            tempfile::Builder::new()
+                .prefix(".tmp")
+                .tempfile_in(&self.dir)
+        };
+        let file = match temp() {
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                self.create()?;
+                temp()?
+            }
+            other => other?,
+        };
+        Ok(Writer {
+            file: BufWriter::with_capacity(1 << 16, file),
+            len: 0,
+            index: Vec::new(),
+            keys: HashSet::new(),
+        })
+    }
+
+    /// Makes the cache's folder, its tag and .gitignore, then the packs'
+    /// folder: once that exists, the others do.
+    fn create(&self) -> std::io::Result<()> {
+        make_dir(&self.root)?;
+        for (name, text) in [("CACHEDIR.TAG", TAG), (".gitignore", GITIGNORE)] {
+            let path = self.root.join(name);
+            if !path.exists() {
+                let mut file = tempfile::Builder::new()
+                    .prefix(".tmp")
+                    .tempfile_in(&self.root)?;
+                file.write_all(text.as_bytes())?;
+                file.persist(&path)?;
+            }
+        }
+        make_dir(&self.dir)
+    }
+
+    /// Finishes the pack and renames it into place, with the blocks of the
+    /// packs it merges; then the index knows its blocks.
+    fn save_pack(&self, mut writer: Writer) -> std::io::Result<()> {
+        let mut index = self.index.write().map_err(|_| ErrorKind::Other)?;
+        let merged = index.merge_into(&mut writer)?;
+        let (temp, sum) = writer.finish()?;
+        let path = self.dir.join(format!("{}.pack", hex(&sum[..8])));
+        temp.persist(&path)?;
+        if merged.is_empty() {
+            if let Some((pack, blocks)) = Pack::open(&path)? {
+                index.add(pack, blocks);
+            }
+        } else {
+            for path in merged {
+                let _ = std::fs::remove_file(path);
+            }
+            *index = Index::load(&self.dir);
+        }
+        Ok(())
+    }
+}
+
+/// Makes `dir` unless it exists, not its parents: a cache deleted during a
+/// build is not made again without its tag.
+fn make_dir(dir: &Path) -> std::io::Result<()> {
+    match std::fs::create_dir(dir) {
+        Err(e) if e.kind() != ErrorKind::AlreadyExists => Err(e),
+        _ => Ok(()),
+    }
+}
+
+impl Index {
+    /// The indexes of the packs in `dir`, oldest first, so that a block
+    /// written again (its old copy damaged) is read from the newer pack. A
+    /// pack that is not whole is deleted: it is never of use; so is a pack
+    /// that a killed build left half written, once it is [`ABANDONED`].
+    fn load(dir: &Path) -> Index {
+        let mut index = Index::default();
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return index;
+        };
+        let mut packs: Vec<(SystemTime, PathBuf)> = Vec::new();
+        for entry in entries.filter_map(Result::ok) {
+            let (path, name) = (entry.path(), entry.file_name());
+            let time = entry.metadata().and_then(|m| m.modified());
+            let time = time.unwrap_or(SystemTime::UNIX_EPOCH);
+            if path.extension().is_some_and(|x| x == "pack") {
+                packs.push((time, path));
+            } else if name.to_string_lossy().starts_with(".tmp")
+                && time.elapsed().is_ok_and(|age| age > ABANDONED)
+            {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        packs.sort();
+        for (_, path) in packs {
+            match Pack::open(&path) {
+                Ok(Some((pack, blocks))) => index.add(pack, blocks),
+                Ok(None) => {
+                    let _ = std::fs::remove_file(&path);
+                }
+                Err(_) => {}
+            }
+        }
+        index
+    }
+
+    fn add(&mut self, pack: Pack, blocks: Vec<(Key, Place)>) {
+        let number = self.packs.len();
+        self.packs.push(pack);
+        for (key, place) in blocks {
+            self.blocks.insert(
+                key,
+                Place {
+                    pack: number,
+                    ..place
+                },
+            );
+        }
+    }
+
+    /// With too many packs, copies the blocks of all but the largest into
+    /// `writer`; returns the paths of the packs merged.
+    fn merge_into(&self, writer: &mut Writer) -> std::io::Result<Vec<PathBuf>> {
+        if self.packs.len() < MAX_PACKS {
+            return Ok(Vec::new());
+        }
+        let largest = (0..self.packs.len()).max_by_key(|&i| self.packs[i].size);
+        for (key, place) in &self.blocks {
+            if Some(place.pack) != largest
+                && let Some(html) = self.packs[place.pack].read(key, *place)
+            {
+                writer.add(key, &html)?;
+            }
+        }
+        let merged = (0..self.packs.len()).filter(|&i| Some(i) != largest);
+        Ok(merged.map(|i| self.packs[i].path.clone()).collect())
+    }
+}
+
+/// A pack: blocks, each its checksum (SHA-256 of its key and HTML) then its
+/// HTML; then the index, each entry a key, an offset and a length; then
+/// the footer: where the index starts, its length, its checksum, [`MAGIC`].
+const MAGIC: &[u8; 16] = b"envbook-hl-pack1";
+const SUM: usize = 32;
+const ENTRY: usize = 32 + 8 + 4;
+const FOOTER: usize = 8 + 4 + SUM + MAGIC.len();
+
+impl Writer {
+    fn add(&mut self, key: &Key, html: &str) -> std::io::Result<()> {
+        let Ok(len) = u32::try_from(html.len()) else {
+            return Ok(());
+        };
+        if !self.keys.insert(*key) {
+            return Ok(());
+        }
+        self.file.write_all(&checksum(key, html.as_bytes()))?;
+        self.file.write_all(html.as_bytes())?;
+        let offset = self.len;
+        self.len += (SUM + html.len()) as u64;
+        self.index.push((
+            *key,
+            Place {
+                pack: 0,
+                offset,
+                len,
+            },
+        ));
+        Ok(())
+    }
+
+    /// Writes the index and the footer; returns the file and the index's checksum.
+    fn finish(mut self) -> std::io::Result<(NamedTempFile, [u8; 32])> {
+        let mut index = Vec::with_capacity(self.index.len() * ENTRY);
+        for (key, place) in &self.index {
+            index.extend_from_slice(&key.0);
+            index.extend_from_slice(&place.offset.to_le_bytes());
+            index.extend_from_slice(&place.len.to_le_bytes());
+        }
+        let sum: [u8; 32] = Sha256::digest(&index).into();
+        self.file.write_all(&index)?;
+        self.file.write_all(&self.len.to_le_bytes())?;
+        let count = u32::try_from(self.index.len()).map_err(|_| ErrorKind::InvalidData)?;
+        self.file.write_all(&count.to_le_bytes())?;
+        self.file.write_all(&sum)?;
+        self.file.write_all(MAGIC)?;
+        let file = self.file.into_inner().map_err(|e| e.into_error())?;
+        Ok((file, sum))
+    }
+}
+
+impl Pack {
+    /// The pack at `path` and its blocks; `None` if it is not whole.
+    #[allow(clippy::type_complexity)]
+    fn open(path: &Path) -> std::io::Result<Option<(Pack, Vec<(Key, Place)>)>> {
+        let file = File::open(path)?;
+        let size = file.metadata()?.len();
+        let Some(start) = size.checked_sub(FOOTER as u64) else {
+            return Ok(None);
+        };
+        let mut footer = [0; FOOTER];
+        read_at(&file, &mut footer, start)?;
+        let (offset, rest) = footer.split_at(8);
+        let (count, rest) = rest.split_at(4);
+        let (sum, magic) = rest.split_at(SUM);
+        let offset = u64::from_le_bytes(offset.try_into().expect("8 bytes"));
+        let count = u32::from_le_bytes(count.try_into().expect("4 bytes")) as u64;
+        if magic != MAGIC || offset.checked_add(count * ENTRY as u64) != Some(start) {
+            return Ok(None);
+        }
+        let mut index = vec![0; (count as usize) * ENTRY];
+        read_at(&file, &mut index, offset)?;
+        if Sha256::digest(&index)[..] != *sum {
+            return Ok(None);
+        }
+        let blocks = index.chunks_exact(ENTRY).map(|entry| {
+            let (key, rest) = entry.split_at(32);
+            let (at, len) = rest.split_at(8);
+            let place = Place {
+                pack: 0,
+                offset: u64::from_le_bytes(at.try_into().expect("8 bytes")),
+                len: u32::from_le_bytes(len.try_into().expect("4 bytes")),
+            };
+            (Key(key.try_into().expect("32 bytes")), place)
+        });
+        let blocks: Vec<(Key, Place)> = blocks.collect();
+        let inside = |p: &Place| p.offset + (SUM as u64) + u64::from(p.len) <= offset;
+        if !blocks.iter().all(|(_, p)| inside(p)) {
+            return Ok(None);
+        }
+        let pack = Pack {
+            path: path.to_path_buf(),
+            file,
+            size,
+        };
+        Ok(Some((pack, blocks)))
+    }
+
+    /// The HTML of the block `key` at `place`, if its checksum holds.
+    fn read(&self, key: &Key, place: Place) -> Option<String> {
+        let mut bytes = vec![0; SUM + place.len as usize];
+        read_at(&self.file, &mut bytes, place.offset).ok()?;
+        if bytes[..SUM] != checksum(key, &bytes[SUM..]) {
+            return None;
+        }
+        bytes.drain(..SUM);
+        String::from_utf8(bytes).ok()
+    }
+}
+
+fn checksum(key: &Key, html: &[u8]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(key.0);
+    hasher.update(html);
+    hasher.finalize().into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads `buf.len()` bytes at `offset`, leaving the file's position alone:
+/// the pages' threads share the file.
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    let mut done = 0;
+    while done < buf.len() {
+        match file.seek_read(&mut buf[done..], offset + done as u64)? {
+            0 => return Err(ErrorKind::UnexpectedEof.into()),
+            n => done += n,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

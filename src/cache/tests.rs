@@ -1,0 +1,163 @@
+use super::*;
+
+fn key(n: u8) -> Key {
+    Key([n; 32])
+}
+
+fn html(n: u8) -> String {
+    format!("<span class=\"hl-number\">{n}</span>\n")
+}
+
+/// A site folder with a cache holding the blocks `numbers`, one pack per save.
+fn cached(saves: &[&[u8]]) -> tempfile::TempDir {
+    let tmp = tempfile::TempDir::new().unwrap();
+    for numbers in saves {
+        let blocks = Blocks::open(tmp.path());
+        for &n in *numbers {
+            blocks.put(&key(n), &html(n));
+        }
+        blocks.save();
+    }
+    tmp
+}
+
+fn packs(root: &Path) -> Vec<PathBuf> {
+    let mut packs: Vec<PathBuf> = std::fs::read_dir(root.join(DIR).join(HIGHLIGHT))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    packs.sort();
+    packs
+}
+
+#[test]
+fn blocks_read_back_as_written_by_this_build_and_the_next() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let blocks = Blocks::open(tmp.path());
+    assert_eq!(blocks.get(&key(1)), None);
+    blocks.put(&key(1), &html(1));
+    blocks.put(&key(2), "");
+    blocks.save();
+    assert_eq!(blocks.get(&key(1)), Some(html(1)));
+    let next = Blocks::open(tmp.path());
+    assert_eq!(next.get(&key(1)), Some(html(1)));
+    assert_eq!(next.get(&key(2)).as_deref(), Some(""));
+    assert_eq!(next.get(&key(3)), None);
+    // A build that highlighted nothing new writes nothing.
+    next.save();
+    assert_eq!(packs(tmp.path()).len(), 1);
+}
+
+#[test]
+fn the_cache_folder_is_tagged_and_ignored_by_git() {
+    let tmp = cached(&[&[1]]);
+    let read = |name: &str| std::fs::read_to_string(tmp.path().join(DIR).join(name)).unwrap();
+    assert!(read("CACHEDIR.TAG").starts_with("Signature: 8a477f597d28d172789f06886806bc55\n"));
+    assert!(read(".gitignore").lines().any(|l| l == "*"));
+}
+
+#[test]
+fn a_block_altered_in_its_pack_is_not_used_and_the_others_are() {
+    let tmp = cached(&[&[1, 2, 3]]);
+    let pack = &packs(tmp.path())[0];
+    let mut bytes = std::fs::read(pack).unwrap();
+    let at = bytes.windows(7).position(|w| w == b">2</spa").unwrap();
+    bytes[at + 1] = b'9';
+    std::fs::write(pack, bytes).unwrap();
+    let blocks = Blocks::open(tmp.path());
+    assert_eq!(blocks.get(&key(2)), None);
+    assert_eq!(blocks.get(&key(1)), Some(html(1)));
+    assert_eq!(blocks.get(&key(3)), Some(html(3)));
+    // Written again, it is read from the newer pack.
+    blocks.put(&key(2), &html(2));
+    blocks.save();
+    assert_eq!(Blocks::open(tmp.path()).get(&key(2)), Some(html(2)));
+}
+
+#[test]
+fn a_pack_cut_short_or_altered_anywhere_is_not_used_and_goes() {
+    let tmp = cached(&[&[1, 2]]);
+    let pack = packs(tmp.path()).remove(0);
+    let whole = std::fs::read(&pack).unwrap();
+    let mut damaged: Vec<Vec<u8>> = (0..whole.len()).map(|n| whole[..n].to_vec()).collect();
+    for i in 0..whole.len() {
+        let mut altered = whole.clone();
+        altered[i] ^= 1;
+        damaged.push(altered);
+    }
+    for bytes in damaged {
+        std::fs::write(&pack, &bytes).unwrap();
+        let blocks = Blocks::open(tmp.path());
+        for n in [1, 2] {
+            let got = blocks.get(&key(n));
+            assert!(got.is_none() || got == Some(html(n)), "{got:?}");
+        }
+        if blocks.get(&key(1)).is_none() && blocks.get(&key(2)).is_none() {
+            assert!(!pack.exists(), "a pack of no use is deleted");
+        }
+    }
+}
+
+#[test]
+fn past_max_packs_the_small_ones_are_merged() {
+    let saves: Vec<Vec<u8>> = (1..=MAX_PACKS as u8 + 1)
+        .map(|n| {
+            if n == 1 {
+                vec![1, 100, 101, 102]
+            } else {
+                vec![n]
+            }
+        })
+        .collect();
+    let saves: Vec<&[u8]> = saves.iter().map(Vec::as_slice).collect();
+    let tmp = cached(&saves);
+    assert_eq!(packs(tmp.path()).len(), 2, "{:?}", packs(tmp.path()));
+    let blocks = Blocks::open(tmp.path());
+    for n in (1..=MAX_PACKS as u8 + 1).chain(100..=102) {
+        assert_eq!(blocks.get(&key(n)), Some(html(n)), "{n}");
+    }
+}
+
+#[test]
+fn a_cache_deleted_during_a_build_is_made_again_by_the_next_with_its_tag() {
+    let tmp = cached(&[&[1]]);
+    let blocks = Blocks::open(tmp.path());
+    blocks.put(&key(2), &html(2));
+    std::fs::remove_dir_all(tmp.path().join(DIR)).unwrap();
+    // Packs already open still read.
+    #[cfg(unix)]
+    assert_eq!(blocks.get(&key(1)), Some(html(1)));
+    blocks.save();
+    assert!(!tmp.path().join(DIR).exists());
+    let next = Blocks::open(tmp.path());
+    next.put(&key(2), &html(2));
+    next.save();
+    assert!(tmp.path().join(DIR).join("CACHEDIR.TAG").exists());
+    assert_eq!(Blocks::open(tmp.path()).get(&key(2)), Some(html(2)));
+}
+
+#[test]
+fn a_cache_that_cannot_be_made_is_no_error() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    std::fs::write(tmp.path().join(DIR), "a file in the way\n").unwrap();
+    let blocks = Blocks::open(tmp.path());
+    blocks.put(&key(1), &html(1));
+    blocks.save();
+    assert_eq!(blocks.get(&key(1)), None);
+}
+
+#[test]
+fn a_pack_a_killed_build_left_half_written_goes_once_abandoned() {
+    let tmp = cached(&[&[1]]);
+    let dir = tmp.path().join(DIR).join(HIGHLIGHT);
+    let (old, fresh) = (dir.join(".tmpOLD"), dir.join(".tmpNEW"));
+    for path in [&old, &fresh] {
+        std::fs::write(path, "half a pack").unwrap();
+    }
+    let long_ago = SystemTime::now() - ABANDONED - Duration::from_secs(60);
+    let file = File::options().write(true).open(&old).unwrap();
+    file.set_modified(long_ago).unwrap();
+    assert_eq!(Blocks::open(tmp.path()).get(&key(1)), Some(html(1)));
+    assert!(!old.exists());
+    assert!(fresh.exists(), "it may be another build's, being written");
+}

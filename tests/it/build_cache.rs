@@ -1,0 +1,352 @@
+//! The build cache (`.envbook-cache/`): highlighted code kept between builds.
+//! Whatever happens to it, a build's output is a clean build's, byte for byte:
+//! every test compares the whole output folder with that of a copy of the
+//! sources built with no cache at all.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use crate::serve::{Server, wait_for};
+use crate::support::{Run, Site, run_in};
+
+const CACHE: &str = ".envbook-cache";
+const PACKS: &str = ".envbook-cache/highlight-v1";
+
+/// Every file under `dir` with its bytes.
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().to_path_buf();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// The packs, each with its inode and time: a pack read is the file it was.
+fn packs(site: &Site) -> BTreeMap<String, (u64, i64, i64)> {
+    let Ok(entries) = std::fs::read_dir(site.path(PACKS)) else {
+        return BTreeMap::new();
+    };
+    entries
+        .map(Result::unwrap)
+        .map(|e| {
+            let m = e.metadata().unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, (m.ino(), m.mtime(), m.mtime_nsec()))
+        })
+        .collect()
+}
+
+fn build(site: &Site) -> Run {
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run
+}
+
+/// Builds `site`, then a copy of its sources (in a folder of the same name,
+/// without its output or cache) with `--no-cache`, and compares their
+/// output folders file by file and what they printed.
+fn assert_builds_as_clean(site: &Site, output: &str) {
+    let cached = build(site);
+    let tmp = tempfile::TempDir::new().unwrap();
+    let copy = tmp.path().join(site.dir.file_name().unwrap());
+    for entry in walkdir::WalkDir::new(&site.dir)
+        .into_iter()
+        .filter_entry(|e| {
+            let rel = e.path().strip_prefix(&site.dir).unwrap();
+            !rel.starts_with(CACHE) && !rel.starts_with(output)
+        })
+    {
+        let entry = entry.unwrap();
+        let target = copy.join(entry.path().strip_prefix(&site.dir).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+    let clean = run_in(&copy, &["build", "--no-cache"]);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    assert!(!copy.join(CACHE).exists(), "--no-cache writes no cache");
+    assert_eq!(cached.stderr, clean.stderr);
+    let (built, expected) = (files(&site.path(output)), files(&copy.join(output)));
+    assert_eq!(
+        built.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &built {
+        assert!(
+            *bytes == expected[path],
+            "{} differs from a clean build's",
+            path.display()
+        );
+    }
+}
+
+fn edit(site: &Site, rel: &str, from: &str, to: &str) {
+    let text = site.read(rel);
+    assert!(text.contains(from), "{rel} has no {from:?}");
+    site.write(rel, &text.replacen(from, to, 1));
+}
+
+#[test]
+fn a_second_build_reads_the_cache_and_equals_a_clean_build() {
+    let site = Site::fixture("build-cache");
+    assert_builds_as_clean(&site, "site");
+    let written = packs(&site);
+    assert_eq!(written.len(), 1, "one pack for the build: {written:?}");
+    assert_builds_as_clean(&site, "site");
+    // Read, and nothing new to write.
+    assert_eq!(packs(&site), written);
+    let page = site.page("site/guides/rust/index.html");
+    assert!(
+        page.inner("code.language-rust")
+            .contains("<span class=\"hl-keyword\">fn</span>"),
+        "{}",
+        page.inner("code.language-rust")
+    );
+}
+
+#[test]
+fn a_changed_block_language_theme_or_data_builds_as_a_clean_build() {
+    let site = Site::fixture("build-cache");
+    build(&site);
+    let rust = "content/guides/rust.md";
+    edit(
+        &site,
+        rust,
+        "let replicas: u32 = 3;",
+        "let replicas: u64 = 5;",
+    );
+    assert_builds_as_clean(&site, "site");
+    assert!(site.read("site/guides/rust/index.html").contains(">u64<"));
+    // The same code in another language.
+    edit(&site, rust, "```json", "```javascript");
+    assert_builds_as_clean(&site, "site");
+    edit(&site, "content/index.md", "```bash", "```python");
+    assert_builds_as_clean(&site, "site");
+    // Back to the first language: its block is in the cache still.
+    edit(&site, "content/index.md", "```python", "```bash");
+    let before = packs(&site);
+    assert_builds_as_clean(&site, "site");
+    assert_eq!(packs(&site), before);
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("theme/templates/base.html");
+    let base = std::fs::read_to_string(base).unwrap();
+    let themed = base.replace("</body>", "<!-- themed --></body>");
+    site.write("theme/templates/base.html", &themed);
+    assert_builds_as_clean(&site, "site");
+    assert!(site.read("site/index.html").contains("<!-- themed -->"));
+    edit(
+        &site,
+        "data/environments.yaml",
+        "{ dev: 1, prod: 3 }",
+        "{ dev: 2, prod: 4 }",
+    );
+    assert_builds_as_clean(&site, "site");
+}
+
+#[test]
+fn a_cache_deleted_or_damaged_in_part_builds_as_a_clean_build() {
+    let site = Site::fixture("build-cache");
+    build(&site);
+    // A second pack, with the block the edit adds.
+    edit(
+        &site,
+        "content/index.md",
+        "restart deploy/api",
+        "restart deploy/web",
+    );
+    build(&site);
+    let names: Vec<String> = packs(&site).into_keys().collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    // One pack gone.
+    std::fs::remove_file(site.path(PACKS).join(&names[1])).unwrap();
+    assert_builds_as_clean(&site, "site");
+    // A block altered in one pack, the other cut short.
+    let names: Vec<String> = packs(&site).into_keys().collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let first = site.path(PACKS).join(&names[0]);
+    let mut bytes = std::fs::read(&first).unwrap();
+    let at = bytes
+        .windows(10)
+        .position(|w| w == b"class=\"hl-")
+        .expect("a highlighted block");
+    bytes[at] = b'C';
+    std::fs::write(&first, bytes).unwrap();
+    let second = site.path(PACKS).join(&names[1]);
+    let len = std::fs::metadata(&second).unwrap().len();
+    let file = std::fs::File::options().write(true).open(&second).unwrap();
+    file.set_len(len / 2).unwrap();
+    // Something that is no pack, and a temporary file a killed build left.
+    site.write(&format!("{PACKS}/notes.txt"), "not a pack\n");
+    site.write(&format!("{PACKS}/.tmpXYZ"), "half a pack");
+    assert_builds_as_clean(&site, "site");
+    // What was damaged was written again: the next build writes nothing.
+    let repaired = packs(&site);
+    assert_builds_as_clean(&site, "site");
+    assert_eq!(packs(&site), repaired);
+    // The whole cache gone, then only its packs.
+    std::fs::remove_dir_all(site.path(CACHE)).unwrap();
+    assert_builds_as_clean(&site, "site");
+    assert!(site.path(CACHE).join("CACHEDIR.TAG").exists());
+    std::fs::remove_dir_all(site.path(PACKS)).unwrap();
+    assert_builds_as_clean(&site, "site");
+}
+
+#[test]
+fn a_cache_that_cannot_be_written_gives_a_correct_build_and_no_error() {
+    let site = Site::fixture("build-cache");
+    // A file where the cache's folder, then its packs' folder, should be.
+    site.write(CACHE, "in the way\n");
+    assert_builds_as_clean(&site, "site");
+    std::fs::remove_file(site.path(CACHE)).unwrap();
+    site.write(PACKS, "in the way\n");
+    assert_builds_as_clean(&site, "site");
+    let check = site.run(&["check"]);
+    assert_eq!((check.code, check.stderr.as_str()), (0, ""));
+    std::fs::remove_dir_all(site.path(CACHE)).unwrap();
+    // Read-only folders (root writes anyway: then this is a warm build).
+    build(&site);
+    let read_only = |mode| {
+        for dir in [CACHE, PACKS] {
+            use std::os::unix::fs::PermissionsExt;
+            let permissions = std::fs::Permissions::from_mode(mode);
+            std::fs::set_permissions(site.path(dir), permissions).unwrap();
+        }
+    };
+    read_only(0o555);
+    edit(
+        &site,
+        "content/index.md",
+        "restart deploy/api",
+        "restart deploy/web",
+    );
+    assert_builds_as_clean(&site, "site");
+    read_only(0o755);
+}
+
+#[test]
+fn the_cache_is_beside_book_toml_tagged_ignored_by_git_and_never_in_the_output() {
+    let site = Site::fixture("build-cache");
+    // Built from another folder: the cache is the site's, not the current folder's.
+    let parent = site.dir.parent().unwrap();
+    let run = run_in(parent, &["build", "build-cache"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!parent.join(CACHE).exists());
+    let tag = site.read(&format!("{CACHE}/CACHEDIR.TAG"));
+    assert!(
+        tag.starts_with("Signature: 8a477f597d28d172789f06886806bc55\n"),
+        "{tag}"
+    );
+    let gitignore = site.read(&format!("{CACHE}/.gitignore"));
+    assert!(gitignore.lines().any(|l| l == "*"), "{gitignore}");
+    let output: Vec<PathBuf> = files(&site.path("site")).into_keys().collect();
+    assert!(
+        !output.iter().any(|p| {
+            let p = p.to_string_lossy();
+            p.contains("cache") || p.contains("CACHEDIR") || p.ends_with(".pack")
+        }),
+        "{output:?}"
+    );
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(&site.dir)
+            .output()
+    };
+    if git(&["init", "-q"]).is_ok_and(|o| o.status.success()) {
+        let status = git(&["status", "--porcelain", "--untracked-files=all"]).unwrap();
+        let status = String::from_utf8_lossy(&status.stdout);
+        assert!(status.contains("book.toml"), "{status}");
+        assert!(!status.contains(CACHE), "{status}");
+    }
+}
+
+#[test]
+fn no_cache_neither_writes_nor_needs_the_cache() {
+    let site = Site::fixture("build-cache");
+    for command in ["build", "check"] {
+        let run = site.run(&[command, "--no-cache"]);
+        assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{command}");
+    }
+    assert!(!site.path(CACHE).exists());
+    assert_builds_as_clean(&site, "site");
+}
+
+#[test]
+fn check_fills_the_cache_that_build_then_reads() {
+    let site = Site::fixture("build-cache");
+    let run = site.run(&["check"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    let written = packs(&site);
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert_builds_as_clean(&site, "site");
+    assert_eq!(packs(&site), written);
+}
+
+#[test]
+fn an_mdbook_book_keeps_its_cache_beside_its_book_toml() {
+    let site = Site::fixture("mdbook-markdown");
+    assert_builds_as_clean(&site, "book");
+    assert!(site.path(CACHE).join("CACHEDIR.TAG").exists());
+    assert_eq!(packs(&site).len(), 1);
+    assert_builds_as_clean(&site, "book");
+}
+
+/// A block over budget is never kept: each build tries it again, and warns.
+#[test]
+fn a_block_over_budget_warns_on_every_build() {
+    let site = Site::fixture("build-cache");
+    let parens = "(".repeat(200_000);
+    site.write(
+        "content/slow.md",
+        &format!("# Slow\n\n```javascript\n{parens}\n```\n"),
+    );
+    let run = build(&site);
+    let warning = "warning: code block left plain: highlighting it as javascript took too long\n \
+                   --> content/slow.md:3:1\n";
+    assert!(run.stderr.starts_with(warning), "{}", run.stderr);
+    // The cached build prints what the clean one does.
+    assert_builds_as_clean(&site, "site");
+}
+
+#[test]
+fn the_preview_reads_the_cache_a_build_wrote_and_adds_to_it() {
+    let site = Site::fixture("build-cache");
+    build(&site);
+    let written = packs(&site);
+    let server = Server::start(&site, &[]);
+    let page = server.get("/guides/rust/").body;
+    assert!(
+        page.contains("<span class=\"hl-keyword\">fn</span>"),
+        "{page}"
+    );
+    assert_eq!(packs(&site), written, "the first preview build is warm");
+    edit(&site, "content/guides/rust.md", "u32 = 3", "u16 = 7");
+    wait_for("the edited block", || {
+        server.get("/guides/rust/").body.contains(">u16<")
+    });
+    let now = packs(&site);
+    assert_eq!(now.len(), 2, "{now:?}");
+    assert!(
+        written
+            .iter()
+            .all(|(name, file)| now.get(name) == Some(file))
+    );
+}
+
+#[test]
+fn the_preview_without_cache_writes_none() {
+    let site = Site::fixture("build-cache");
+    let server = Server::start(&site, &["--no-cache"]);
+    let page = server.get("/guides/rust/").body;
+    assert!(
+        page.contains("<span class=\"hl-keyword\">fn</span>"),
+        "{page}"
+    );
+    assert!(!site.path(CACHE).exists());
+}

@@ -46,12 +46,32 @@ const ABANDONED: Duration = Duration::from_secs(3600);
 
 /// The highlighter for a build of the site in `root`, with its cache unless
 /// `enabled` is false (`--no-cache`).
-pub fn highlighter(root: &Path, enabled: bool) -> Highlighter {
+pub fn highlighter(root: &Path, access: Access) -> Highlighter {
     let highlighter = Highlighter::default();
-    if !enabled {
-        return highlighter;
+    match access {
+        Access::Off => highlighter,
+        _ => highlighter.with_cache(Blocks::open(root, access == Access::ReadWrite)),
     }
-    highlighter.with_cache(Blocks::open(root))
+}
+
+/// How a command uses the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// `--no-cache`: neither read nor written.
+    Off,
+    /// Read, never written nor cleaned: `check` writes nothing.
+    Read,
+    ReadWrite,
+}
+
+impl Access {
+    /// The cache for a command that writes it, unless `--no-cache` was given.
+    pub fn writing(no_cache: bool) -> Access {
+        match no_cache {
+            true => Access::Off,
+            false => Access::ReadWrite,
+        }
+    }
 }
 
 /// Highlighted blocks on disk.
@@ -63,6 +83,8 @@ struct Blocks {
     index: RwLock<Index>,
     /// The pack this build is writing.
     draft: Mutex<Draft>,
+    /// Whether this command may write (and clean) the cache.
+    writes: bool,
 }
 
 /// Where each block is, in the packs read.
@@ -109,6 +131,9 @@ impl CodeCache for Blocks {
     }
 
     fn put(&self, key: &Key, html: &str) {
+        if !self.writes {
+            return;
+        }
         let Ok(mut draft) = self.draft.lock() else {
             return;
         };
@@ -136,10 +161,11 @@ impl CodeCache for Blocks {
 
 impl Blocks {
     /// The cache of the site in `root`, its packs' indexes read.
-    fn open(root: &Path) -> Blocks {
+    fn open(root: &Path, writes: bool) -> Blocks {
         let dir = root.join(DIR).join(HIGHLIGHT);
         Blocks {
-            index: RwLock::new(Index::load(&dir)),
+            index: RwLock::new(Index::load(&dir, writes)),
+            writes,
             root: root.join(DIR),
             dir,
             draft: Mutex::new(Draft::None),
@@ -202,7 +228,7 @@ impl Blocks {
             for path in merged {
                 let _ = std::fs::remove_file(path);
             }
-            *index = Index::load(&self.dir);
+            *index = Index::load(&self.dir, true);
         }
         Ok(())
     }
@@ -222,7 +248,7 @@ impl Index {
     /// written again (its old copy damaged) is read from the newer pack. A
     /// pack that is not whole is deleted: it is never of use; so is a pack
     /// that a killed build left half written, once it is [`ABANDONED`].
-    fn load(dir: &Path) -> Index {
+    fn load(dir: &Path, cleans: bool) -> Index {
         let mut index = Index::default();
         let Ok(entries) = std::fs::read_dir(dir) else {
             return index;
@@ -234,7 +260,8 @@ impl Index {
             let time = time.unwrap_or(SystemTime::UNIX_EPOCH);
             if path.extension().is_some_and(|x| x == "pack") {
                 packs.push((time, path));
-            } else if name.to_string_lossy().starts_with(".tmp")
+            } else if cleans
+                && name.to_string_lossy().starts_with(".tmp")
                 && time.elapsed().is_ok_and(|age| age > ABANDONED)
             {
                 let _ = std::fs::remove_file(&path);
@@ -244,10 +271,10 @@ impl Index {
         for (_, path) in packs {
             match Pack::open(&path) {
                 Ok(Some((pack, blocks))) => index.add(pack, blocks),
-                Ok(None) => {
+                Ok(None) if cleans => {
                     let _ = std::fs::remove_file(&path);
                 }
-                Err(_) => {}
+                Ok(None) | Err(_) => {}
             }
         }
         index

@@ -21,7 +21,8 @@ pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
     };
     let staging = output::Staging::create(&out, &project, &note)?;
     let loaded = start.elapsed();
-    let highlighter = cache::highlighter(&project.root, !args.cache.no_cache);
+    let highlighter =
+        cache::highlighter(&project.root, cache::Access::writing(args.cache.no_cache));
     let built = site::build(
         &project,
         &highlighter,

@@ -12,15 +12,20 @@ use crate::site::{self, Summary};
 
 pub fn run(args: CheckArgs, verbosity: Verbosity) -> Result<(), Failure> {
     let project = Project::load(&args.site.dir)?;
-    let highlighter = cache::highlighter(&project.root, !args.cache.no_cache);
-    let built = site::build(
+    let highlighter = cache::highlighter(
+        &project.root,
+        match args.cache.no_cache {
+            true => cache::Access::Off,
+            false => cache::Access::Read,
+        },
+    );
+    // Reads the build cache, never writes it: `check` writes nothing.
+    let summary = site::build(
         &project,
         &highlighter,
         &site::Discard,
         &mut site::Cache::default(),
-    );
-    highlighter.save_cache();
-    let summary = built?;
+    )?;
     print_warnings(&summary.warnings, verbosity);
     if let Some(baseline) = &args.baseline {
         compare(baseline, &summary)?;

@@ -42,7 +42,7 @@ impl Session {
     /// problems. `use_cache`: highlight with the build cache.
     pub fn new(root: PathBuf, use_cache: bool) -> Session {
         let mut session = Session {
-            highlighter: cache::highlighter(&root, use_cache),
+            highlighter: cache::highlighter(&root, cache::Access::writing(!use_cache)),
             root,
             project: None,
             cache: Cache::keeping(),

@@ -1,5 +1,7 @@
 //! The build cache: `.envbook-cache/` beside book.toml, holding what a build
-//! computed that the next one can reuse. Today that is highlighted code.
+//! computed that the next one can reuse: highlighted code blocks
+//! (`highlight-v1/`), and rendered pages with their search fragments
+//! (`pages-v1/`), each kind in packs of its own.
 //!
 //! Each build that highlighted something new writes it as one pack file
 //! (`highlight-v1/*.pack`): the blocks, then an index of their keys. One file
@@ -25,12 +27,14 @@ use std::time::{Duration, SystemTime};
 use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
-use crate::markdown::{CodeCache, Highlighter, Key};
+use crate::markdown::{Highlighter, Key, Store};
 
 /// The cache's folder, beside book.toml.
 pub const DIR: &str = ".envbook-cache";
 /// Highlighted blocks; a new pack format gets a new folder.
 const HIGHLIGHT: &str = "highlight-v1";
+/// Rendered pages and their search fragments.
+const PAGES: &str = "pages-v1";
 /// Marks the folder as a cache for backup and archiving tools (bford.info/cachedir).
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
                    # This file is a cache directory tag created by envbook.\n\
@@ -50,7 +54,20 @@ pub fn highlighter(root: &Path, access: Access) -> Highlighter {
     let highlighter = Highlighter::default();
     match access {
         Access::Off => highlighter,
-        _ => highlighter.with_cache(Blocks::open(root, access == Access::ReadWrite)),
+        _ => highlighter.with_cache(Blocks::open(root, HIGHLIGHT, access == Access::ReadWrite)),
+    }
+}
+
+/// The store of rendered pages for a build of the site in `root` (see
+/// `site::Cache::with_store`), unless the cache is off.
+pub fn pages(root: &Path, access: Access) -> Option<Box<dyn Store>> {
+    match access {
+        Access::Off => None,
+        _ => Some(Box::new(Blocks::open(
+            root,
+            PAGES,
+            access == Access::ReadWrite,
+        ))),
     }
 }
 
@@ -123,7 +140,7 @@ struct Writer {
     keys: HashSet<Key>,
 }
 
-impl CodeCache for Blocks {
+impl Store for Blocks {
     fn get(&self, key: &Key) -> Option<String> {
         let index = self.index.read().ok()?;
         let place = *index.blocks.get(key)?;
@@ -161,8 +178,8 @@ impl CodeCache for Blocks {
 
 impl Blocks {
     /// The cache of the site in `root`, its packs' indexes read.
-    fn open(root: &Path, writes: bool) -> Blocks {
-        let dir = root.join(DIR).join(HIGHLIGHT);
+    fn open(root: &Path, folder: &str, writes: bool) -> Blocks {
+        let dir = root.join(DIR).join(folder);
         Blocks {
             index: RwLock::new(Index::load(&dir, writes)),
             writes,

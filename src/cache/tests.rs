@@ -12,7 +12,7 @@ fn html(n: u8) -> String {
 fn cached(saves: &[&[u8]]) -> tempfile::TempDir {
     let tmp = tempfile::TempDir::new().unwrap();
     for numbers in saves {
-        let blocks = Blocks::open(tmp.path(), true);
+        let blocks = Blocks::open(tmp.path(), HIGHLIGHT, true);
         for &n in *numbers {
             blocks.put(&key(n), &html(n));
         }
@@ -33,13 +33,13 @@ fn packs(root: &Path) -> Vec<PathBuf> {
 #[test]
 fn blocks_read_back_as_written_by_this_build_and_the_next() {
     let tmp = tempfile::TempDir::new().unwrap();
-    let blocks = Blocks::open(tmp.path(), true);
+    let blocks = Blocks::open(tmp.path(), HIGHLIGHT, true);
     assert_eq!(blocks.get(&key(1)), None);
     blocks.put(&key(1), &html(1));
     blocks.put(&key(2), "");
     blocks.save();
     assert_eq!(blocks.get(&key(1)), Some(html(1)));
-    let next = Blocks::open(tmp.path(), true);
+    let next = Blocks::open(tmp.path(), HIGHLIGHT, true);
     assert_eq!(next.get(&key(1)), Some(html(1)));
     assert_eq!(next.get(&key(2)).as_deref(), Some(""));
     assert_eq!(next.get(&key(3)), None);
@@ -64,14 +64,17 @@ fn a_block_altered_in_its_pack_is_not_used_and_the_others_are() {
     let at = bytes.windows(7).position(|w| w == b">2</spa").unwrap();
     bytes[at + 1] = b'9';
     std::fs::write(pack, bytes).unwrap();
-    let blocks = Blocks::open(tmp.path(), true);
+    let blocks = Blocks::open(tmp.path(), HIGHLIGHT, true);
     assert_eq!(blocks.get(&key(2)), None);
     assert_eq!(blocks.get(&key(1)), Some(html(1)));
     assert_eq!(blocks.get(&key(3)), Some(html(3)));
     // Written again, it is read from the newer pack.
     blocks.put(&key(2), &html(2));
     blocks.save();
-    assert_eq!(Blocks::open(tmp.path(), true).get(&key(2)), Some(html(2)));
+    assert_eq!(
+        Blocks::open(tmp.path(), HIGHLIGHT, true).get(&key(2)),
+        Some(html(2))
+    );
 }
 
 #[test]
@@ -87,7 +90,7 @@ fn a_pack_cut_short_or_altered_anywhere_is_not_used_and_goes() {
     }
     for bytes in damaged {
         std::fs::write(&pack, &bytes).unwrap();
-        let blocks = Blocks::open(tmp.path(), true);
+        let blocks = Blocks::open(tmp.path(), HIGHLIGHT, true);
         for n in [1, 2] {
             let got = blocks.get(&key(n));
             assert!(got.is_none() || got == Some(html(n)), "{got:?}");
@@ -112,7 +115,7 @@ fn past_max_packs_the_small_ones_are_merged() {
     let saves: Vec<&[u8]> = saves.iter().map(Vec::as_slice).collect();
     let tmp = cached(&saves);
     assert_eq!(packs(tmp.path()).len(), 2, "{:?}", packs(tmp.path()));
-    let blocks = Blocks::open(tmp.path(), true);
+    let blocks = Blocks::open(tmp.path(), HIGHLIGHT, true);
     for n in (1..=MAX_PACKS as u8 + 1).chain(100..=102) {
         assert_eq!(blocks.get(&key(n)), Some(html(n)), "{n}");
     }
@@ -121,7 +124,7 @@ fn past_max_packs_the_small_ones_are_merged() {
 #[test]
 fn a_cache_deleted_during_a_build_is_made_again_by_the_next_with_its_tag() {
     let tmp = cached(&[&[1]]);
-    let blocks = Blocks::open(tmp.path(), true);
+    let blocks = Blocks::open(tmp.path(), HIGHLIGHT, true);
     blocks.put(&key(2), &html(2));
     std::fs::remove_dir_all(tmp.path().join(DIR)).unwrap();
     // Packs already open still read.
@@ -129,18 +132,21 @@ fn a_cache_deleted_during_a_build_is_made_again_by_the_next_with_its_tag() {
     assert_eq!(blocks.get(&key(1)), Some(html(1)));
     blocks.save();
     assert!(!tmp.path().join(DIR).exists());
-    let next = Blocks::open(tmp.path(), true);
+    let next = Blocks::open(tmp.path(), HIGHLIGHT, true);
     next.put(&key(2), &html(2));
     next.save();
     assert!(tmp.path().join(DIR).join("CACHEDIR.TAG").exists());
-    assert_eq!(Blocks::open(tmp.path(), true).get(&key(2)), Some(html(2)));
+    assert_eq!(
+        Blocks::open(tmp.path(), HIGHLIGHT, true).get(&key(2)),
+        Some(html(2))
+    );
 }
 
 #[test]
 fn a_cache_that_cannot_be_made_is_no_error() {
     let tmp = tempfile::TempDir::new().unwrap();
     std::fs::write(tmp.path().join(DIR), "a file in the way\n").unwrap();
-    let blocks = Blocks::open(tmp.path(), true);
+    let blocks = Blocks::open(tmp.path(), HIGHLIGHT, true);
     blocks.put(&key(1), &html(1));
     blocks.save();
     assert_eq!(blocks.get(&key(1)), None);
@@ -157,7 +163,10 @@ fn a_pack_a_killed_build_left_half_written_goes_once_abandoned() {
     let long_ago = SystemTime::now() - ABANDONED - Duration::from_secs(60);
     let file = File::options().write(true).open(&old).unwrap();
     file.set_modified(long_ago).unwrap();
-    assert_eq!(Blocks::open(tmp.path(), true).get(&key(1)), Some(html(1)));
+    assert_eq!(
+        Blocks::open(tmp.path(), HIGHLIGHT, true).get(&key(1)),
+        Some(html(1))
+    );
     assert!(!old.exists());
     assert!(fresh.exists(), "it may be another build's, being written");
 }

@@ -12,7 +12,7 @@
 //! JavaScript: 0.8 s in 200 callbacks): the time budget stops those. Such a
 //! block is left plain and the caller says so.
 //!
-//! With a [`CodeCache`], a block highlighted by an earlier build is taken
+//! With a [`Store`], a block highlighted by an earlier build is taken
 //! from it, by a key naming the highlighter, the language and the code.
 
 use std::ops::{ControlFlow, Range};
@@ -49,22 +49,33 @@ const MAX_INJECTION_DEPTH: usize = 2;
 /// crate's version, which is part of it too.
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/highlight-1");
 
-/// Where highlighted blocks are kept between builds (the build cache; see
-/// `crate::cache`). Its errors are its own: a block it cannot give is highlighted.
-pub trait CodeCache: Send + Sync {
+/// Text kept between builds under a [`Key`] (the build cache; see
+/// `crate::cache`): highlighted blocks here, rendered pages in `site`. Its
+/// errors are its own: what it cannot give is computed again.
+pub trait Store: Send + Sync {
     fn get(&self, key: &Key) -> Option<String>;
     fn put(&self, key: &Key, html: &str);
     /// Keeps what was put since the last save, for the builds to come.
     fn save(&self);
 }
 
-/// A block's name in a [`CodeCache`]: SHA-256 of the highlighter's version,
+/// A block's name in a [`Store`]: SHA-256 of the highlighter's version,
 /// the language and the code (a hash stable across Rust versions and
 /// machines, unlike std's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Key(pub [u8; 32]);
 
 impl Key {
+    /// The key of `parts`, each prefixed by its length so that no two lists run together.
+    pub fn of(parts: &[&[u8]]) -> Key {
+        let mut hasher = Sha256::new();
+        for part in parts {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part);
+        }
+        Key(hasher.finalize().into())
+    }
+
     fn new(version: &str, lang: &str, code: &str) -> Key {
         let mut hasher = Sha256::new();
         // No version or language name holds a NUL, so no two inputs run together.
@@ -85,7 +96,7 @@ pub struct Highlighter {
     grammars: Vec<Grammar>,
     format: HtmlFormat,
     budget: Duration,
-    cache: Option<Box<dyn CodeCache>>,
+    cache: Option<Box<dyn Store>>,
 }
 
 /// A language: the fence names that select it, where its grammar and
@@ -183,7 +194,7 @@ impl Default for Highlighter {
 
 impl Highlighter {
     /// The highlighter, taking blocks from `cache` and keeping them there.
-    pub fn with_cache(self, cache: impl CodeCache + 'static) -> Highlighter {
+    pub fn with_cache(self, cache: impl Store + 'static) -> Highlighter {
         Highlighter {
             cache: Some(Box::new(cache)),
             ..self
@@ -735,7 +746,7 @@ mod tests {
         entries: std::sync::Mutex<std::collections::HashMap<Key, String>>,
     }
 
-    impl CodeCache for std::sync::Arc<Memory> {
+    impl Store for std::sync::Arc<Memory> {
         fn get(&self, key: &Key) -> Option<String> {
             self.entries.lock().unwrap().get(key).cloned()
         }

@@ -19,7 +19,7 @@ pub struct LinkContext<'a> {
 }
 
 /// Where a link goes, as far as the site is concerned.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Target {
     /// Another host, a scheme such as `mailto:`, or a relative path that
     /// climbs above the site's root (mdBook books link `../std/index.html`,

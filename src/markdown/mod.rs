@@ -18,13 +18,14 @@ use pulldown_cmark::{
     BlockQuoteKind, CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd,
 };
 use pulldown_cmark_escape::{escape_href, escape_html};
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Format};
 use crate::diagnostic::{Diagnostic, Lines};
 use crate::directives::{self, Call, Expander, PageScope};
 use crate::include::Splices;
 use highlight::OverBudget;
-pub use highlight::{CodeCache, Highlighter, Key};
+pub use highlight::{Highlighter, Key, Store};
 pub use ids::{Ids, html_ids, slug};
 pub use inline::{inline, inline_text};
 pub use links::{LinkContext, Target};
@@ -93,7 +94,7 @@ impl Flavor<'_> {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Heading {
     pub level: u8,
     pub id: String,
@@ -103,7 +104,7 @@ pub struct Heading {
 }
 
 /// A link or image found on the page, for link checking.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Link {
     pub dest: String,
     pub target: Target,
@@ -112,7 +113,9 @@ pub struct Link {
     pub span: Range<usize>,
 }
 
-#[derive(Debug, Default, Clone)]
+/// A page's markdown as HTML, and what the site needs of it. The build
+/// cache keeps it (as JSON) when it has no diagnostics, which it leaves out.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Rendered {
     pub html: String,
     /// The page has a `#` heading (see [`title`]).
@@ -126,6 +129,7 @@ pub struct Rendered {
     pub sections: Vec<String>,
     /// Shared: the preview server's cache hands them to every build.
     pub links: Arc<[Link]>,
+    #[serde(skip)]
     pub diagnostics: Vec<Diagnostic>,
 }
 

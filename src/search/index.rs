@@ -109,7 +109,7 @@ const CHUNK_BYTES: usize = 16 * 1024;
 
 /// The records one fragment file holds, as JSON, and their terms: made when
 /// a page is rendered, merged into chunks when the site is done.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Fragment {
     /// The fragment file: taken when a build writes it; kept by the
     /// preview server, which serves it from here.

@@ -61,14 +61,50 @@ pub fn highlighter(root: &Path, access: Access) -> Highlighter {
 /// The store of rendered pages for a build of the site in `root` (see
 /// `site::Cache::with_store`), unless the cache is off.
 pub fn pages(root: &Path, access: Access) -> Option<Box<dyn Store>> {
-    match access {
-        Access::Off => None,
-        _ => Some(Box::new(Blocks::open(
-            root,
-            PAGES,
-            access == Access::ReadWrite,
-        ))),
+    let blocks = match access {
+        Access::Off => return None,
+        _ => Blocks::open(root, PAGES, access == Access::ReadWrite),
+    };
+    Some(Box::new(Salted {
+        salt: binary_identity(),
+        blocks,
+    }))
+}
+
+/// A store whose keys are salted with the envbook binary that made them: a
+/// page's HTML comes from all of envbook's code, and a change anywhere in it
+/// must not wait for a new version number to be seen.
+struct Salted {
+    salt: Key,
+    blocks: Blocks,
+}
+
+impl Salted {
+    fn key(&self, key: &Key) -> Key {
+        Key::of(&[&self.salt.0, &key.0])
     }
+}
+
+impl Store for Salted {
+    fn get(&self, key: &Key) -> Option<String> {
+        self.blocks.get(&self.key(key))
+    }
+
+    fn put(&self, key: &Key, text: &str) {
+        self.blocks.put(&self.key(key), text)
+    }
+
+    fn save(&self) {
+        self.blocks.save()
+    }
+}
+
+/// The running binary, by its size and time; its version if it cannot be read.
+fn binary_identity() -> Key {
+    let meta = std::env::current_exe().and_then(std::fs::metadata);
+    let seen = meta.map(|m| format!("{} {:?}", m.len(), m.modified().ok()));
+    let seen = seen.unwrap_or_default();
+    Key::of(&[env!("CARGO_PKG_VERSION").as_bytes(), seen.as_bytes()])
 }
 
 /// How a command uses the cache.

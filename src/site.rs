@@ -18,7 +18,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::directives::Expander;
 use crate::export;
 use crate::links::{self, Anchors, Ids, PageLinks};
-use crate::markdown::{self, Highlighter, Link, LinkContext, Rendered};
+use crate::markdown::{self, Highlighter, Key, Link, LinkContext, Rendered, Store};
 use crate::nav::{self, Nav};
 use crate::print;
 use crate::project::Project;
@@ -93,10 +93,14 @@ pub struct Summary {
 }
 
 /// What the preview server keeps between builds, so that a change re-renders
-/// only what it affects. A one-off build keeps nothing (`Cache::default()`).
+/// only what it affects. A one-off build keeps nothing (`Cache::default()`)
+/// in memory; either may have a store on disk (`with_store`).
 #[derive(Default)]
 pub struct Cache {
     keep: bool,
+    /// Rendered pages and their search fragments from earlier builds, by a
+    /// key of everything they are made of (the build cache's `pages-v1/`).
+    store: Option<Box<dyn Store>>,
     /// Each page's title and markdown, by URL, with the text they came from.
     pages: HashMap<String, Cached>,
     /// The page-to-URL map links were rewritten with.
@@ -127,6 +131,27 @@ impl Cache {
         Cache {
             keep: true,
             ..Cache::default()
+        }
+    }
+
+    /// This cache, reading and writing `store` too.
+    pub fn with_store(self, store: Option<Box<dyn Store>>) -> Cache {
+        Cache { store, ..self }
+    }
+
+    /// Forgets what it keeps in memory (the site was read again); the store stays.
+    pub fn forget(&mut self) {
+        *self = Cache {
+            keep: self.keep,
+            store: self.store.take(),
+            ..Cache::default()
+        };
+    }
+
+    /// Keeps what this build put in the store for the builds to come.
+    pub fn save_store(&self) {
+        if let Some(store) = &self.store {
+            store.save();
         }
     }
 
@@ -373,7 +398,8 @@ fn render_pages(views: &Views, plan: &Plan, sink: &dyn Sink, cache: &Cache) -> V
         .filter(|&i| plan.dirty[i])
         .map(|i| {
             let page = &views.pages[i];
-            let fresh = plan.stale[i].then(|| views.markdown(page));
+            let stored = cache.store.as_deref().map(|s| (s, views.page_key(page)));
+            let fresh = plan.stale[i].then(|| views.markdown(page, stored));
             let cached = || cache.get(page).and_then(|c| c.rendered.as_ref());
             let rendered = fresh
                 .as_ref()
@@ -396,7 +422,7 @@ fn render_pages(views: &Views, plan: &Plan, sink: &dyn Sink, cache: &Cache) -> V
             };
             // Its warnings too (a code block left plain), each time it is rendered.
             problems.extend(rendered.diagnostics.iter().cloned());
-            let mut fragment = views.fragment(i, rendered);
+            let mut fragment = views.fragment(i, rendered, stored);
             // A build writes its JSON now, and its terms wait for the chunks;
             // the preview server keeps it with them (see `Chunks::file`).
             let json = (!cache.keep)
@@ -569,6 +595,26 @@ fn resolve_redirects(project: &Project, pages: &[Page]) -> (Redirects, Diagnosti
 
 /// Where every internal link starts: the path of `base-url`, or, for links
 /// relative to each page, [`ROOT`], replaced when the page is written.
+/// What every page's markdown depends on besides its own text and file:
+/// the config (base URL, flavour), the pages links can go to, the data the
+/// directives show, and the highlighter.
+fn site_key(project: &Project, prepared: &Prepared, highlighter: &Highlighter) -> Key {
+    let sources: Vec<(&str, &str)> = prepared
+        .pages
+        .iter()
+        .filter(|p| p.is_source())
+        .map(|p| (p.source.as_str(), p.url.as_str()))
+        .collect();
+    let described = format!(
+        "{:?}\0{:?}\0{:?}\0{}",
+        project.config,
+        sources,
+        project.data,
+        highlighter.version()
+    );
+    Key::of(&[described.as_bytes()])
+}
+
 fn base_path(config: &crate::config::Config) -> String {
     match config.html.relative_links {
         true => ROOT.to_string(),
@@ -668,6 +714,9 @@ struct Views<'a> {
     whole_book: bool,
     /// Write the search index.
     search: bool,
+    /// What every page's markdown depends on besides its own text, for the
+    /// keys of the build cache's pages.
+    site_key: Key,
 }
 
 impl<'a> Views<'a> {
@@ -700,6 +749,7 @@ impl<'a> Views<'a> {
             redirects: &prepared.redirects,
             whole_book: project.config.format == Format::MdBook,
             search: project.config.search.enable,
+            site_key: site_key(project, prepared, highlighter),
         }
     }
 
@@ -711,7 +761,33 @@ impl<'a> Views<'a> {
         }
     }
 
-    fn markdown(&self, page: &Page) -> Rendered {
+    /// The key of `page`'s markdown in the build cache: its text and file,
+    /// and everything else the markdown reads (`site_key`).
+    fn page_key(&self, page: &Page) -> Key {
+        let file = page.file.to_string_lossy();
+        let start = page.body_start.to_le_bytes();
+        let parts = [&self.site_key.0[..], file.as_bytes(), page.text.as_bytes()];
+        Key::of(&[&parts[..], &[page.markdown().as_bytes(), &start[..]]].concat())
+    }
+
+    /// `page`'s markdown rendered, or taken from the store when it has it;
+    /// a page rendered without diagnostics goes into the store.
+    fn markdown(&self, page: &Page, stored: Option<(&dyn Store, Key)>) -> Rendered {
+        let kept = stored.and_then(|(store, key)| store.get(&key));
+        if let Some(rendered) = kept.and_then(|json| serde_json::from_str(&json).ok()) {
+            return rendered;
+        }
+        let rendered = self.render_markdown(page);
+        if let Some((store, key)) = stored.filter(|_| rendered.diagnostics.is_empty()) {
+            store.put(
+                &key,
+                &serde_json::to_string(&rendered).expect("a page serializes"),
+            );
+        }
+        rendered
+    }
+
+    fn render_markdown(&self, page: &Page) -> Rendered {
         markdown::render(&markdown::Input {
             file: &page.file,
             text: page.markdown(),
@@ -1123,7 +1199,12 @@ impl Views<'_> {
     /// Page `i`'s search fragment, unless the page is left out of search:
     /// by its front matter, as the not-found page, or as mdBook's copy of
     /// the first chapter (found at its own URL).
-    fn fragment(&self, i: usize, rendered: &Rendered) -> Option<Fragment> {
+    fn fragment(
+        &self,
+        i: usize,
+        rendered: &Rendered,
+        stored: Option<(&dyn Store, Key)>,
+    ) -> Option<Fragment> {
         let page = &self.pages[i];
         let left_out = page.front.search == Some(false)
             || page.kind == content::Kind::Copy
@@ -1137,12 +1218,37 @@ impl Views<'_> {
             .filter(|crumb| Some(&crumb.url) != self.home.map(|h| &self.hrefs[h]))
             .map(|crumb| crumb.title)
             .collect();
-        Some(page_fragment(&PageEntry {
+        let entry = PageEntry {
             url: &page.url,
             title: &self.titles[i],
             section: section.join(" › "),
             rendered,
-        }))
+        };
+        // Its key: the page's, and where the page is.
+        let stored = stored.map(|(store, key)| {
+            let parts = [
+                &key.0[..],
+                b"fragment",
+                entry.url.as_bytes(),
+                entry.title.as_bytes(),
+            ];
+            (
+                store,
+                Key::of(&[&parts[..], &[entry.section.as_bytes()]].concat()),
+            )
+        });
+        let kept = stored.and_then(|(store, key)| store.get(&key));
+        if let Some(fragment) = kept.and_then(|json| serde_json::from_str(&json).ok()) {
+            return Some(fragment);
+        }
+        let fragment = page_fragment(&entry);
+        if let Some((store, key)) = stored {
+            store.put(
+                &key,
+                &serde_json::to_string(&fragment).expect("a fragment serializes"),
+            );
+        }
+        Some(fragment)
     }
 
     /// Makes the matrix rows' fragments (or takes the last build's), and

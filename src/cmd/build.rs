@@ -21,16 +21,13 @@ pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
     };
     let staging = output::Staging::create(&out, &project, &note)?;
     let loaded = start.elapsed();
-    let highlighter =
-        cache::highlighter(&project.root, cache::Access::writing(args.cache.no_cache));
-    let built = site::build(
-        &project,
-        &highlighter,
-        &staging,
-        &mut site::Cache::default(),
-    );
-    // Blocks highlighted by a build that failed are as good as any.
+    let access = cache::Access::writing(args.cache.no_cache);
+    let highlighter = cache::highlighter(&project.root, access);
+    let mut kept = site::Cache::default().with_store(cache::pages(&project.root, access));
+    let built = site::build(&project, &highlighter, &staging, &mut kept);
+    // What a build that failed made is as good as any.
     highlighter.save_cache();
+    kept.save_store();
     let summary = built?;
     let built = start.elapsed();
     print_warnings(&summary.warnings, verbosity);

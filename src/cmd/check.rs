@@ -12,19 +12,17 @@ use crate::site::{self, Summary};
 
 pub fn run(args: CheckArgs, verbosity: Verbosity) -> Result<(), Failure> {
     let project = Project::load(&args.site.dir)?;
-    let highlighter = cache::highlighter(
-        &project.root,
-        match args.cache.no_cache {
-            true => cache::Access::Off,
-            false => cache::Access::Read,
-        },
-    );
+    let access = match args.cache.no_cache {
+        true => cache::Access::Off,
+        false => cache::Access::Read,
+    };
+    let highlighter = cache::highlighter(&project.root, access);
     // Reads the build cache, never writes it: `check` writes nothing.
     let summary = site::build(
         &project,
         &highlighter,
         &site::Discard,
-        &mut site::Cache::default(),
+        &mut site::Cache::default().with_store(cache::pages(&project.root, access)),
     )?;
     print_warnings(&summary.warnings, verbosity);
     if let Some(baseline) = &args.baseline {

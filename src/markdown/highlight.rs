@@ -203,6 +203,11 @@ impl Highlighter {
 
     /// Keeps the blocks highlighted since the last save in the cache: called
     /// after each build.
+    /// What names this highlighter's output: a change of it changes the HTML.
+    pub fn version(&self) -> &'static str {
+        VERSION
+    }
+
     pub fn save_cache(&self) {
         if let Some(cache) = &self.cache {
             cache.save();

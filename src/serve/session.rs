@@ -41,11 +41,12 @@ impl Session {
     /// Reads the site in `root`; a site that cannot be read is kept as its
     /// problems. `use_cache`: highlight with the build cache.
     pub fn new(root: PathBuf, use_cache: bool) -> Session {
+        let access = cache::Access::writing(!use_cache);
         let mut session = Session {
-            highlighter: cache::highlighter(&root, cache::Access::writing(!use_cache)),
+            highlighter: cache::highlighter(&root, access),
+            cache: Cache::keeping().with_store(cache::pages(&root, access)),
             root,
             project: None,
-            cache: Cache::keeping(),
             unreadable: BTreeMap::new(),
             build: 0,
         };
@@ -94,7 +95,7 @@ impl Session {
         match Project::load(&self.root) {
             Ok(project) => {
                 self.project = Some(project);
-                self.cache = Cache::keeping();
+                self.cache.forget();
             }
             Err(problems) => {
                 self.unreadable.insert("site".into(), problems);
@@ -163,6 +164,7 @@ impl Session {
         let sink = Collect::default();
         let built = site::build(project, &self.highlighter, &sink, &mut self.cache);
         self.highlighter.save_cache();
+        self.cache.save_store();
         let summary = built?;
         let fresh = sink.files.into_inner().expect("no panic holds the lock");
         let keep: HashSet<&String> = summary.outputs.iter().collect();

@@ -11,6 +11,7 @@ use crate::serve::{Server, wait_for};
 use crate::support::{Run, Site, run_in};
 
 const CACHE: &str = ".envbook-cache";
+const PAGES: &str = ".envbook-cache/pages-v1";
 const PACKS: &str = ".envbook-cache/highlight-v1";
 
 /// Every file under `dir` with its bytes.
@@ -150,8 +151,10 @@ fn a_changed_block_language_theme_or_data_builds_as_a_clean_build() {
 }
 
 #[test]
-fn a_cache_deleted_or_damaged_in_part_builds_as_a_clean_build() {
+fn a_highlight_cache_deleted_or_damaged_in_part_builds_as_a_clean_build() {
+    // Without the rendered pages, which would spare the highlighting.
     let site = Site::fixture("build-cache");
+    drop_pages(&site);
     build(&site);
     // A second pack, with the block the edit adds.
     edit(
@@ -160,11 +163,13 @@ fn a_cache_deleted_or_damaged_in_part_builds_as_a_clean_build() {
         "restart deploy/api",
         "restart deploy/web",
     );
+    drop_pages(&site);
     build(&site);
     let names: Vec<String> = packs(&site).into_keys().collect();
     assert_eq!(names.len(), 2, "{names:?}");
     // One pack gone.
     std::fs::remove_file(site.path(PACKS).join(&names[1])).unwrap();
+    drop_pages(&site);
     assert_builds_as_clean(&site, "site");
     // A block altered in one pack, the other cut short.
     let names: Vec<String> = packs(&site).into_keys().collect();
@@ -184,17 +189,67 @@ fn a_cache_deleted_or_damaged_in_part_builds_as_a_clean_build() {
     // Something that is no pack, and a temporary file a killed build left.
     site.write(&format!("{PACKS}/notes.txt"), "not a pack\n");
     site.write(&format!("{PACKS}/.tmpXYZ"), "half a pack");
+    drop_pages(&site);
     assert_builds_as_clean(&site, "site");
     // What was damaged was written again: the next build writes nothing.
     let repaired = packs(&site);
+    drop_pages(&site);
     assert_builds_as_clean(&site, "site");
     assert_eq!(packs(&site), repaired);
     // The whole cache gone, then only its packs.
     std::fs::remove_dir_all(site.path(CACHE)).unwrap();
+    drop_pages(&site);
     assert_builds_as_clean(&site, "site");
     assert!(site.path(CACHE).join("CACHEDIR.TAG").exists());
     std::fs::remove_dir_all(site.path(PACKS)).unwrap();
+    drop_pages(&site);
     assert_builds_as_clean(&site, "site");
+}
+
+/// Forgets the rendered pages, so that a build highlights (from its cache).
+fn drop_pages(site: &Site) {
+    let _ = std::fs::remove_dir_all(site.path(PAGES));
+}
+
+#[test]
+fn rendered_pages_damaged_or_stale_build_as_a_clean_build() {
+    let site = Site::fixture("build-cache");
+    build(&site);
+    assert!(site.path(PAGES).is_dir());
+    // Every pack of rendered pages altered in its middle, then cut short.
+    for cut in [false, true] {
+        for entry in std::fs::read_dir(site.path(PAGES)).unwrap() {
+            let path = entry.unwrap().path();
+            let mut bytes = std::fs::read(&path).unwrap();
+            let middle = bytes.len() / 2;
+            match cut {
+                false => bytes[middle] ^= 1,
+                true => bytes.truncate(middle),
+            }
+            std::fs::write(&path, bytes).unwrap();
+        }
+        assert_builds_as_clean(&site, "site");
+    }
+    // A page that links to one not there yet, then is: its link is rewritten.
+    site.write(
+        "content/linking.md",
+        "# Linking\n\nSee [the new page](new.md).\n",
+    );
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    site.write("content/new.md", "# New\n");
+    assert_builds_as_clean(&site, "site");
+    // The base URL changes every link.
+    let toml = site.read("book.toml");
+    site.write(
+        "book.toml",
+        &format!("{toml}\n[build]\nbase-url = \"/docs/\"\n"),
+    );
+    assert_builds_as_clean(&site, "site");
+    assert!(
+        site.read("site/linking/index.html")
+            .contains("href=\"/docs/new/\"")
+    );
 }
 
 #[test]

@@ -56,6 +56,57 @@ impl Nav {
         std::iter::successors(Some(node), |&n| self.nodes[n].parent)
     }
 
+    /// The node whose children `node`'s navigation shows: `node` itself
+    /// when it has children, else its parent (`None`: the top level only).
+    /// Every page of a folder has the same branch open, so they share their
+    /// navigation but for the item marked current.
+    pub fn branch(&self, node: NodeId) -> Option<NodeId> {
+        match self.nodes[node].children.is_empty() {
+            true => self.nodes[node].parent,
+            false => Some(node),
+        }
+    }
+
+    /// Where `node` is among the items of its branch's navigation: its
+    /// place among its siblings, then its parent's, up to the top level.
+    pub fn place_of(&self, node: NodeId) -> Vec<usize> {
+        self.ancestors(node)
+            .map(|n| {
+                let siblings = match self.nodes[n].parent {
+                    Some(p) => &self.nodes[p].children,
+                    None => &self.roots,
+                };
+                siblings.iter().position(|&s| s == n).unwrap_or(0)
+            })
+            .collect()
+    }
+
+    /// The pages listed under `node`: its children that are pages.
+    pub fn child_pages(&self, node: NodeId) -> impl Iterator<Item = usize> + '_ {
+        self.nodes[node]
+            .children
+            .iter()
+            .filter_map(|&c| self.nodes[c].page)
+    }
+
+    /// The pages above `page`, from the top down: the home page first
+    /// (unless it is `page`), then the pages of the nodes above `page`'s.
+    pub fn above(&self, page: usize, home: Option<usize>) -> Vec<usize> {
+        let mut pages: Vec<usize> = match self.node_of(page) {
+            Some(node) => self
+                .ancestors(node)
+                .skip(1)
+                .filter_map(|n| self.nodes[n].page)
+                .collect(),
+            None => Vec::new(),
+        };
+        if let Some(home) = home.filter(|&h| h != page && !pages.contains(&h)) {
+            pages.push(home);
+        }
+        pages.reverse();
+        pages
+    }
+
     /// The pages before and after `page` in reading order.
     pub fn neighbours(&self, page: usize) -> (Option<usize>, Option<usize>) {
         match self.place.get(&page).copied() {

@@ -50,7 +50,7 @@ pub struct TocEntry {
     pub children: Vec<TocEntry>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Hash, Serialize)]
 pub struct NavItem {
     pub title: String,
     /// mdBook's section label (`1.2.`), or empty.
@@ -60,6 +60,7 @@ pub struct NavItem {
     /// `page`, `part` or `separator`.
     pub kind: &'static str,
     pub current: bool,
+    /// Its children are shown (it has some, and it is the current page or above it).
     pub open: bool,
     pub has_children: bool,
     /// Only filled for open items: a page's size must not grow with the site.
@@ -142,10 +143,15 @@ pub struct NavLinks<'a> {
 }
 
 impl NavLinks<'_> {
-    /// The top level, with the branch down to `current` opened.
+    /// The top level, with `current`'s branch opened (see [`Nav::branch`]).
     pub fn items(&self, current: Option<NodeId>) -> Vec<NavItem> {
-        let open: Vec<NodeId> = current
-            .map(|c| self.nav.ancestors(c).collect())
+        self.branch_items(current.and_then(|c| self.nav.branch(c)), current)
+    }
+
+    /// The top level, with `branch` and the nodes above it opened.
+    pub fn branch_items(&self, branch: Option<NodeId>, current: Option<NodeId>) -> Vec<NavItem> {
+        let open: Vec<NodeId> = branch
+            .map(|b| self.nav.ancestors(b).collect())
             .unwrap_or_default();
         self.level(&self.nav.roots, current, &open)
     }
@@ -187,22 +193,10 @@ impl NavLinks<'_> {
         home: Option<usize>,
         titles: &[String],
     ) -> Vec<LinkView> {
-        let mut pages: Vec<usize> = match self.nav.node_of(page) {
-            Some(node) => self
-                .nav
-                .ancestors(node)
-                .skip(1)
-                .filter_map(|n| self.nav.nodes[n].page)
-                .collect(),
-            None => Vec::new(),
-        };
-        if let Some(home) = home.filter(|&h| h != page && !pages.contains(&h)) {
-            pages.push(home);
-        }
-        pages
-            .iter()
-            .rev()
-            .map(|&p| LinkView {
+        self.nav
+            .above(page, home)
+            .into_iter()
+            .map(|p| LinkView {
                 title: titles[p].clone(),
                 url: self.hrefs[p].clone(),
             })

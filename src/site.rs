@@ -19,7 +19,7 @@ use crate::directives::Expander;
 use crate::export;
 use crate::links::{self, Anchors, Ids, PageLinks};
 use crate::markdown::{self, Highlighter, Link, LinkContext, Rendered};
-use crate::nav::{self, Nav};
+use crate::nav::{self, Nav, NodeId};
 use crate::print;
 use crate::project::Project;
 use crate::redirects::{self, Redirects};
@@ -102,9 +102,12 @@ pub struct Cache {
     /// The page-to-URL map links were rewritten with.
     links: u64,
     data: Option<Data>,
-    /// Everything a page's template output depends on besides its own
-    /// markdown: config, theme, and every page's place, title and description.
+    /// See [`Views::fingerprint`].
     shared: u64,
+    /// See [`Views::extras_key`].
+    extras: u64,
+    /// Every page's title: the search index's rows show them.
+    titles: u64,
     anchors: Anchors,
     /// The search index's fragments of matrix rows.
     rows: Vec<Arc<Fragment>>,
@@ -119,6 +122,19 @@ struct Cached {
     ids: Ids,
     /// Its search fragment, when it is indexed.
     fragment: Option<Arc<Fragment>>,
+    /// See [`Keys`].
+    keys: Keys,
+}
+
+/// What a page's output is made of besides its own markdown and what every
+/// page shares (config, theme): when a page's keys and markdown are those of
+/// the last build, so is its output.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Keys {
+    /// See [`Views::view_key`].
+    view: u64,
+    /// See [`Views::search_key`].
+    search: u64,
 }
 
 impl Cache {
@@ -160,7 +176,7 @@ pub fn build(
     let plan = Plan::new(&views, project, cache);
     let results = render_pages(&views, &plan, sink, cache);
     let done = collect(results, &prepared.pages, cache, &mut problems);
-    if plan.all_templates || !plan.data_same {
+    if plan.all_templates || !plan.data_same || cache.extras != plan.extras {
         problems.0.extend(views.extras(sink));
     }
     if views.whole_book && plan.dirty.iter().any(|d| *d) {
@@ -181,8 +197,11 @@ pub fn build(
     let mut outputs = views.outputs();
     let search = views.search.then(|| {
         // The rows' fragments change with the data, the anchors and the titles.
-        let same_rows =
-            cache.keep && plan.data_same && !plan.all_templates && cache.anchors == anchors;
+        let same_rows = cache.keep
+            && plan.data_same
+            && !plan.all_templates
+            && cache.titles == plan.titles
+            && cache.anchors == anchors;
         let index = Index {
             fragments: &done.fragments,
             anchors: &anchors,
@@ -225,16 +244,11 @@ pub fn build(
         return Err(problems.sorted());
     }
     if cache.keep {
-        cache.update(
-            &prepared.pages,
-            &prepared.own_titles,
-            done.fresh,
-            &anchors,
-            &done.fragments,
-        );
+        cache.update(&prepared, &plan.keys, done.fresh, &anchors, &done.fragments);
         cache.anchors = anchors.clone();
         cache.rows = rows.unwrap_or_default();
         (cache.links, cache.data, cache.shared) = (plan.links, project.data.clone(), plan.shared);
+        (cache.extras, cache.titles) = (plan.extras, plan.titles);
     }
     Ok(Summary {
         pages: prepared.pages.len(),
@@ -331,10 +345,16 @@ struct Plan {
     data_same: bool,
     /// See [`Views::fingerprint`].
     shared: u64,
+    /// See [`Views::extras_key`].
+    extras: u64,
+    titles: u64,
+    keys: Vec<Keys>,
     /// Pages whose markdown must be rendered again.
     stale: Vec<bool>,
     /// Pages whose HTML must be rendered again.
     dirty: Vec<bool>,
+    /// Pages whose search fragment must be made again.
+    reindex: Vec<bool>,
     all_templates: bool,
 }
 
@@ -344,6 +364,7 @@ impl Plan {
         let links = hash(&(&views.sources, &views.site.base_url, flavor));
         let data_same = cache.data == project.data;
         let shared = views.fingerprint();
+        let branches = views.branch_keys();
         let stale: Vec<bool> = views
             .pages
             .iter()
@@ -353,13 +374,23 @@ impl Plan {
             })
             .collect();
         let all_templates = cache.shared != shared || !cache.keep;
-        let dirty = views.dirty(&stale, all_templates);
+        let keys = views.keys(&branches);
+        let last = |i: usize| cache.get(&views.pages[i]).map(|c| c.keys);
+        let changed = |i: usize, key: fn(&Keys) -> u64| {
+            all_templates || stale[i] || last(i).map(|k| key(&k)) != Some(key(&keys[i]))
+        };
+        let dirty = (0..keys.len()).map(|i| changed(i, |k| k.view)).collect();
+        let reindex = (0..keys.len()).map(|i| changed(i, |k| k.search)).collect();
         Plan {
             links,
             data_same,
             shared,
+            extras: views.extras_key(&branches),
+            titles: hash(&views.titles),
+            keys,
             stale,
             dirty,
+            reindex,
             all_templates,
         }
     }
@@ -396,21 +427,18 @@ fn render_pages(views: &Views, plan: &Plan, sink: &dyn Sink, cache: &Cache) -> V
             };
             // Its warnings too (a code block left plain), each time it is rendered.
             problems.extend(rendered.diagnostics.iter().cloned());
-            let mut fragment = views.fragment(i, rendered);
-            // A build writes its JSON now, and its terms wait for the chunks;
-            // the preview server keeps it with them (see `Chunks::file`).
-            let json = (!cache.keep)
-                .then(|| fragment.as_mut().map(|f| std::mem::take(&mut f.json)))
-                .flatten();
-            if let Some(json) = json.filter(|_| !failed) {
-                let path = index_path(&search_index::fragment_path(i as u32));
-                problems.extend(
-                    put(sink, &path, json.into_bytes())
-                        .err()
-                        .unwrap_or_default(),
-                );
-            }
-            let fragment = fragment.map(Arc::new);
+            let fragment = match plan.reindex[i] {
+                true => {
+                    let out = IndexOut {
+                        sink,
+                        keep: cache.keep,
+                        failed,
+                    };
+                    views.index_entry(i, rendered, &out, &mut problems)
+                }
+                // Only its navigation changed, not what the index has of it.
+                false => cache.get(page).and_then(|c| c.fragment.clone()),
+            };
             Rendering {
                 index: i,
                 fragment,
@@ -497,14 +525,15 @@ struct Rendering {
 impl Cache {
     fn update(
         &mut self,
-        pages: &[Page],
-        titles: &[Option<String>],
+        prepared: &Prepared,
+        keys: &[Keys],
         mut fresh: HashMap<usize, Rendered>,
         anchors: &Anchors,
         fragments: &[Option<Arc<Fragment>>],
     ) {
         let mut old = std::mem::take(&mut self.pages);
-        for (i, (page, title)) in pages.iter().zip(titles).enumerate() {
+        let pages = prepared.pages.iter().zip(&prepared.own_titles);
+        for (i, (page, title)) in pages.enumerate() {
             let rendered = fresh
                 .remove(&i)
                 .or_else(|| old.remove(&page.url).and_then(|c| c.rendered));
@@ -514,6 +543,7 @@ impl Cache {
                 rendered,
                 ids: anchors.pages.get(&page.url).cloned().unwrap_or_default(),
                 fragment: fragments[i].clone(),
+                keys: keys[i],
             };
             self.pages.insert(page.url.clone(), cached);
         }
@@ -728,7 +758,7 @@ impl<'a> Views<'a> {
         })
     }
 
-    /// A hash of what every page's HTML depends on besides its own markdown.
+    /// A hash of what every page's HTML depends on: the config and the theme.
     fn fingerprint(&self) -> u64 {
         let theme: Vec<(&String, &Vec<u8>)> = self
             .project
@@ -738,33 +768,87 @@ impl<'a> Views<'a> {
             .map(|(n, f)| (n, &f.bytes))
             .collect();
         let config = format!("{:?}", self.project.config);
-        let pages: Vec<_> = self
-            .pages
-            .iter()
-            .zip(self.titles)
-            .map(|(p, t)| (&p.url, t, &p.front.description, p.front.weight))
-            .collect();
-        let nav: Vec<_> = self
-            .nav
-            .nodes
-            .iter()
-            .map(|n| (&n.title, n.page, n.parent, n.kind as u8))
-            .collect();
-        hash(&(theme, config, pages, nav, &self.nav.roots))
+        hash(&(theme, config))
     }
 
-    /// Which pages need new HTML: all of them, or those whose markdown is
-    /// stale and the section pages that list them.
-    fn dirty(&self, stale: &[bool], all: bool) -> Vec<bool> {
-        let mut dirty: Vec<bool> = stale.iter().map(|&s| all || s).collect();
-        let parents = (0..stale.len()).filter(|&i| stale[i]).filter_map(|i| {
-            let node = self.nav.node_of(i)?;
-            self.nav.nodes[self.nav.nodes[node].parent?].page
-        });
-        for parent in parents.collect::<Vec<_>>() {
-            dirty[parent] = true;
-        }
-        dirty
+    /// A hash of each navigation branch's items (see [`Nav::branch`]).
+    fn branch_keys(&self) -> HashMap<Option<NodeId>, u64> {
+        let nodes = &self.nav.nodes;
+        let branches = (0..nodes.len()).filter(|&n| !nodes[n].children.is_empty());
+        let branches: Vec<Option<NodeId>> = branches.map(Some).chain([None]).collect();
+        let links = self.nav_links();
+        branches
+            .into_par_iter()
+            .map(|b| (b, hash(&links.branch_items(b, None))))
+            .collect()
+    }
+
+    /// Each page's [`Keys`].
+    fn keys(&self, branches: &HashMap<Option<NodeId>, u64>) -> Vec<Keys> {
+        (0..self.pages.len())
+            .into_par_iter()
+            .map(|i| Keys {
+                view: self.view_key(i, branches),
+                search: self.search_key(i),
+            })
+            .collect()
+    }
+
+    /// A hash of what page `i`'s template receives besides its own markdown
+    /// (which makes it stale) and the config and theme (the
+    /// [`Views::fingerprint`]): its title, its URL and what its template
+    /// shows of other pages (their titles, URLs and descriptions): its
+    /// navigation (its branch's items and its place among them),
+    /// breadcrumbs, prev/next and children.
+    ///
+    /// The default theme's sidebar shows the top level and the current
+    /// page's branch, not the whole tree, so a title or weight edit changes
+    /// the pages of one folder (and those below it), the section page that
+    /// lists it and its neighbours in reading order; a top-level page's
+    /// title is on every page.
+    fn view_key(&self, i: usize, branches: &HashMap<Option<NodeId>, u64>) -> u64 {
+        let page = &self.pages[i];
+        let node = self.nav.node_of(i);
+        let link = |p: usize| (&self.titles[p], &self.hrefs[p]);
+        let own = (
+            link(i),
+            &page.front.description,
+            &page.url,
+            &page.source,
+            page.is_source(),
+            self.edit_url(page),
+            page.expanded.as_ref().and_then(|e| e.title.as_ref()),
+            self.redirects.fragments.get(&page.url),
+        );
+        let branch = branches.get(&node.and_then(|n| self.nav.branch(n)));
+        let nav = (branch, node.map(|n| self.nav.place_of(n)));
+        let above: Vec<_> = self.nav.above(i, self.home).into_iter().map(link).collect();
+        let (prev, next) = self.nav.neighbours(i);
+        let children: Vec<_> = node
+            .into_iter()
+            .flat_map(|n| self.nav.child_pages(n))
+            .map(|p| (link(p), &self.pages[p].front.description))
+            .collect();
+        hash(&(own, nav, above, prev.map(link), next.map(link), children))
+    }
+
+    /// A hash of what page `i`'s search fragment is made of besides its
+    /// markdown (see [`Views::fragment`]).
+    fn search_key(&self, i: usize) -> u64 {
+        let page = &self.pages[i];
+        hash(&(
+            &page.url,
+            &self.titles[i],
+            self.section(i),
+            self.left_out(page),
+        ))
+    }
+
+    /// What 404.html and sitemap.xml show of the pages: the top level of the
+    /// navigation, and every page's URL.
+    fn extras_key(&self, branches: &HashMap<Option<NodeId>, u64>) -> u64 {
+        let urls: Vec<&String> = self.pages.iter().map(|p| &p.url).collect();
+        hash(&(branches.get(&None), urls))
     }
 
     /// Writes a redirect page at each alias; an alias that is a page's own URL is an error.
@@ -986,10 +1070,8 @@ impl<'a> Views<'a> {
 
     fn children(&self, node: Option<usize>) -> Vec<ChildView> {
         let Some(node) = node else { return Vec::new() };
-        self.nav.nodes[node]
-            .children
-            .iter()
-            .filter_map(|&c| self.nav.nodes[c].page)
+        self.nav
+            .child_pages(node)
             .map(|p| ChildView {
                 title: self.titles[p].clone(),
                 url: self.hrefs[p].clone(),
@@ -1112,6 +1194,15 @@ struct Index<'a> {
     write: bool,
 }
 
+/// Where a page's search fragment goes (see [`Views::index_entry`]).
+struct IndexOut<'a> {
+    sink: &'a dyn Sink,
+    /// The preview server keeps the fragment's JSON.
+    keep: bool,
+    /// The page has problems: it is not written.
+    failed: bool,
+}
+
 /// Where the search index goes in the site.
 pub const SEARCH_DIR: &str = "search/";
 
@@ -1120,29 +1211,59 @@ fn index_path(path: &str) -> String {
 }
 
 impl Views<'_> {
-    /// Page `i`'s search fragment, unless the page is left out of search:
-    /// by its front matter, as the not-found page, or as mdBook's copy of
-    /// the first chapter (found at its own URL).
+    /// Page `i`'s search fragment, as [`Views::fragment`]. A one-off build
+    /// writes its JSON now (not for a page with problems), and its terms
+    /// wait for the chunks; the preview server keeps the JSON with them (see
+    /// `Chunks::file`).
+    fn index_entry(
+        &self,
+        i: usize,
+        rendered: &Rendered,
+        out: &IndexOut,
+        problems: &mut Vec<Diagnostic>,
+    ) -> Option<Arc<Fragment>> {
+        let mut fragment = self.fragment(i, rendered)?;
+        if !out.keep {
+            let json = std::mem::take(&mut fragment.json);
+            let path = index_path(&search_index::fragment_path(i as u32));
+            if !out.failed {
+                let written = put(out.sink, &path, json.into_bytes());
+                problems.extend(written.err().unwrap_or_default());
+            }
+        }
+        Some(Arc::new(fragment))
+    }
+
+    /// Page `i`'s search fragment, unless the page is left out of search.
     fn fragment(&self, i: usize, rendered: &Rendered) -> Option<Fragment> {
         let page = &self.pages[i];
-        let left_out = page.front.search == Some(false)
-            || page.kind == content::Kind::Copy
-            || content::file_of(&page.url) == "404.html";
-        if !self.search || left_out {
+        if !self.search || self.left_out(page) {
             return None;
         }
-        let above = self.nav_links().breadcrumbs(i, self.home, self.titles);
-        let section: Vec<String> = above
-            .into_iter()
-            .filter(|crumb| Some(&crumb.url) != self.home.map(|h| &self.hrefs[h]))
-            .map(|crumb| crumb.title)
-            .collect();
         Some(page_fragment(&PageEntry {
             url: &page.url,
             title: &self.titles[i],
-            section: section.join(" › "),
+            section: self.section(i).join(" › "),
             rendered,
         }))
+    }
+
+    /// Left out of search: by its front matter, as the not-found page, or as
+    /// mdBook's copy of the first chapter (found at its own URL).
+    fn left_out(&self, page: &Page) -> bool {
+        page.front.search == Some(false)
+            || page.kind == content::Kind::Copy
+            || content::file_of(&page.url) == "404.html"
+    }
+
+    /// The titles above page `i` in the navigation, the home page's left out.
+    fn section(&self, i: usize) -> Vec<&str> {
+        let home = self.home.map(|h| &self.hrefs[h]);
+        let above = self.nav.above(i, self.home).into_iter();
+        above
+            .filter(|&p| Some(&self.hrefs[p]) != home)
+            .map(|p| self.titles[p].as_str())
+            .collect()
     }
 
     /// Makes the matrix rows' fragments (or takes the last build's), and

@@ -415,11 +415,11 @@ fn render_pages(views: &Views, plan: &Plan, sink: &dyn Sink, cache: &Cache) -> V
             let failed = rendered.diagnostics.iter().any(Diagnostic::is_error);
             let (mut problems, ids) = match views.page(i, rendered) {
                 Ok((path, html)) => {
-                    let ids = links::ids_in(&String::from_utf8_lossy(&html));
+                    let ids = links::ids_in(&html);
                     let put = if failed {
                         Ok(())
                     } else {
-                        put(sink, &path, html)
+                        put(sink, &path, html.into_bytes())
                     };
                     (put.err().unwrap_or_default(), ids)
                 }
@@ -698,6 +698,8 @@ struct Views<'a> {
     whole_book: bool,
     /// Write the search index.
     search: bool,
+    /// The front matter's `extra` of a page that has none.
+    no_extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl<'a> Views<'a> {
@@ -730,6 +732,7 @@ impl<'a> Views<'a> {
             redirects: &prepared.redirects,
             whole_book: project.config.format == Format::MdBook,
             search: project.config.search.enable,
+            no_extra: serde_json::Map::new(),
         }
     }
 
@@ -920,41 +923,37 @@ impl<'a> Views<'a> {
     }
 
     /// Page `i` as (output path, HTML), or its problems.
-    fn page(&self, i: usize, rendered: &Rendered) -> Result<(String, Vec<u8>), Vec<Diagnostic>> {
+    fn page(&self, i: usize, rendered: &Rendered) -> Result<(String, String), Vec<Diagnostic>> {
         let page = &self.pages[i];
         let links = self.nav_links();
         let node = self.nav.node_of(i);
         let (prev, next) = self.nav.neighbours(i);
         let link = |p: usize| LinkView {
-            title: self.titles[p].clone(),
-            url: self.hrefs[p].clone(),
+            title: &self.titles[p],
+            url: &self.hrefs[p],
         };
         let context = PageContext {
             site: self.site,
             static_url: &self.static_url,
             page: PageView {
-                title: self.titles[i].clone(),
-                description: page.front.description.clone().unwrap_or_default(),
-                url: self.hrefs[i].clone(),
+                title: &self.titles[i],
+                description: page.front.description.as_deref().unwrap_or_default(),
+                url: &self.hrefs[i],
                 show_title: !rendered.has_title,
                 toc: if page.front.toc.unwrap_or(true) {
                     render::toc(&rendered.headings)
                 } else {
                     Vec::new()
                 },
-                content: rendered.html.clone(),
+                content: &rendered.html,
                 children: self.children(node),
                 is_home: page.url.is_empty(),
-                source: if page.is_source() {
-                    page.source.clone()
-                } else {
-                    String::new()
-                },
+                source: if page.is_source() { &page.source } else { "" },
                 edit_url: self.edit_url(page),
                 html_title: page
                     .expanded
                     .as_ref()
-                    .and_then(|e| e.title.clone())
+                    .and_then(|e| e.title.as_deref())
                     .unwrap_or_default(),
                 redirects: self
                     .redirects
@@ -962,7 +961,7 @@ impl<'a> Views<'a> {
                     .get(&page.url)
                     .map(redirects::script_json)
                     .unwrap_or_default(),
-                extra: page.front.extra.clone(),
+                extra: &page.front.extra,
             },
             nav: links.items(node),
             breadcrumbs: links.breadcrumbs(i, self.home, self.titles),
@@ -973,7 +972,7 @@ impl<'a> Views<'a> {
             .renderer
             .render("page.html", &context, &self.project.theme)
             .map_err(|d| vec![d])?;
-        Ok((content::file_of(&page.url), html.into_bytes()))
+        Ok((content::file_of(&page.url), html))
     }
 
     /// mdBook's `print.html` (every chapter, from `html` or the cache) and `toc.html`.
@@ -1012,7 +1011,8 @@ impl<'a> Views<'a> {
         ];
         let mut problems = Vec::new();
         for (file, title, content) in pages {
-            let context = self.plain_page(file, title, content);
+            let url = format!("{}{file}", self.site.base_url);
+            let context = self.plain_page(&url, &title, &content);
             match self
                 .renderer
                 .render("page.html", &context, &self.project.theme)
@@ -1029,25 +1029,26 @@ impl<'a> Views<'a> {
         problems
     }
 
-    /// A page of the site that is not a page of the content: `404.html`, `print.html`.
-    fn plain_page(&self, file: &str, title: String, content: String) -> PageContext<'_> {
+    /// A page of the site that is not a page of the content, at `url`:
+    /// `404.html`, `print.html`.
+    fn plain_page<'v>(&'v self, url: &'v str, title: &'v str, content: &'v str) -> PageContext<'v> {
         PageContext {
             site: self.site,
             static_url: &self.static_url,
             page: PageView {
                 title,
-                description: String::new(),
-                url: format!("{}{file}", self.site.base_url),
+                description: "",
+                url,
                 content,
                 show_title: false,
                 toc: Vec::new(),
                 children: Vec::new(),
                 is_home: false,
-                source: String::new(),
+                source: "",
                 edit_url: String::new(),
-                html_title: String::new(),
+                html_title: "",
                 redirects: String::new(),
-                extra: Default::default(),
+                extra: &self.no_extra,
             },
             nav: self.nav_links().items(None),
             breadcrumbs: Vec::new(),
@@ -1068,14 +1069,18 @@ impl<'a> Views<'a> {
         }
     }
 
-    fn children(&self, node: Option<usize>) -> Vec<ChildView> {
+    fn children(&self, node: Option<usize>) -> Vec<ChildView<'_>> {
         let Some(node) = node else { return Vec::new() };
         self.nav
             .child_pages(node)
             .map(|p| ChildView {
-                title: self.titles[p].clone(),
-                url: self.hrefs[p].clone(),
-                description: self.pages[p].front.description.clone().unwrap_or_default(),
+                title: &self.titles[p],
+                url: &self.hrefs[p],
+                description: self.pages[p]
+                    .front
+                    .description
+                    .as_deref()
+                    .unwrap_or_default(),
             })
             .collect()
     }
@@ -1083,7 +1088,8 @@ impl<'a> Views<'a> {
     /// 404.html, sitemap.xml, the highlighting stylesheet and the theme's static files.
     fn extras(&self, sink: &dyn Sink) -> Vec<Diagnostic> {
         let theme = &self.project.theme;
-        let mut not_found = self.plain_page("404.html", "Page not found".into(), String::new());
+        let url = format!("{}404.html", self.site.base_url);
+        let mut not_found = self.plain_page(&url, "Page not found", "");
         not_found.page.show_title = true;
         let sitemap = SitemapContext {
             site: self.site,

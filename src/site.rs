@@ -24,8 +24,8 @@ use crate::print;
 use crate::project::Project;
 use crate::redirects::{self, Redirects};
 use crate::render::{
-    self, ChildView, LinkView, NavLinks, PageContext, PageView, Renderer, SiteView, SitemapContext,
-    SitemapEntry,
+    self, BranchNav, ChildView, LinkView, NavLinks, PageContext, PageView, Renderer, SiteView,
+    SitemapContext, SitemapEntry,
 };
 use crate::search::index::{self as search_index, Chunks, Fragment};
 use crate::search::site::{PageEntry, page_fragment, row_fragments};
@@ -172,8 +172,9 @@ pub fn build(
 ) -> Result<Summary, Diagnostics> {
     let mut problems = project.warnings();
     let prepared = prepare(project, cache, &mut problems)?;
-    let views = Views::new(project, &prepared, highlighter);
+    let mut views = Views::new(project, &prepared, highlighter);
     let plan = Plan::new(&views, project, cache);
+    views.navs = views.render_navs(&plan.dirty, &mut problems);
     let results = render_pages(&views, &plan, sink, cache);
     let done = collect(results, &prepared.pages, cache, &mut problems);
     if plan.all_templates || !plan.data_same || cache.extras != plan.extras {
@@ -700,6 +701,9 @@ struct Views<'a> {
     search: bool,
     /// The front matter's `extra` of a page that has none.
     no_extra: serde_json::Map<String, serde_json::Value>,
+    /// The navigation of each branch a page to render shows, and of the top
+    /// level (see [`Renderer::branch_nav`]).
+    navs: HashMap<Option<NodeId>, BranchNav>,
 }
 
 impl<'a> Views<'a> {
@@ -733,7 +737,46 @@ impl<'a> Views<'a> {
             whole_book: project.config.format == Format::MdBook,
             search: project.config.search.enable,
             no_extra: serde_json::Map::new(),
+            navs: HashMap::new(),
         }
+    }
+
+    /// The branch of the navigation page `i` shows (see [`Nav::branch`]).
+    fn branch_of(&self, i: usize) -> Option<NodeId> {
+        self.nav.node_of(i).and_then(|n| self.nav.branch(n))
+    }
+
+    /// The navigation of the branches the `dirty` pages show, and of the top
+    /// level; a problem with the theme's navigation is reported once.
+    fn render_navs(
+        &self,
+        dirty: &[bool],
+        problems: &mut Diagnostics,
+    ) -> HashMap<Option<NodeId>, BranchNav> {
+        let shown = (0..dirty.len()).filter(|&i| dirty[i]);
+        let mut branches: BTreeSet<Option<NodeId>> = shown.map(|i| self.branch_of(i)).collect();
+        branches.insert(None);
+        let links = self.nav_links();
+        let theme = &self.project.theme;
+        let rendered: Vec<_> = branches
+            .into_par_iter()
+            .map(|b| {
+                (
+                    b,
+                    self.renderer
+                        .branch_nav(&links.branch_items(b, None), theme),
+                )
+            })
+            .collect();
+        let mut navs = HashMap::new();
+        for (branch, html) in rendered {
+            match html {
+                Ok(nav) => _ = navs.insert(branch, nav),
+                Err(d) if !problems.0.contains(&d) => problems.push(d),
+                Err(_) => {}
+            }
+        }
+        navs
     }
 
     fn nav_links(&self) -> NavLinks<'_> {
@@ -963,14 +1006,15 @@ impl<'a> Views<'a> {
                     .unwrap_or_default(),
                 extra: &page.front.extra,
             },
-            nav: links.items(node),
+            nav: self.nav_items(node),
+            nav_html: self.nav_html(self.branch_of(i)),
             breadcrumbs: links.breadcrumbs(i, self.home, self.titles),
             prev: prev.map(link),
             next: next.map(link),
         };
         let html = self
             .renderer
-            .render("page.html", &context, &self.project.theme)
+            .render_page("page.html", &context, &self.project.theme)
             .map_err(|d| vec![d])?;
         Ok((content::file_of(&page.url), html))
     }
@@ -1015,7 +1059,7 @@ impl<'a> Views<'a> {
             let context = self.plain_page(&url, &title, &content);
             match self
                 .renderer
-                .render("page.html", &context, &self.project.theme)
+                .render_page("page.html", &context, &self.project.theme)
             {
                 Ok(html) => problems.extend(
                     put(sink, file, html.into_bytes())
@@ -1050,10 +1094,25 @@ impl<'a> Views<'a> {
                 redirects: String::new(),
                 extra: &self.no_extra,
             },
-            nav: self.nav_links().items(None),
+            nav: self.nav_items(None),
+            nav_html: self.nav_html(None),
             breadcrumbs: Vec::new(),
             prev: None,
             next: None,
+        }
+    }
+
+    fn nav_html(&self, branch: Option<NodeId>) -> &str {
+        self.navs.get(&branch).map_or("", |n| n.html.as_str())
+    }
+
+    /// The navigation's items `node`'s page sees, its own marked current.
+    fn nav_items(&self, node: Option<NodeId>) -> tera::Value {
+        let branch = node.and_then(|n| self.nav.branch(n));
+        let place = node.map(|n| self.nav.place_of(n)).unwrap_or_default();
+        match self.navs.get(&branch) {
+            Some(nav) => nav.items(&place),
+            None => tera::Value::from_serializable(&self.nav_links().items(node)),
         }
     }
 
@@ -1105,7 +1164,7 @@ impl<'a> Views<'a> {
             (
                 "404.html".to_string(),
                 self.renderer
-                    .render("404.html", &not_found, theme)
+                    .render_page("404.html", &not_found, theme)
                     .map(String::into_bytes),
             ),
             (

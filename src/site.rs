@@ -106,8 +106,8 @@ pub struct Cache {
     shared: u64,
     /// See [`Views::extras_key`].
     extras: u64,
-    /// Every page's title: the search index's rows show them.
-    titles: u64,
+    /// A hash of where each matrix row is shown (see [`Views::rows_shown`]).
+    rows_key: Option<u64>,
     anchors: Anchors,
     /// The search index's fragments of matrix rows.
     rows: Vec<Arc<Fragment>>,
@@ -197,23 +197,25 @@ pub fn build(
     let aliases = views.aliases(sink, &mut problems);
     let mut outputs = views.outputs();
     let search = views.search.then(|| {
-        // The rows' fragments change with the data, the anchors and the titles.
+        let shown = views.rows_shown(&done.ids);
+        // The rows' fragments are made of the data and where each row is shown.
+        let rows_key = hash(&shown);
         let same_rows = cache.keep
             && plan.data_same
             && !plan.all_templates
-            && cache.titles == plan.titles
-            && cache.anchors == anchors;
+            && cache.rows_key == Some(rows_key);
         let index = Index {
             fragments: &done.fragments,
-            anchors: &anchors,
+            shown: &shown,
             rows: same_rows.then_some(&cache.rows[..]),
             write: !cache.keep,
         };
         let (chunks, rows, files) = views.write_index(&index, sink, &mut problems);
         outputs.extend(files);
-        (Arc::new(chunks), rows)
+        (Arc::new(chunks), (rows, rows_key))
     });
     let (search, rows) = search.unzip();
+    let (rows, rows_key) = rows.unzip();
     outputs.extend(aliases.keys().map(|a| content::file_of(a)));
     outputs.push(ANCHORS.to_string());
     let files: BTreeSet<String> = outputs.iter().cloned().collect();
@@ -248,8 +250,9 @@ pub fn build(
         cache.update(&prepared, &plan.keys, done.fresh, &anchors, &done.fragments);
         cache.anchors = anchors.clone();
         cache.rows = rows.unwrap_or_default();
+        cache.rows_key = rows_key;
         (cache.links, cache.data, cache.shared) = (plan.links, project.data.clone(), plan.shared);
-        (cache.extras, cache.titles) = (plan.extras, plan.titles);
+        cache.extras = plan.extras;
     }
     Ok(Summary {
         pages: prepared.pages.len(),
@@ -348,7 +351,6 @@ struct Plan {
     shared: u64,
     /// See [`Views::extras_key`].
     extras: u64,
-    titles: u64,
     keys: Vec<Keys>,
     /// Pages whose markdown must be rendered again.
     stale: Vec<bool>,
@@ -387,7 +389,6 @@ impl Plan {
             data_same,
             shared,
             extras: views.extras_key(&branches),
-            titles: hash(&views.titles),
             keys,
             stale,
             dirty,
@@ -1252,7 +1253,8 @@ fn additional_files(project: &Project) -> impl Iterator<Item = (String, PathBuf)
 /// What the search index is made of after the pages are rendered.
 struct Index<'a> {
     fragments: &'a [Option<Arc<Fragment>>],
-    anchors: &'a Anchors,
+    /// See [`Views::rows_shown`].
+    shown: &'a BTreeMap<&'a str, (&'a str, &'a str)>,
     /// The rows' fragments of the last build, when they are the same.
     rows: Option<&'a [Arc<Fragment>]>,
     /// A one-off build writes the index; the preview server serves it from memory.
@@ -1344,8 +1346,7 @@ impl Views<'_> {
         let rows: Vec<Arc<Fragment>> = match (index.rows, &self.project.data) {
             (Some(rows), _) => rows.to_vec(),
             (None, Some(data)) => {
-                let shown = self.rows_shown(data, index.anchors);
-                let rows = row_fragments(data, |key| shown.get(key).copied());
+                let rows = row_fragments(data, |key| index.shown.get(key).copied());
                 rows.into_iter().map(Arc::new).collect()
             }
             (None, None) => Vec::new(),
@@ -1377,20 +1378,18 @@ impl Views<'_> {
         (Chunks::new(numbered), rows, files)
     }
 
-    /// Each matrix row's key → the URL and title of the first page with its anchor.
-    fn rows_shown<'d>(&self, data: &'d Data, anchors: &Anchors) -> HashMap<&'d str, (&str, &str)> {
-        let keys: BTreeSet<&str> = data.keys().collect();
-        let mut shown = HashMap::new();
-        for (page, title) in self.pages.iter().zip(self.titles) {
-            let ids = anchors
-                .pages
-                .get(&page.url)
-                .into_iter()
-                .flat_map(|ids| ids.iter());
-            for id in ids.filter_map(|id| keys.get(id.as_str())) {
-                shown
-                    .entry(*id)
-                    .or_insert((page.url.as_str(), title.as_str()));
+    /// Each matrix row's key → the URL and title of the first page with its
+    /// anchor, from the pages' `ids`.
+    fn rows_shown<'v>(&'v self, ids: &'v [Ids]) -> BTreeMap<&'v str, (&'v str, &'v str)> {
+        let Some(data) = &self.project.data else {
+            return BTreeMap::new();
+        };
+        let keys: foldhash::HashSet<&str> = data.keys().collect();
+        let mut shown = BTreeMap::new();
+        for (i, ids) in ids.iter().enumerate() {
+            for id in ids.iter().filter(|id| keys.contains(id.as_str())) {
+                let page = (self.pages[i].url.as_str(), self.titles[i].as_str());
+                shown.entry(id.as_str()).or_insert(page);
             }
         }
         shown

@@ -28,11 +28,38 @@ pub struct Anchors {
 }
 
 impl Anchors {
+    /// `anchors.json`: serde_json's pretty form, and a line end.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut json = serde_json::to_vec_pretty(self).expect("plain data serializes");
-        json.push(b'\n');
-        json
+        let entries: Vec<String> = self
+            .pages
+            .iter()
+            .map(|(url, ids)| page_json(url, ids))
+            .collect();
+        anchors_json(entries.iter().map(String::as_str))
     }
+}
+
+/// One page's entry of `anchors.json`, indented for its place there: the
+/// preview server keeps each page's and writes again only those whose ids
+/// changed.
+pub fn page_json(url: &str, ids: &Ids) -> String {
+    let url = serde_json::to_string(url).expect("a string serializes");
+    let ids = serde_json::to_string_pretty(ids).expect("strings serialize");
+    // A JSON string has no raw line end: each one is the layout's.
+    format!("    {url}: {}", ids.replace('\n', "\n    "))
+}
+
+/// `anchors.json` from its pages' entries (see [`page_json`]), in URL order.
+pub fn anchors_json<'a>(entries: impl Iterator<Item = &'a str>) -> Vec<u8> {
+    let mut json = b"{\n  \"pages\": {".to_vec();
+    let mut first = true;
+    for entry in entries {
+        json.extend_from_slice(if first { b"\n" } else { b",\n" });
+        json.extend_from_slice(entry.as_bytes());
+        first = false;
+    }
+    json.extend_from_slice(if first { b"}\n}\n" } else { b"\n  }\n}\n" });
+    json
 }
 
 /// A page's links with what the check needs of the page.
@@ -237,6 +264,32 @@ mod tests {
             ids.iter().collect::<Vec<_>>(),
             ["a", "fn-1", "k.x", "old", "raw"]
         );
+    }
+
+    #[test]
+    fn anchors_json_is_serde_json_s_pretty_form() {
+        let sets: [&[&str]; 4] = [&[], &["a"], &["x", "y\"z", "\\ \n\t\u{1}", "é𝄞<>&"], &[]];
+        let urls = ["", "a/b/", "quote\"d/", "ünï/"];
+        for n in 0..=urls.len() {
+            let anchors = Anchors {
+                pages: urls[..n]
+                    .iter()
+                    .zip(sets)
+                    .map(|(u, ids)| {
+                        (
+                            u.to_string(),
+                            Arc::new(ids.iter().map(|i| i.to_string()).collect()),
+                        )
+                    })
+                    .collect(),
+            };
+            let mut expected = serde_json::to_vec_pretty(&anchors).unwrap();
+            expected.push(b'\n');
+            assert_eq!(
+                String::from_utf8(anchors.to_json()).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        }
     }
 
     #[test]

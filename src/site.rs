@@ -120,6 +120,8 @@ struct Cached {
     rendered: Option<Rendered>,
     /// The ids of its HTML, for link checking.
     ids: Ids,
+    /// Its entry of anchors.json (see [`links::page_json`]).
+    ids_json: Arc<str>,
     /// Its search fragment, when it is indexed.
     fragment: Option<Arc<Fragment>>,
     /// See [`Keys`].
@@ -200,10 +202,8 @@ pub fn build(
         let shown = views.rows_shown(&done.ids);
         // The rows' fragments are made of the data and where each row is shown.
         let rows_key = hash(&shown);
-        let same_rows = cache.keep
-            && plan.data_same
-            && !plan.all_templates
-            && cache.rows_key == Some(rows_key);
+        let same_rows =
+            cache.keep && plan.data_same && !plan.all_templates && cache.rows_key == Some(rows_key);
         let index = Index {
             fragments: &done.fragments,
             shown: &shown,
@@ -237,8 +237,9 @@ pub fn build(
         problems.0.extend(written.err().unwrap_or_default());
         outputs.push(index_path(path));
     }
-    if !cache.keep || cache.anchors != anchors {
-        let json = anchors.to_json();
+    let ids_json = (!cache.keep || cache.anchors != anchors).then(|| anchors_json(&anchors, cache));
+    if let Some(entries) = &ids_json {
+        let json = links::anchors_json(entries.values().map(|e| &**e));
         problems
             .0
             .extend(put(sink, ANCHORS, json).err().unwrap_or_default());
@@ -247,7 +248,7 @@ pub fn build(
         return Err(problems.sorted());
     }
     if cache.keep {
-        cache.update(&prepared, &plan.keys, done.fresh, &anchors, &done.fragments);
+        cache.update(&prepared, &plan.keys, done, ids_json.as_ref());
         cache.anchors = anchors.clone();
         cache.rows = rows.unwrap_or_default();
         cache.rows_key = rows_key;
@@ -525,31 +526,54 @@ struct Rendering {
 }
 
 impl Cache {
+    /// Keeps what this build made: `ids_json`, when anchors.json was
+    /// written, its entries by URL.
     fn update(
         &mut self,
         prepared: &Prepared,
         keys: &[Keys],
-        mut fresh: HashMap<usize, Rendered>,
-        anchors: &Anchors,
-        fragments: &[Option<Arc<Fragment>>],
+        mut done: Collected,
+        ids_json: Option<&BTreeMap<&str, Arc<str>>>,
     ) {
         let mut old = std::mem::take(&mut self.pages);
         let pages = prepared.pages.iter().zip(&prepared.own_titles);
         for (i, (page, title)) in pages.enumerate() {
-            let rendered = fresh
+            let last = old.remove(&page.url);
+            let json = ids_json.and_then(|j| j.get(page.url.as_str()).cloned());
+            let json = json.or_else(|| last.as_ref().map(|c| c.ids_json.clone()));
+            let rendered = done
+                .fresh
                 .remove(&i)
-                .or_else(|| old.remove(&page.url).and_then(|c| c.rendered));
+                .or_else(|| last.and_then(|c| c.rendered));
             let cached = Cached {
                 text: page.markdown().clone(),
                 title: title.clone(),
                 rendered,
-                ids: anchors.pages.get(&page.url).cloned().unwrap_or_default(),
-                fragment: fragments[i].clone(),
+                ids: std::mem::take(&mut done.ids[i]),
+                ids_json: json.unwrap_or_default(),
+                fragment: done.fragments[i].take(),
                 keys: keys[i],
             };
             self.pages.insert(page.url.clone(), cached);
         }
     }
+}
+
+/// The entries of anchors.json by URL: the cached one of a page whose ids
+/// did not change, else made again.
+fn anchors_json<'a>(anchors: &'a Anchors, cache: &Cache) -> BTreeMap<&'a str, Arc<str>> {
+    anchors
+        .pages
+        .par_iter()
+        .map(|(url, ids)| {
+            let cached = cache.pages.get(url).filter(|c| c.ids == *ids);
+            let json = match cached {
+                Some(c) if !c.ids_json.is_empty() => c.ids_json.clone(),
+                _ => links::page_json(url, ids).into(),
+            };
+            (url.as_str(), json)
+        })
+        .collect()
 }
 
 /// Writes one file of the site; links in an HTML file made relative first

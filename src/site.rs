@@ -4,7 +4,7 @@
 //! static files). Where the files go is the sink's business.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -98,16 +98,20 @@ pub struct Summary {
 pub struct Cache {
     keep: bool,
     /// Each page's title and markdown, by URL, with the text they came from.
-    pages: HashMap<String, Cached>,
+    pages: foldhash::HashMap<String, Cached>,
     /// The page-to-URL map links were rewritten with.
     links: u64,
     data: Option<Data>,
     /// See [`Views::fingerprint`].
     shared: u64,
+    /// The last theme's templates, with a hash of its files.
+    renderer: Option<(u64, Arc<Renderer>)>,
     /// See [`Views::extras_key`].
     extras: u64,
     /// A hash of where each matrix row is shown (see [`Views::rows_shown`]).
     rows_key: Option<u64>,
+    /// Every page's title.
+    titles: u64,
     anchors: Anchors,
     /// The search index's fragments of matrix rows.
     rows: Vec<Arc<Fragment>>,
@@ -156,10 +160,9 @@ impl Cache {
     }
 }
 
+/// A hash that tells whether what a page is made of changed between builds.
 fn hash(value: &impl Hash) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    value.hash(&mut hasher);
-    hasher.finish()
+    foldhash::quality::FixedState::default().hash_one(value)
 }
 
 /// Builds `project` into `sink`. Every problem found is reported; any error
@@ -199,20 +202,27 @@ pub fn build(
     let aliases = views.aliases(sink, &mut problems);
     let mut outputs = views.outputs();
     let search = views.search.then(|| {
-        let shown = views.rows_shown(&done.ids);
-        // The rows' fragments are made of the data and where each row is shown.
-        let rows_key = hash(&shown);
+        // The rows' fragments are made of the data and where each row is
+        // shown, which follows from the pages' ids and titles.
+        let titles = hash(&views.titles);
+        let same_pages = cache.keep && cache.titles == titles && cache.anchors == anchors;
+        let shown = (!same_pages).then(|| views.rows_shown(&done.ids));
+        let rows_key = shown.as_ref().map_or(cache.rows_key, |s| Some(hash(s)));
         let same_rows =
-            cache.keep && plan.data_same && !plan.all_templates && cache.rows_key == Some(rows_key);
+            cache.keep && plan.data_same && !plan.all_templates && cache.rows_key == rows_key;
+        let shown = match shown {
+            None if !same_rows => Some(views.rows_shown(&done.ids)),
+            shown => shown,
+        };
         let index = Index {
             fragments: &done.fragments,
-            shown: &shown,
+            shown: shown.as_ref(),
             rows: same_rows.then_some(&cache.rows[..]),
             write: !cache.keep,
         };
         let (chunks, rows, files) = views.write_index(&index, sink, &mut problems);
         outputs.extend(files);
-        (Arc::new(chunks), (rows, rows_key))
+        (Arc::new(chunks), (rows, (rows_key, titles)))
     });
     let (search, rows) = search.unzip();
     let (rows, rows_key) = rows.unzip();
@@ -251,9 +261,10 @@ pub fn build(
         cache.update(&prepared, &plan.keys, done, ids_json.as_ref());
         cache.anchors = anchors.clone();
         cache.rows = rows.unwrap_or_default();
-        cache.rows_key = rows_key;
+        (cache.rows_key, cache.titles) = rows_key.unwrap_or_default();
         (cache.links, cache.data, cache.shared) = (plan.links, project.data.clone(), plan.shared);
         cache.extras = plan.extras;
+        cache.renderer = Some(prepared.renderer.clone());
     }
     Ok(Summary {
         pages: prepared.pages.len(),
@@ -275,7 +286,8 @@ struct Prepared {
     own_titles: Vec<Option<String>>,
     titles: Vec<String>,
     nav: Nav,
-    renderer: Renderer,
+    /// With a hash of the theme it was made of.
+    renderer: (u64, Arc<Renderer>),
     site: SiteView,
 }
 
@@ -323,7 +335,7 @@ fn prepare(
     if config.build.urls == Urls::Html {
         copy_first_chapter_home(&mut pages, &mut titles, &nav);
     }
-    let renderer = Renderer::new(&project.theme).map_err(|template_problems| {
+    let renderer = renderer(project, cache).map_err(|template_problems| {
         let mut all = std::mem::take(problems);
         all.extend(template_problems);
         all.sorted()
@@ -340,6 +352,16 @@ fn prepare(
         renderer,
         site,
     })
+}
+
+/// The theme's templates, parsed again only when the theme changed.
+fn renderer(project: &Project, cache: &Cache) -> Result<(u64, Arc<Renderer>), Diagnostics> {
+    let files = project.theme.files.iter().map(|(n, f)| (n, &f.bytes));
+    let theme = hash(&files.collect::<Vec<_>>());
+    match &cache.renderer {
+        Some((key, renderer)) if *key == theme => Ok((theme, renderer.clone())),
+        _ => Ok((theme, Arc::new(Renderer::new(&project.theme)?))),
+    }
 }
 
 /// What this build must render, given what the cache kept.
@@ -473,28 +495,21 @@ fn collect(
     cache: &Cache,
     problems: &mut Diagnostics,
 ) -> Collected {
-    let cached = |p: &Page| cache.get(p);
     let mut done = Collected {
-        ids: pages
-            .iter()
-            .map(|p| cached(p).map(|c| c.ids.clone()).unwrap_or_default())
-            .collect(),
-        links: pages
-            .iter()
-            .map(|p| {
-                cached(p)
-                    .and_then(|c| c.rendered.as_ref())
-                    .map(|r| r.links.clone())
-                    .unwrap_or_default()
-            })
-            .collect(),
+        ids: Vec::with_capacity(pages.len()),
+        links: Vec::with_capacity(pages.len()),
         fresh: HashMap::new(),
         html: HashMap::new(),
-        fragments: pages
-            .iter()
-            .map(|p| cached(p).and_then(|c| c.fragment.clone()))
-            .collect(),
+        fragments: Vec::with_capacity(pages.len()),
     };
+    for cached in pages.iter().map(|p| cache.get(p)) {
+        let rendered = cached.and_then(|c| c.rendered.as_ref());
+        done.ids
+            .push(cached.map(|c| c.ids.clone()).unwrap_or_default());
+        done.links
+            .push(rendered.map(|r| r.links.clone()).unwrap_or_default());
+        done.fragments.push(cached.and_then(|c| c.fragment.clone()));
+    }
     for r in results {
         done.fragments[r.index] = r.fragment;
         problems.0.extend(r.problems);
@@ -609,6 +624,9 @@ fn site_view(config: &crate::config::Config) -> SiteView {
 
 fn resolve_redirects(project: &Project, pages: &[Page]) -> (Redirects, Diagnostics) {
     let config = &project.config;
+    if config.html.redirect.is_empty() {
+        return Default::default();
+    }
     redirects::resolve(
         &config.html.redirect,
         &redirects::Site {
@@ -716,6 +734,8 @@ struct Views<'a> {
     nav: &'a Nav,
     site: &'a SiteView,
     renderer: &'a Renderer,
+    /// A hash of the theme's files.
+    theme: u64,
     static_url: String,
     highlighter: &'a Highlighter,
     expander: Expander<'a>,
@@ -752,7 +772,8 @@ impl<'a> Views<'a> {
             titles: &prepared.titles,
             nav: &prepared.nav,
             site: &prepared.site,
-            renderer: &prepared.renderer,
+            renderer: &prepared.renderer.1,
+            theme: prepared.renderer.0,
             static_url: format!("{base}static/"),
             highlighter,
             expander: Expander {
@@ -831,15 +852,8 @@ impl<'a> Views<'a> {
 
     /// A hash of what every page's HTML depends on: the config and the theme.
     fn fingerprint(&self) -> u64 {
-        let theme: Vec<(&String, &Vec<u8>)> = self
-            .project
-            .theme
-            .files
-            .iter()
-            .map(|(n, f)| (n, &f.bytes))
-            .collect();
         let config = format!("{:?}", self.project.config);
-        hash(&(theme, config))
+        hash(&(self.theme, config))
     }
 
     /// A hash of each navigation branch's items (see [`Nav::branch`]).
@@ -1277,8 +1291,8 @@ fn additional_files(project: &Project) -> impl Iterator<Item = (String, PathBuf)
 /// What the search index is made of after the pages are rendered.
 struct Index<'a> {
     fragments: &'a [Option<Arc<Fragment>>],
-    /// See [`Views::rows_shown`].
-    shown: &'a BTreeMap<&'a str, (&'a str, &'a str)>,
+    /// See [`Views::rows_shown`]; none when the rows are the last build's.
+    shown: Option<&'a BTreeMap<&'a str, (&'a str, &'a str)>>,
     /// The rows' fragments of the last build, when they are the same.
     rows: Option<&'a [Arc<Fragment>]>,
     /// A one-off build writes the index; the preview server serves it from memory.
@@ -1370,7 +1384,8 @@ impl Views<'_> {
         let rows: Vec<Arc<Fragment>> = match (index.rows, &self.project.data) {
             (Some(rows), _) => rows.to_vec(),
             (None, Some(data)) => {
-                let rows = row_fragments(data, |key| index.shown.get(key).copied());
+                let shown = |key: &str| index.shown.and_then(|s| s.get(key).copied());
+                let rows = row_fragments(data, shown);
                 rows.into_iter().map(Arc::new).collect()
             }
             (None, None) => Vec::new(),

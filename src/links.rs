@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::config::LinkCheck;
@@ -79,16 +80,23 @@ pub fn check(
     if level == LinkCheck::Off {
         return Vec::new();
     }
-    let checker = Checker {
-        anchors,
-        files,
-        hints: Hints::default(),
-    };
+    let checker = Checker { anchors, files };
+    // Links are looked up in parallel; the few broken ones are then described
+    // one after the other, as their hints share one budget.
+    let broken: Vec<(&PageLinks, Vec<&Link>)> = pages
+        .par_iter()
+        .map(|p| {
+            let broken = p.links.iter().filter(|l| checker.broken(l, &p.page.url, None).is_some());
+            (p, broken.collect::<Vec<_>>())
+        })
+        .filter(|(_, broken)| !broken.is_empty())
+        .collect();
+    let hints = Hints::default();
     let mut problems = Vec::new();
-    for PageLinks { page, links } in pages {
+    for (PageLinks { page, .. }, links) in broken {
         let mut lines = None;
-        for link in links.iter() {
-            let Some((message, help)) = checker.broken(link, &page.url) else {
+        for link in links {
+            let Some((message, help)) = checker.broken(link, &page.url, Some(&hints)) else {
                 continue;
             };
             let text = if link.text.is_empty() {
@@ -114,27 +122,33 @@ pub fn check(
 struct Checker<'a> {
     anchors: &'a Anchors,
     files: &'a BTreeSet<String>,
-    hints: Hints,
 }
 
 impl Checker<'_> {
-    /// What is wrong with `link` on the page at `url`, with a suggestion.
-    fn broken(&self, link: &Link, url: &str) -> Option<(String, Option<String>)> {
+    /// What is wrong with `link` on the page at `url`, with a suggestion
+    /// when given `hints`.
+    fn broken(
+        &self,
+        link: &Link,
+        url: &str,
+        hints: Option<&Hints>,
+    ) -> Option<(String, Option<String>)> {
         match &link.target {
             Target::External => None,
-            Target::SamePage { fragment } => self.missing_anchor(url, fragment),
+            Target::SamePage { fragment } => self.missing_anchor(url, fragment, hints),
             Target::Page {
                 url: target,
                 fragment,
-            } => self.missing_anchor(target, fragment.as_deref()?),
+            } => self.missing_anchor(target, fragment.as_deref()?, hints),
             Target::MissingPage { path, .. } => {
                 let pages = &self.anchors.pages;
-                let help = self
-                    .hints
-                    .closest(
-                        path.trim_end_matches(".md"),
-                        pages.keys().map(|u| u.as_str()),
-                    )
+                let help = hints
+                    .and_then(|h| {
+                        h.closest(
+                            path.trim_end_matches(".md"),
+                            pages.keys().map(|u| u.as_str()),
+                        )
+                    })
                     .map(|u| format!("did you mean the page /{u}?"));
                 Some((format!("`{}` is not a page of the site", link.dest), help))
             }
@@ -143,7 +157,7 @@ impl Checker<'_> {
                     .into_iter()
                     .find(|p| self.anchors.pages.contains_key(p));
                 match (page, fragment) {
-                    (Some(page), Some(fragment)) => self.missing_anchor(&page, fragment),
+                    (Some(page), Some(fragment)) => self.missing_anchor(&page, fragment, hints),
                     (Some(_), None) => None,
                     (None, _) if self.files.contains(path) => None,
                     (None, _) => Some((
@@ -155,14 +169,18 @@ impl Checker<'_> {
         }
     }
 
-    fn missing_anchor(&self, url: &str, fragment: &str) -> Option<(String, Option<String>)> {
+    fn missing_anchor(
+        &self,
+        url: &str,
+        fragment: &str,
+        hints: Option<&Hints>,
+    ) -> Option<(String, Option<String>)> {
         let ids = self.anchors.pages.get(url)?;
         if fragment.is_empty() || ids.contains(fragment) {
             return None;
         }
-        let help = self
-            .hints
-            .closest(fragment, ids.iter().map(String::as_str))
+        let help = hints
+            .and_then(|h| h.closest(fragment, ids.iter().map(String::as_str)))
             .map(|id| format!("did you mean `#{id}`?"));
         Some((format!("there is no `#{fragment}` on /{url}"), help))
     }

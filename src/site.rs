@@ -550,26 +550,37 @@ impl Cache {
         mut done: Collected,
         ids_json: Option<&BTreeMap<&str, Arc<str>>>,
     ) {
-        let mut old = std::mem::take(&mut self.pages);
         let pages = prepared.pages.iter().zip(&prepared.own_titles);
         for (i, (page, title)) in pages.enumerate() {
-            let last = old.remove(&page.url);
             let json = ids_json.and_then(|j| j.get(page.url.as_str()).cloned());
-            let json = json.or_else(|| last.as_ref().map(|c| c.ids_json.clone()));
-            let rendered = done
-                .fresh
-                .remove(&i)
-                .or_else(|| last.and_then(|c| c.rendered));
-            let cached = Cached {
-                text: page.markdown().clone(),
-                title: title.clone(),
-                rendered,
-                ids: std::mem::take(&mut done.ids[i]),
-                ids_json: json.unwrap_or_default(),
-                fragment: done.fragments[i].take(),
-                keys: keys[i],
+            let Some(cached) = self.pages.get_mut(&page.url) else {
+                let cached = Cached {
+                    text: page.markdown().clone(),
+                    title: title.clone(),
+                    rendered: done.fresh.remove(&i),
+                    ids: std::mem::take(&mut done.ids[i]),
+                    ids_json: json.unwrap_or_default(),
+                    fragment: done.fragments[i].take(),
+                    keys: keys[i],
+                };
+                self.pages.insert(page.url.clone(), cached);
+                continue;
             };
-            self.pages.insert(page.url.clone(), cached);
+            if !Arc::ptr_eq(&cached.text, page.markdown()) {
+                (cached.text, cached.title) = (page.markdown().clone(), title.clone());
+            }
+            if let Some(rendered) = done.fresh.remove(&i) {
+                cached.rendered = Some(rendered);
+            }
+            cached.ids = std::mem::take(&mut done.ids[i]);
+            cached.ids_json = json.unwrap_or_else(|| cached.ids_json.clone());
+            (cached.fragment, cached.keys) = (done.fragments[i].take(), keys[i]);
+        }
+        // Every page's URL is kept: any other is a page that has gone.
+        if self.pages.len() > prepared.pages.len() {
+            let urls: foldhash::HashSet<&str> =
+                prepared.pages.iter().map(|p| p.url.as_str()).collect();
+            self.pages.retain(|url, _| urls.contains(url.as_str()));
         }
     }
 }

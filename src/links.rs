@@ -86,7 +86,10 @@ pub fn check(
     let broken: Vec<(&PageLinks, Vec<&Link>)> = pages
         .par_iter()
         .map(|p| {
-            let broken = p.links.iter().filter(|l| checker.broken(l, &p.page.url, None).is_some());
+            let broken = p
+                .links
+                .iter()
+                .filter(|l| checker.broken(l, &p.page.url, None).is_some());
             (p, broken.collect::<Vec<_>>())
         })
         .filter(|(_, broken)| !broken.is_empty())

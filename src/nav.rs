@@ -217,7 +217,11 @@ fn parent_of(url: &str) -> Option<&str> {
         return None;
     }
     let trimmed = url.trim_end_matches('/');
-    Some(trimmed.rsplit_once('/').map_or("", |(p, _)| &url[..p.len() + 1]))
+    Some(
+        trimmed
+            .rsplit_once('/')
+            .map_or("", |(p, _)| &url[..p.len() + 1]),
+    )
 }
 
 /// How SUMMARY.md is read.

@@ -110,8 +110,6 @@ pub struct Cache {
     extras: u64,
     /// A hash of where each matrix row is shown (see [`Views::rows_shown`]).
     rows_key: Option<u64>,
-    /// Every page's title.
-    titles: u64,
     anchors: Anchors,
     /// The search index's fragments of matrix rows.
     rows: Vec<Arc<Fragment>>,
@@ -204,8 +202,7 @@ pub fn build(
     let search = views.search.then(|| {
         // The rows' fragments are made of the data and where each row is
         // shown, which follows from the pages' ids and titles.
-        let titles = hash(&views.titles);
-        let same_pages = cache.keep && cache.titles == titles && cache.anchors == anchors;
+        let same_pages = cache.keep && !views.rows_moved(&plan, &done.ids, cache);
         let shown = (!same_pages).then(|| views.rows_shown(&done.ids));
         let rows_key = shown.as_ref().map_or(cache.rows_key, |s| Some(hash(s)));
         let same_rows =
@@ -222,7 +219,7 @@ pub fn build(
         };
         let (chunks, rows, files) = views.write_index(&index, sink, &mut problems);
         outputs.extend(files);
-        (Arc::new(chunks), (rows, (rows_key, titles)))
+        (Arc::new(chunks), (rows, rows_key))
     });
     let (search, rows) = search.unzip();
     let (rows, rows_key) = rows.unzip();
@@ -261,7 +258,7 @@ pub fn build(
         cache.update(&prepared, &plan.keys, done, ids_json.as_ref());
         cache.anchors = anchors.clone();
         cache.rows = rows.unwrap_or_default();
-        (cache.rows_key, cache.titles) = rows_key.unwrap_or_default();
+        cache.rows_key = rows_key.flatten();
         (cache.links, cache.data, cache.shared) = (plan.links, project.data.clone(), plan.shared);
         cache.extras = plan.extras;
         cache.renderer = Some(prepared.renderer.clone());
@@ -1426,6 +1423,29 @@ impl Views<'_> {
             })
             .collect();
         (Chunks::new(numbered), rows, files)
+    }
+
+    /// Whether a matrix row may be shown on another page, or under another
+    /// title, than in the last build (see [`Views::rows_shown`]): a page came
+    /// or went, or one with a row's anchor (before or after) was rendered
+    /// again with other ids or another title.
+    fn rows_moved(&self, plan: &Plan, ids: &[Ids], cache: &Cache) -> bool {
+        let Some(data) = &self.project.data else {
+            return false;
+        };
+        if cache.pages.len() != self.pages.len() {
+            return true;
+        }
+        let keys: foldhash::HashSet<&str> = data.keys().collect();
+        let has_rows = |ids: &Ids| ids.iter().any(|id| keys.contains(id.as_str()));
+        let rendered = (0..self.pages.len()).filter(|&i| plan.dirty[i]);
+        rendered.into_iter().any(|i| {
+            let Some(last) = cache.pages.get(&self.pages[i].url) else {
+                return true;
+            };
+            let same = last.ids == ids[i] && last.keys.search == plan.keys[i].search;
+            !same && (has_rows(&last.ids) || has_rows(&ids[i]))
+        })
     }
 
     /// Each matrix row's key → the URL and title of the first page with its

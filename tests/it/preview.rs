@@ -154,4 +154,27 @@ fn every_edit_serves_what_a_fresh_build_writes_and_renders_only_what_changed() {
     );
     assert_eq!(n, 4, "a deeper title edit");
     assert_serves_the_build(&site, &server, "a deeper title edit");
+
+    // The home page's title: on every page, and in the search index's
+    // records of the matrix rows it shows.
+    let home = site.read("content/index.md");
+    let n = edit(
+        &site,
+        &server,
+        "content/index.md",
+        &home.replace("# Home", "# Welcome home"),
+    );
+    assert_eq!(n, 15, "the home page's title");
+    assert_serves_the_build(&site, &server, "the home page's title");
+
+    // Its matrix gone, the rows are found on the environment pages instead.
+    let home = site.read("content/index.md");
+    let n = edit(
+        &site,
+        &server,
+        "content/index.md",
+        &home.replace("{{ matrix(section=\"app\") }}", "No table."),
+    );
+    assert_eq!(n, 1, "a matrix removed");
+    assert_serves_the_build(&site, &server, "a matrix removed");
 }

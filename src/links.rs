@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::config::LinkCheck;
@@ -28,11 +29,38 @@ pub struct Anchors {
 }
 
 impl Anchors {
+    /// `anchors.json`: serde_json's pretty form, and a line end.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut json = serde_json::to_vec_pretty(self).expect("plain data serializes");
-        json.push(b'\n');
-        json
+        let entries: Vec<String> = self
+            .pages
+            .iter()
+            .map(|(url, ids)| page_json(url, ids))
+            .collect();
+        anchors_json(entries.iter().map(String::as_str))
     }
+}
+
+/// One page's entry of `anchors.json`, indented for its place there: the
+/// preview server keeps each page's and writes again only those whose ids
+/// changed.
+pub fn page_json(url: &str, ids: &Ids) -> String {
+    let url = serde_json::to_string(url).expect("a string serializes");
+    let ids = serde_json::to_string_pretty(ids).expect("strings serialize");
+    // A JSON string has no raw line end: each one is the layout's.
+    format!("    {url}: {}", ids.replace('\n', "\n    "))
+}
+
+/// `anchors.json` from its pages' entries (see [`page_json`]), in URL order.
+pub fn anchors_json<'a>(entries: impl Iterator<Item = &'a str>) -> Vec<u8> {
+    let mut json = b"{\n  \"pages\": {".to_vec();
+    let mut first = true;
+    for entry in entries {
+        json.extend_from_slice(if first { b"\n" } else { b",\n" });
+        json.extend_from_slice(entry.as_bytes());
+        first = false;
+    }
+    json.extend_from_slice(if first { b"}\n}\n" } else { b"\n  }\n}\n" });
+    json
 }
 
 /// A page's links with what the check needs of the page.
@@ -52,16 +80,26 @@ pub fn check(
     if level == LinkCheck::Off {
         return Vec::new();
     }
-    let checker = Checker {
-        anchors,
-        files,
-        hints: Hints::default(),
-    };
+    let checker = Checker { anchors, files };
+    // Links are looked up in parallel; the few broken ones are then described
+    // one after the other, as their hints share one budget.
+    let broken: Vec<(&PageLinks, Vec<&Link>)> = pages
+        .par_iter()
+        .map(|p| {
+            let broken = p
+                .links
+                .iter()
+                .filter(|l| checker.broken(l, &p.page.url, None).is_some());
+            (p, broken.collect::<Vec<_>>())
+        })
+        .filter(|(_, broken)| !broken.is_empty())
+        .collect();
+    let hints = Hints::default();
     let mut problems = Vec::new();
-    for PageLinks { page, links } in pages {
+    for (PageLinks { page, .. }, links) in broken {
         let mut lines = None;
-        for link in links.iter() {
-            let Some((message, help)) = checker.broken(link, &page.url) else {
+        for link in links {
+            let Some((message, help)) = checker.broken(link, &page.url, Some(&hints)) else {
                 continue;
             };
             let text = if link.text.is_empty() {
@@ -87,27 +125,33 @@ pub fn check(
 struct Checker<'a> {
     anchors: &'a Anchors,
     files: &'a BTreeSet<String>,
-    hints: Hints,
 }
 
 impl Checker<'_> {
-    /// What is wrong with `link` on the page at `url`, with a suggestion.
-    fn broken(&self, link: &Link, url: &str) -> Option<(String, Option<String>)> {
+    /// What is wrong with `link` on the page at `url`, with a suggestion
+    /// when given `hints`.
+    fn broken(
+        &self,
+        link: &Link,
+        url: &str,
+        hints: Option<&Hints>,
+    ) -> Option<(String, Option<String>)> {
         match &link.target {
             Target::External => None,
-            Target::SamePage { fragment } => self.missing_anchor(url, fragment),
+            Target::SamePage { fragment } => self.missing_anchor(url, fragment, hints),
             Target::Page {
                 url: target,
                 fragment,
-            } => self.missing_anchor(target, fragment.as_deref()?),
+            } => self.missing_anchor(target, fragment.as_deref()?, hints),
             Target::MissingPage { path, .. } => {
                 let pages = &self.anchors.pages;
-                let help = self
-                    .hints
-                    .closest(
-                        path.trim_end_matches(".md"),
-                        pages.keys().map(|u| u.as_str()),
-                    )
+                let help = hints
+                    .and_then(|h| {
+                        h.closest(
+                            path.trim_end_matches(".md"),
+                            pages.keys().map(|u| u.as_str()),
+                        )
+                    })
                     .map(|u| format!("did you mean the page /{u}?"));
                 Some((format!("`{}` is not a page of the site", link.dest), help))
             }
@@ -116,7 +160,7 @@ impl Checker<'_> {
                     .into_iter()
                     .find(|p| self.anchors.pages.contains_key(p));
                 match (page, fragment) {
-                    (Some(page), Some(fragment)) => self.missing_anchor(&page, fragment),
+                    (Some(page), Some(fragment)) => self.missing_anchor(&page, fragment, hints),
                     (Some(_), None) => None,
                     (None, _) if self.files.contains(path) => None,
                     (None, _) => Some((
@@ -128,14 +172,18 @@ impl Checker<'_> {
         }
     }
 
-    fn missing_anchor(&self, url: &str, fragment: &str) -> Option<(String, Option<String>)> {
+    fn missing_anchor(
+        &self,
+        url: &str,
+        fragment: &str,
+        hints: Option<&Hints>,
+    ) -> Option<(String, Option<String>)> {
         let ids = self.anchors.pages.get(url)?;
         if fragment.is_empty() || ids.contains(fragment) {
             return None;
         }
-        let help = self
-            .hints
-            .closest(fragment, ids.iter().map(String::as_str))
+        let help = hints
+            .and_then(|h| h.closest(fragment, ids.iter().map(String::as_str)))
             .map(|id| format!("did you mean `#{id}`?"));
         Some((format!("there is no `#{fragment}` on /{url}"), help))
     }
@@ -237,6 +285,32 @@ mod tests {
             ids.iter().collect::<Vec<_>>(),
             ["a", "fn-1", "k.x", "old", "raw"]
         );
+    }
+
+    #[test]
+    fn anchors_json_is_serde_json_s_pretty_form() {
+        let sets: [&[&str]; 4] = [&[], &["a"], &["x", "y\"z", "\\ \n\t\u{1}", "é𝄞<>&"], &[]];
+        let urls = ["", "a/b/", "quote\"d/", "ünï/"];
+        for n in 0..=urls.len() {
+            let anchors = Anchors {
+                pages: urls[..n]
+                    .iter()
+                    .zip(sets)
+                    .map(|(u, ids)| {
+                        (
+                            u.to_string(),
+                            Arc::new(ids.iter().map(|i| i.to_string()).collect()),
+                        )
+                    })
+                    .collect(),
+            };
+            let mut expected = serde_json::to_vec_pretty(&anchors).unwrap();
+            expected.push(b'\n');
+            assert_eq!(
+                String::from_utf8(anchors.to_json()).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        }
     }
 
     #[test]

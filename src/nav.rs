@@ -2,7 +2,6 @@
 //! or from an mdBook-style `SUMMARY.md`. Also the reading order for prev/next.
 //! No I/O.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
@@ -41,14 +40,15 @@ pub struct Nav {
     pub roots: Vec<NodeId>,
     /// Pages in reading order (prev/next).
     pub order: Vec<usize>,
-    node_of_page: HashMap<usize, NodeId>,
-    /// Position of each page in `order`.
-    place: HashMap<usize, usize>,
+    /// By page: its (first) node.
+    node_of_page: Vec<Option<NodeId>>,
+    /// By page: its position in `order`.
+    place: Vec<Option<usize>>,
 }
 
 impl Nav {
     pub fn node_of(&self, page: usize) -> Option<NodeId> {
-        self.node_of_page.get(&page).copied()
+        self.node_of_page.get(page).copied().flatten()
     }
 
     /// The node and its ancestors, nearest first.
@@ -56,9 +56,60 @@ impl Nav {
         std::iter::successors(Some(node), |&n| self.nodes[n].parent)
     }
 
+    /// The node whose children `node`'s navigation shows: `node` itself
+    /// when it has children, else its parent (`None`: the top level only).
+    /// Every page of a folder has the same branch open, so they share their
+    /// navigation but for the item marked current.
+    pub fn branch(&self, node: NodeId) -> Option<NodeId> {
+        match self.nodes[node].children.is_empty() {
+            true => self.nodes[node].parent,
+            false => Some(node),
+        }
+    }
+
+    /// Where `node` is among the items of its branch's navigation: its
+    /// place among its siblings, then its parent's, up to the top level.
+    pub fn place_of(&self, node: NodeId) -> Vec<usize> {
+        self.ancestors(node)
+            .map(|n| {
+                let siblings = match self.nodes[n].parent {
+                    Some(p) => &self.nodes[p].children,
+                    None => &self.roots,
+                };
+                siblings.iter().position(|&s| s == n).unwrap_or(0)
+            })
+            .collect()
+    }
+
+    /// The pages listed under `node`: its children that are pages.
+    pub fn child_pages(&self, node: NodeId) -> impl Iterator<Item = usize> + '_ {
+        self.nodes[node]
+            .children
+            .iter()
+            .filter_map(|&c| self.nodes[c].page)
+    }
+
+    /// The pages above `page`, from the top down: the home page first
+    /// (unless it is `page`), then the pages of the nodes above `page`'s.
+    pub fn above(&self, page: usize, home: Option<usize>) -> Vec<usize> {
+        let mut pages: Vec<usize> = match self.node_of(page) {
+            Some(node) => self
+                .ancestors(node)
+                .skip(1)
+                .filter_map(|n| self.nodes[n].page)
+                .collect(),
+            None => Vec::new(),
+        };
+        if let Some(home) = home.filter(|&h| h != page && !pages.contains(&h)) {
+            pages.push(home);
+        }
+        pages.reverse();
+        pages
+    }
+
     /// The pages before and after `page` in reading order.
     pub fn neighbours(&self, page: usize) -> (Option<usize>, Option<usize>) {
-        match self.place.get(&page).copied() {
+        match self.place.get(page).copied().flatten() {
             Some(i) => (
                 i.checked_sub(1).map(|j| self.order[j]),
                 self.order.get(i + 1).copied(),
@@ -88,7 +139,8 @@ impl Nav {
             None => self.roots.push(id),
         }
         if let Some(page) = page {
-            self.node_of_page.entry(page).or_insert(id);
+            let first = at(&mut self.node_of_page, page);
+            first.get_or_insert(id);
         }
         id
     }
@@ -98,9 +150,9 @@ impl Nav {
         let mut stack: Vec<NodeId> = self.roots.iter().rev().copied().collect();
         while let Some(n) = stack.pop() {
             if let Some(page) = self.nodes[n].page
-                && !self.place.contains_key(&page)
+                && at(&mut self.place, page).is_none()
             {
-                self.place.insert(page, self.order.len());
+                self.place[page] = Some(self.order.len());
                 self.order.push(page);
             }
             stack.extend(self.nodes[n].children.iter().rev());
@@ -109,31 +161,35 @@ impl Nav {
     }
 }
 
+/// The entry for `page` of a by-page list, which grows to hold it.
+fn at<T>(list: &mut Vec<Option<T>>, page: usize) -> &mut Option<T> {
+    if list.len() <= page {
+        list.resize_with(page + 1, || None);
+    }
+    &mut list[page]
+}
+
 /// The folder tree: the home page first, then its children; each folder's
 /// pages by weight, then title.
 pub fn from_folders(pages: &[&Page], titles: &[String]) -> Nav {
-    let index: HashMap<&str, usize> = pages
+    let index: foldhash::HashMap<&str, usize> = pages
         .iter()
         .enumerate()
         .map(|(i, p)| (p.url.as_str(), i))
         .collect();
-    let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut children: foldhash::HashMap<usize, Vec<usize>> = Default::default();
     for (i, page) in pages.iter().enumerate() {
-        if let Some(parent) = parent_url(&page.url).and_then(|u| index.get(u.as_str())) {
+        if let Some(parent) = parent_of(&page.url).and_then(|u| index.get(u)) {
             children.entry(*parent).or_default().push(i);
         }
     }
+    let lower: Vec<String> = titles.iter().map(|t| t.to_lowercase()).collect();
     let key = |&i: &usize| {
         let w = pages[i].front.weight;
-        (
-            w.is_none(),
-            w,
-            titles[i].to_lowercase(),
-            pages[i].url.clone(),
-        )
+        (w.is_none(), w, &lower[i], &pages[i].url)
     };
     for list in children.values_mut() {
-        list.sort_by_cached_key(key);
+        list.sort_by(|a, b| key(a).cmp(&key(b)));
     }
     let mut nav = Nav::default();
     let Some(&home) = index.get("") else {
@@ -155,7 +211,8 @@ pub fn from_folders(pages: &[&Page], titles: &[String]) -> Nav {
     nav.finish()
 }
 
-fn parent_url(url: &str) -> Option<String> {
+/// The URL of the folder above `url`: `a/b/` and `a/b.html` → `a/`, `a` → ``.
+fn parent_of(url: &str) -> Option<&str> {
     if url.is_empty() {
         return None;
     }
@@ -163,7 +220,7 @@ fn parent_url(url: &str) -> Option<String> {
     Some(
         trimmed
             .rsplit_once('/')
-            .map_or(String::new(), |(p, _)| format!("{p}/")),
+            .map_or("", |(p, _)| &url[..p.len() + 1]),
     )
 }
 
@@ -183,7 +240,7 @@ pub struct SummaryFile<'a> {
 /// mdBook does, `---` separators, suffix chapters. Links to files that are not
 /// pages are reported.
 pub fn from_summary(summary: &SummaryFile, pages: &[&Page]) -> (Nav, Diagnostics) {
-    let index: HashMap<&str, usize> = pages
+    let index: foldhash::HashMap<&str, usize> = pages
         .iter()
         .enumerate()
         .filter(|(_, p)| p.is_source())

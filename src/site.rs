@@ -4,7 +4,7 @@
 //! static files). Where the files go is the sink's business.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -19,13 +19,13 @@ use crate::directives::Expander;
 use crate::export;
 use crate::links::{self, Anchors, Ids, PageLinks};
 use crate::markdown::{self, Highlighter, Key, Link, LinkContext, Rendered, Store};
-use crate::nav::{self, Nav};
+use crate::nav::{self, Nav, NodeId};
 use crate::print;
 use crate::project::Project;
 use crate::redirects::{self, Redirects};
 use crate::render::{
-    self, ChildView, LinkView, NavLinks, PageContext, PageView, Renderer, SiteView, SitemapContext,
-    SitemapEntry,
+    self, BranchNav, ChildView, LinkView, NavLinks, PageContext, PageView, Renderer, SiteView,
+    SitemapContext, SitemapEntry,
 };
 use crate::search::index::{self as search_index, Chunks, Fragment};
 use crate::search::site::{PageEntry, page_fragment, row_fragments};
@@ -102,13 +102,18 @@ pub struct Cache {
     /// key of everything they are made of (the build cache's `pages-v1/`).
     store: Option<Box<dyn Store>>,
     /// Each page's title and markdown, by URL, with the text they came from.
-    pages: HashMap<String, Cached>,
+    pages: foldhash::HashMap<String, Cached>,
     /// The page-to-URL map links were rewritten with.
     links: u64,
     data: Option<Data>,
-    /// Everything a page's template output depends on besides its own
-    /// markdown: config, theme, and every page's place, title and description.
+    /// See [`Views::fingerprint`].
     shared: u64,
+    /// The last theme's templates, with a hash of its files.
+    renderer: Option<(u64, Arc<Renderer>)>,
+    /// See [`Views::extras_key`].
+    extras: u64,
+    /// A hash of where each matrix row is shown (see [`Views::rows_shown`]).
+    rows_key: Option<u64>,
     anchors: Anchors,
     /// The search index's fragments of matrix rows.
     rows: Vec<Arc<Fragment>>,
@@ -121,8 +126,23 @@ struct Cached {
     rendered: Option<Rendered>,
     /// The ids of its HTML, for link checking.
     ids: Ids,
+    /// Its entry of anchors.json (see [`links::page_json`]).
+    ids_json: Arc<str>,
     /// Its search fragment, when it is indexed.
     fragment: Option<Arc<Fragment>>,
+    /// See [`Keys`].
+    keys: Keys,
+}
+
+/// What a page's output is made of besides its own markdown and what every
+/// page shares (config, theme): when a page's keys and markdown are those of
+/// the last build, so is its output.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Keys {
+    /// See [`Views::view_key`].
+    view: u64,
+    /// See [`Views::search_key`].
+    search: u64,
 }
 
 impl Cache {
@@ -163,10 +183,9 @@ impl Cache {
     }
 }
 
+/// A hash that tells whether what a page is made of changed between builds.
 fn hash(value: &impl Hash) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    value.hash(&mut hasher);
-    hasher.finish()
+    foldhash::quality::FixedState::default().hash_one(value)
 }
 
 /// Builds `project` into `sink`. Every problem found is reported; any error
@@ -181,11 +200,12 @@ pub fn build(
 ) -> Result<Summary, Diagnostics> {
     let mut problems = project.warnings();
     let prepared = prepare(project, cache, &mut problems)?;
-    let views = Views::new(project, &prepared, highlighter);
+    let mut views = Views::new(project, &prepared, highlighter);
     let plan = Plan::new(&views, project, cache);
+    views.navs = views.render_navs(&plan.dirty, &mut problems);
     let results = render_pages(&views, &plan, sink, cache);
     let done = collect(results, &prepared.pages, cache, &mut problems);
-    if plan.all_templates || !plan.data_same {
+    if plan.all_templates || !plan.data_same || cache.extras != plan.extras {
         problems.0.extend(views.extras(sink));
     }
     if views.whole_book && plan.dirty.iter().any(|d| *d) {
@@ -205,20 +225,29 @@ pub fn build(
     let aliases = views.aliases(sink, &mut problems);
     let mut outputs = views.outputs();
     let search = views.search.then(|| {
-        // The rows' fragments change with the data, the anchors and the titles.
+        // The rows' fragments are made of the data and where each row is
+        // shown, which follows from the pages' ids and titles.
+        let same_pages = cache.keep && !views.rows_moved(&plan, &done.ids, cache);
+        let shown = (!same_pages).then(|| views.rows_shown(&done.ids));
+        let rows_key = shown.as_ref().map_or(cache.rows_key, |s| Some(hash(s)));
         let same_rows =
-            cache.keep && plan.data_same && !plan.all_templates && cache.anchors == anchors;
+            cache.keep && plan.data_same && !plan.all_templates && cache.rows_key == rows_key;
+        let shown = match shown {
+            None if !same_rows => Some(views.rows_shown(&done.ids)),
+            shown => shown,
+        };
         let index = Index {
             fragments: &done.fragments,
-            anchors: &anchors,
+            shown: shown.as_ref(),
             rows: same_rows.then_some(&cache.rows[..]),
             write: !cache.keep,
         };
         let (chunks, rows, files) = views.write_index(&index, sink, &mut problems);
         outputs.extend(files);
-        (Arc::new(chunks), rows)
+        (Arc::new(chunks), (rows, rows_key))
     });
     let (search, rows) = search.unzip();
+    let (rows, rows_key) = rows.unzip();
     outputs.extend(aliases.keys().map(|a| content::file_of(a)));
     outputs.push(ANCHORS.to_string());
     let files: BTreeSet<String> = outputs.iter().cloned().collect();
@@ -240,8 +269,9 @@ pub fn build(
         problems.0.extend(written.err().unwrap_or_default());
         outputs.push(index_path(path));
     }
-    if !cache.keep || cache.anchors != anchors {
-        let json = anchors.to_json();
+    let ids_json = (!cache.keep || cache.anchors != anchors).then(|| anchors_json(&anchors, cache));
+    if let Some(entries) = &ids_json {
+        let json = links::anchors_json(entries.values().map(|e| &**e));
         problems
             .0
             .extend(put(sink, ANCHORS, json).err().unwrap_or_default());
@@ -250,16 +280,13 @@ pub fn build(
         return Err(problems.sorted());
     }
     if cache.keep {
-        cache.update(
-            &prepared.pages,
-            &prepared.own_titles,
-            done.fresh,
-            &anchors,
-            &done.fragments,
-        );
+        cache.update(&prepared, &plan.keys, done, ids_json.as_ref());
         cache.anchors = anchors.clone();
         cache.rows = rows.unwrap_or_default();
+        cache.rows_key = rows_key.flatten();
         (cache.links, cache.data, cache.shared) = (plan.links, project.data.clone(), plan.shared);
+        cache.extras = plan.extras;
+        cache.renderer = Some(prepared.renderer.clone());
     }
     Ok(Summary {
         pages: prepared.pages.len(),
@@ -281,7 +308,8 @@ struct Prepared {
     own_titles: Vec<Option<String>>,
     titles: Vec<String>,
     nav: Nav,
-    renderer: Renderer,
+    /// With a hash of the theme it was made of.
+    renderer: (u64, Arc<Renderer>),
     site: SiteView,
 }
 
@@ -329,7 +357,7 @@ fn prepare(
     if config.build.urls == Urls::Html {
         copy_first_chapter_home(&mut pages, &mut titles, &nav);
     }
-    let renderer = Renderer::new(&project.theme).map_err(|template_problems| {
+    let renderer = renderer(project, cache).map_err(|template_problems| {
         let mut all = std::mem::take(problems);
         all.extend(template_problems);
         all.sorted()
@@ -348,6 +376,16 @@ fn prepare(
     })
 }
 
+/// The theme's templates, parsed again only when the theme changed.
+fn renderer(project: &Project, cache: &Cache) -> Result<(u64, Arc<Renderer>), Diagnostics> {
+    let files = project.theme.files.iter().map(|(n, f)| (n, &f.bytes));
+    let theme = hash(&files.collect::<Vec<_>>());
+    match &cache.renderer {
+        Some((key, renderer)) if *key == theme => Ok((theme, renderer.clone())),
+        _ => Ok((theme, Arc::new(Renderer::new(&project.theme)?))),
+    }
+}
+
 /// What this build must render, given what the cache kept.
 struct Plan {
     /// A hash of the page-to-URL map that links are rewritten with, and of
@@ -356,10 +394,15 @@ struct Plan {
     data_same: bool,
     /// See [`Views::fingerprint`].
     shared: u64,
+    /// See [`Views::extras_key`].
+    extras: u64,
+    keys: Vec<Keys>,
     /// Pages whose markdown must be rendered again.
     stale: Vec<bool>,
     /// Pages whose HTML must be rendered again.
     dirty: Vec<bool>,
+    /// Pages whose search fragment must be made again.
+    reindex: Vec<bool>,
     all_templates: bool,
 }
 
@@ -369,6 +412,7 @@ impl Plan {
         let links = hash(&(&views.sources, &views.site.base_url, flavor));
         let data_same = cache.data == project.data;
         let shared = views.fingerprint();
+        let branches = views.branch_keys();
         let stale: Vec<bool> = views
             .pages
             .iter()
@@ -378,13 +422,22 @@ impl Plan {
             })
             .collect();
         let all_templates = cache.shared != shared || !cache.keep;
-        let dirty = views.dirty(&stale, all_templates);
+        let keys = views.keys(&branches);
+        let last = |i: usize| cache.get(&views.pages[i]).map(|c| c.keys);
+        let changed = |i: usize, key: fn(&Keys) -> u64| {
+            all_templates || stale[i] || last(i).map(|k| key(&k)) != Some(key(&keys[i]))
+        };
+        let dirty = (0..keys.len()).map(|i| changed(i, |k| k.view)).collect();
+        let reindex = (0..keys.len()).map(|i| changed(i, |k| k.search)).collect();
         Plan {
             links,
             data_same,
             shared,
+            extras: views.extras_key(&branches),
+            keys,
             stale,
             dirty,
+            reindex,
             all_templates,
         }
     }
@@ -410,11 +463,11 @@ fn render_pages(views: &Views, plan: &Plan, sink: &dyn Sink, cache: &Cache) -> V
             let failed = rendered.diagnostics.iter().any(Diagnostic::is_error);
             let (mut problems, ids) = match views.page(i, rendered) {
                 Ok((path, html)) => {
-                    let ids = links::ids_in(&String::from_utf8_lossy(&html));
+                    let ids = links::ids_in(&html);
                     let put = if failed {
                         Ok(())
                     } else {
-                        put(sink, &path, html)
+                        put(sink, &path, html.into_bytes())
                     };
                     (put.err().unwrap_or_default(), ids)
                 }
@@ -422,21 +475,19 @@ fn render_pages(views: &Views, plan: &Plan, sink: &dyn Sink, cache: &Cache) -> V
             };
             // Its warnings too (a code block left plain), each time it is rendered.
             problems.extend(rendered.diagnostics.iter().cloned());
-            let mut fragment = views.fragment(i, rendered, stored);
-            // A build writes its JSON now, and its terms wait for the chunks;
-            // the preview server keeps it with them (see `Chunks::file`).
-            let json = (!cache.keep)
-                .then(|| fragment.as_mut().map(|f| std::mem::take(&mut f.json)))
-                .flatten();
-            if let Some(json) = json.filter(|_| !failed) {
-                let path = index_path(&search_index::fragment_path(i as u32));
-                problems.extend(
-                    put(sink, &path, json.into_bytes())
-                        .err()
-                        .unwrap_or_default(),
-                );
-            }
-            let fragment = fragment.map(Arc::new);
+            let fragment = match plan.reindex[i] {
+                true => {
+                    let out = IndexOut {
+                        sink,
+                        keep: cache.keep,
+                        failed,
+                        stored,
+                    };
+                    views.index_entry(i, rendered, &out, &mut problems)
+                }
+                // Only its navigation changed, not what the index has of it.
+                false => cache.get(page).and_then(|c| c.fragment.clone()),
+            };
             Rendering {
                 index: i,
                 fragment,
@@ -468,28 +519,21 @@ fn collect(
     cache: &Cache,
     problems: &mut Diagnostics,
 ) -> Collected {
-    let cached = |p: &Page| cache.get(p);
     let mut done = Collected {
-        ids: pages
-            .iter()
-            .map(|p| cached(p).map(|c| c.ids.clone()).unwrap_or_default())
-            .collect(),
-        links: pages
-            .iter()
-            .map(|p| {
-                cached(p)
-                    .and_then(|c| c.rendered.as_ref())
-                    .map(|r| r.links.clone())
-                    .unwrap_or_default()
-            })
-            .collect(),
+        ids: Vec::with_capacity(pages.len()),
+        links: Vec::with_capacity(pages.len()),
         fresh: HashMap::new(),
         html: HashMap::new(),
-        fragments: pages
-            .iter()
-            .map(|p| cached(p).and_then(|c| c.fragment.clone()))
-            .collect(),
+        fragments: Vec::with_capacity(pages.len()),
     };
+    for cached in pages.iter().map(|p| cache.get(p)) {
+        let rendered = cached.and_then(|c| c.rendered.as_ref());
+        done.ids
+            .push(cached.map(|c| c.ids.clone()).unwrap_or_default());
+        done.links
+            .push(rendered.map(|r| r.links.clone()).unwrap_or_default());
+        done.fragments.push(cached.and_then(|c| c.fragment.clone()));
+    }
     for r in results {
         done.fragments[r.index] = r.fragment;
         problems.0.extend(r.problems);
@@ -521,29 +565,65 @@ struct Rendering {
 }
 
 impl Cache {
+    /// Keeps what this build made: `ids_json`, when anchors.json was
+    /// written, its entries by URL.
     fn update(
         &mut self,
-        pages: &[Page],
-        titles: &[Option<String>],
-        mut fresh: HashMap<usize, Rendered>,
-        anchors: &Anchors,
-        fragments: &[Option<Arc<Fragment>>],
+        prepared: &Prepared,
+        keys: &[Keys],
+        mut done: Collected,
+        ids_json: Option<&BTreeMap<&str, Arc<str>>>,
     ) {
-        let mut old = std::mem::take(&mut self.pages);
-        for (i, (page, title)) in pages.iter().zip(titles).enumerate() {
-            let rendered = fresh
-                .remove(&i)
-                .or_else(|| old.remove(&page.url).and_then(|c| c.rendered));
-            let cached = Cached {
-                text: page.markdown().clone(),
-                title: title.clone(),
-                rendered,
-                ids: anchors.pages.get(&page.url).cloned().unwrap_or_default(),
-                fragment: fragments[i].clone(),
+        let pages = prepared.pages.iter().zip(&prepared.own_titles);
+        for (i, (page, title)) in pages.enumerate() {
+            let json = ids_json.and_then(|j| j.get(page.url.as_str()).cloned());
+            let Some(cached) = self.pages.get_mut(&page.url) else {
+                let cached = Cached {
+                    text: page.markdown().clone(),
+                    title: title.clone(),
+                    rendered: done.fresh.remove(&i),
+                    ids: std::mem::take(&mut done.ids[i]),
+                    ids_json: json.unwrap_or_default(),
+                    fragment: done.fragments[i].take(),
+                    keys: keys[i],
+                };
+                self.pages.insert(page.url.clone(), cached);
+                continue;
             };
-            self.pages.insert(page.url.clone(), cached);
+            if !Arc::ptr_eq(&cached.text, page.markdown()) {
+                (cached.text, cached.title) = (page.markdown().clone(), title.clone());
+            }
+            if let Some(rendered) = done.fresh.remove(&i) {
+                cached.rendered = Some(rendered);
+            }
+            cached.ids = std::mem::take(&mut done.ids[i]);
+            cached.ids_json = json.unwrap_or_else(|| cached.ids_json.clone());
+            (cached.fragment, cached.keys) = (done.fragments[i].take(), keys[i]);
+        }
+        // Every page's URL is kept: any other is a page that has gone.
+        if self.pages.len() > prepared.pages.len() {
+            let urls: foldhash::HashSet<&str> =
+                prepared.pages.iter().map(|p| p.url.as_str()).collect();
+            self.pages.retain(|url, _| urls.contains(url.as_str()));
         }
     }
+}
+
+/// The entries of anchors.json by URL: the cached one of a page whose ids
+/// did not change, else made again.
+fn anchors_json<'a>(anchors: &'a Anchors, cache: &Cache) -> BTreeMap<&'a str, Arc<str>> {
+    anchors
+        .pages
+        .par_iter()
+        .map(|(url, ids)| {
+            let cached = cache.pages.get(url).filter(|c| c.ids == *ids);
+            let json = match cached {
+                Some(c) if !c.ids_json.is_empty() => c.ids_json.clone(),
+                _ => links::page_json(url, ids).into(),
+            };
+            (url.as_str(), json)
+        })
+        .collect()
 }
 
 /// Writes one file of the site; links in an HTML file made relative first
@@ -579,6 +659,9 @@ fn site_view(config: &crate::config::Config) -> SiteView {
 
 fn resolve_redirects(project: &Project, pages: &[Page]) -> (Redirects, Diagnostics) {
     let config = &project.config;
+    if config.html.redirect.is_empty() {
+        return Default::default();
+    }
     redirects::resolve(
         &config.html.redirect,
         &redirects::Site {
@@ -706,6 +789,8 @@ struct Views<'a> {
     nav: &'a Nav,
     site: &'a SiteView,
     renderer: &'a Renderer,
+    /// A hash of the theme's files.
+    theme: u64,
     static_url: String,
     highlighter: &'a Highlighter,
     expander: Expander<'a>,
@@ -717,6 +802,11 @@ struct Views<'a> {
     /// What every page's markdown depends on besides its own text, for the
     /// keys of the build cache's pages.
     site_key: Key,
+    /// The front matter's `extra` of a page that has none.
+    no_extra: serde_json::Map<String, serde_json::Value>,
+    /// The navigation of each branch a page to render shows, and of the top
+    /// level (see [`Renderer::branch_nav`]).
+    navs: HashMap<Option<NodeId>, BranchNav>,
 }
 
 impl<'a> Views<'a> {
@@ -740,7 +830,8 @@ impl<'a> Views<'a> {
             titles: &prepared.titles,
             nav: &prepared.nav,
             site: &prepared.site,
-            renderer: &prepared.renderer,
+            renderer: &prepared.renderer.1,
+            theme: prepared.renderer.0,
             static_url: format!("{base}static/"),
             highlighter,
             expander: Expander {
@@ -750,7 +841,47 @@ impl<'a> Views<'a> {
             whole_book: project.config.format == Format::MdBook,
             search: project.config.search.enable,
             site_key: site_key(project, prepared, highlighter),
+            no_extra: serde_json::Map::new(),
+            navs: HashMap::new(),
         }
+    }
+
+    /// The branch of the navigation page `i` shows (see [`Nav::branch`]).
+    fn branch_of(&self, i: usize) -> Option<NodeId> {
+        self.nav.node_of(i).and_then(|n| self.nav.branch(n))
+    }
+
+    /// The navigation of the branches the `dirty` pages show, and of the top
+    /// level; a problem with the theme's navigation is reported once.
+    fn render_navs(
+        &self,
+        dirty: &[bool],
+        problems: &mut Diagnostics,
+    ) -> HashMap<Option<NodeId>, BranchNav> {
+        let shown = (0..dirty.len()).filter(|&i| dirty[i]);
+        let mut branches: BTreeSet<Option<NodeId>> = shown.map(|i| self.branch_of(i)).collect();
+        branches.insert(None);
+        let links = self.nav_links();
+        let theme = &self.project.theme;
+        let rendered: Vec<_> = branches
+            .into_par_iter()
+            .map(|b| {
+                (
+                    b,
+                    self.renderer
+                        .branch_nav(&links.branch_items(b, None), theme),
+                )
+            })
+            .collect();
+        let mut navs = HashMap::new();
+        for (branch, html) in rendered {
+            match html {
+                Ok(nav) => _ = navs.insert(branch, nav),
+                Err(d) if !problems.0.contains(&d) => problems.push(d),
+                Err(_) => {}
+            }
+        }
+        navs
     }
 
     fn nav_links(&self) -> NavLinks<'_> {
@@ -804,43 +935,90 @@ impl<'a> Views<'a> {
         })
     }
 
-    /// A hash of what every page's HTML depends on besides its own markdown.
+    /// A hash of what every page's HTML depends on: the config and the theme.
     fn fingerprint(&self) -> u64 {
-        let theme: Vec<(&String, &Vec<u8>)> = self
-            .project
-            .theme
-            .files
-            .iter()
-            .map(|(n, f)| (n, &f.bytes))
-            .collect();
         let config = format!("{:?}", self.project.config);
-        let pages: Vec<_> = self
-            .pages
-            .iter()
-            .zip(self.titles)
-            .map(|(p, t)| (&p.url, t, &p.front.description, p.front.weight))
-            .collect();
-        let nav: Vec<_> = self
-            .nav
-            .nodes
-            .iter()
-            .map(|n| (&n.title, n.page, n.parent, n.kind as u8))
-            .collect();
-        hash(&(theme, config, pages, nav, &self.nav.roots))
+        hash(&(self.theme, config))
     }
 
-    /// Which pages need new HTML: all of them, or those whose markdown is
-    /// stale and the section pages that list them.
-    fn dirty(&self, stale: &[bool], all: bool) -> Vec<bool> {
-        let mut dirty: Vec<bool> = stale.iter().map(|&s| all || s).collect();
-        let parents = (0..stale.len()).filter(|&i| stale[i]).filter_map(|i| {
-            let node = self.nav.node_of(i)?;
-            self.nav.nodes[self.nav.nodes[node].parent?].page
-        });
-        for parent in parents.collect::<Vec<_>>() {
-            dirty[parent] = true;
-        }
-        dirty
+    /// A hash of each navigation branch's items (see [`Nav::branch`]).
+    fn branch_keys(&self) -> HashMap<Option<NodeId>, u64> {
+        let nodes = &self.nav.nodes;
+        let branches = (0..nodes.len()).filter(|&n| !nodes[n].children.is_empty());
+        let branches: Vec<Option<NodeId>> = branches.map(Some).chain([None]).collect();
+        let links = self.nav_links();
+        branches
+            .into_par_iter()
+            .map(|b| (b, hash(&links.branch_items(b, None))))
+            .collect()
+    }
+
+    /// Each page's [`Keys`].
+    fn keys(&self, branches: &HashMap<Option<NodeId>, u64>) -> Vec<Keys> {
+        (0..self.pages.len())
+            .into_par_iter()
+            .map(|i| Keys {
+                view: self.view_key(i, branches),
+                search: self.search_key(i),
+            })
+            .collect()
+    }
+
+    /// A hash of what page `i`'s template receives besides its own markdown
+    /// (which makes it stale) and the config and theme (the
+    /// [`Views::fingerprint`]): its title, its URL and what its template
+    /// shows of other pages (their titles, URLs and descriptions): its
+    /// navigation (its branch's items and its place among them),
+    /// breadcrumbs, prev/next and children.
+    ///
+    /// The default theme's sidebar shows the top level and the current
+    /// page's branch, not the whole tree, so a title or weight edit changes
+    /// the pages of one folder (and those below it), the section page that
+    /// lists it and its neighbours in reading order; a top-level page's
+    /// title is on every page.
+    fn view_key(&self, i: usize, branches: &HashMap<Option<NodeId>, u64>) -> u64 {
+        let page = &self.pages[i];
+        let node = self.nav.node_of(i);
+        let link = |p: usize| (&self.titles[p], &self.hrefs[p]);
+        let own = (
+            link(i),
+            &page.front.description,
+            &page.url,
+            &page.source,
+            page.is_source(),
+            self.edit_url(page),
+            page.expanded.as_ref().and_then(|e| e.title.as_ref()),
+            self.redirects.fragments.get(&page.url),
+        );
+        let branch = branches.get(&node.and_then(|n| self.nav.branch(n)));
+        let nav = (branch, node.map(|n| self.nav.place_of(n)));
+        let above: Vec<_> = self.nav.above(i, self.home).into_iter().map(link).collect();
+        let (prev, next) = self.nav.neighbours(i);
+        let children: Vec<_> = node
+            .into_iter()
+            .flat_map(|n| self.nav.child_pages(n))
+            .map(|p| (link(p), &self.pages[p].front.description))
+            .collect();
+        hash(&(own, nav, above, prev.map(link), next.map(link), children))
+    }
+
+    /// A hash of what page `i`'s search fragment is made of besides its
+    /// markdown (see [`Views::fragment`]).
+    fn search_key(&self, i: usize) -> u64 {
+        let page = &self.pages[i];
+        hash(&(
+            &page.url,
+            &self.titles[i],
+            self.section(i),
+            self.left_out(page),
+        ))
+    }
+
+    /// What 404.html and sitemap.xml show of the pages: the top level of the
+    /// navigation, and every page's URL.
+    fn extras_key(&self, branches: &HashMap<Option<NodeId>, u64>) -> u64 {
+        let urls: Vec<&String> = self.pages.iter().map(|p| &p.url).collect();
+        hash(&(branches.get(&None), urls))
     }
 
     /// Writes a redirect page at each alias; an alias that is a page's own URL is an error.
@@ -912,41 +1090,37 @@ impl<'a> Views<'a> {
     }
 
     /// Page `i` as (output path, HTML), or its problems.
-    fn page(&self, i: usize, rendered: &Rendered) -> Result<(String, Vec<u8>), Vec<Diagnostic>> {
+    fn page(&self, i: usize, rendered: &Rendered) -> Result<(String, String), Vec<Diagnostic>> {
         let page = &self.pages[i];
         let links = self.nav_links();
         let node = self.nav.node_of(i);
         let (prev, next) = self.nav.neighbours(i);
         let link = |p: usize| LinkView {
-            title: self.titles[p].clone(),
-            url: self.hrefs[p].clone(),
+            title: &self.titles[p],
+            url: &self.hrefs[p],
         };
         let context = PageContext {
             site: self.site,
             static_url: &self.static_url,
             page: PageView {
-                title: self.titles[i].clone(),
-                description: page.front.description.clone().unwrap_or_default(),
-                url: self.hrefs[i].clone(),
+                title: &self.titles[i],
+                description: page.front.description.as_deref().unwrap_or_default(),
+                url: &self.hrefs[i],
                 show_title: !rendered.has_title,
                 toc: if page.front.toc.unwrap_or(true) {
                     render::toc(&rendered.headings)
                 } else {
                     Vec::new()
                 },
-                content: rendered.html.clone(),
+                content: &rendered.html,
                 children: self.children(node),
                 is_home: page.url.is_empty(),
-                source: if page.is_source() {
-                    page.source.clone()
-                } else {
-                    String::new()
-                },
+                source: if page.is_source() { &page.source } else { "" },
                 edit_url: self.edit_url(page),
                 html_title: page
                     .expanded
                     .as_ref()
-                    .and_then(|e| e.title.clone())
+                    .and_then(|e| e.title.as_deref())
                     .unwrap_or_default(),
                 redirects: self
                     .redirects
@@ -954,18 +1128,19 @@ impl<'a> Views<'a> {
                     .get(&page.url)
                     .map(redirects::script_json)
                     .unwrap_or_default(),
-                extra: page.front.extra.clone(),
+                extra: &page.front.extra,
             },
-            nav: links.items(node),
+            nav: self.nav_items(node),
+            nav_html: self.nav_html(self.branch_of(i)),
             breadcrumbs: links.breadcrumbs(i, self.home, self.titles),
             prev: prev.map(link),
             next: next.map(link),
         };
         let html = self
             .renderer
-            .render("page.html", &context, &self.project.theme)
+            .render_page("page.html", &context, &self.project.theme)
             .map_err(|d| vec![d])?;
-        Ok((content::file_of(&page.url), html.into_bytes()))
+        Ok((content::file_of(&page.url), html))
     }
 
     /// mdBook's `print.html` (every chapter, from `html` or the cache) and `toc.html`.
@@ -1004,10 +1179,11 @@ impl<'a> Views<'a> {
         ];
         let mut problems = Vec::new();
         for (file, title, content) in pages {
-            let context = self.plain_page(file, title, content);
+            let url = format!("{}{file}", self.site.base_url);
+            let context = self.plain_page(&url, &title, &content);
             match self
                 .renderer
-                .render("page.html", &context, &self.project.theme)
+                .render_page("page.html", &context, &self.project.theme)
             {
                 Ok(html) => problems.extend(
                     put(sink, file, html.into_bytes())
@@ -1021,30 +1197,46 @@ impl<'a> Views<'a> {
         problems
     }
 
-    /// A page of the site that is not a page of the content: `404.html`, `print.html`.
-    fn plain_page(&self, file: &str, title: String, content: String) -> PageContext<'_> {
+    /// A page of the site that is not a page of the content, at `url`:
+    /// `404.html`, `print.html`.
+    fn plain_page<'v>(&'v self, url: &'v str, title: &'v str, content: &'v str) -> PageContext<'v> {
         PageContext {
             site: self.site,
             static_url: &self.static_url,
             page: PageView {
                 title,
-                description: String::new(),
-                url: format!("{}{file}", self.site.base_url),
+                description: "",
+                url,
                 content,
                 show_title: false,
                 toc: Vec::new(),
                 children: Vec::new(),
                 is_home: false,
-                source: String::new(),
+                source: "",
                 edit_url: String::new(),
-                html_title: String::new(),
+                html_title: "",
                 redirects: String::new(),
-                extra: Default::default(),
+                extra: &self.no_extra,
             },
-            nav: self.nav_links().items(None),
+            nav: self.nav_items(None),
+            nav_html: self.nav_html(None),
             breadcrumbs: Vec::new(),
             prev: None,
             next: None,
+        }
+    }
+
+    fn nav_html(&self, branch: Option<NodeId>) -> &str {
+        self.navs.get(&branch).map_or("", |n| n.html.as_str())
+    }
+
+    /// The navigation's items `node`'s page sees, its own marked current.
+    fn nav_items(&self, node: Option<NodeId>) -> tera::Value {
+        let branch = node.and_then(|n| self.nav.branch(n));
+        let place = node.map(|n| self.nav.place_of(n)).unwrap_or_default();
+        match self.navs.get(&branch) {
+            Some(nav) => nav.items(&place),
+            None => tera::Value::from_serializable(&self.nav_links().items(node)),
         }
     }
 
@@ -1060,16 +1252,18 @@ impl<'a> Views<'a> {
         }
     }
 
-    fn children(&self, node: Option<usize>) -> Vec<ChildView> {
+    fn children(&self, node: Option<usize>) -> Vec<ChildView<'_>> {
         let Some(node) = node else { return Vec::new() };
-        self.nav.nodes[node]
-            .children
-            .iter()
-            .filter_map(|&c| self.nav.nodes[c].page)
+        self.nav
+            .child_pages(node)
             .map(|p| ChildView {
-                title: self.titles[p].clone(),
-                url: self.hrefs[p].clone(),
-                description: self.pages[p].front.description.clone().unwrap_or_default(),
+                title: &self.titles[p],
+                url: &self.hrefs[p],
+                description: self.pages[p]
+                    .front
+                    .description
+                    .as_deref()
+                    .unwrap_or_default(),
             })
             .collect()
     }
@@ -1077,7 +1271,8 @@ impl<'a> Views<'a> {
     /// 404.html, sitemap.xml, the highlighting stylesheet and the theme's static files.
     fn extras(&self, sink: &dyn Sink) -> Vec<Diagnostic> {
         let theme = &self.project.theme;
-        let mut not_found = self.plain_page("404.html", "Page not found".into(), String::new());
+        let url = format!("{}404.html", self.site.base_url);
+        let mut not_found = self.plain_page(&url, "Page not found", "");
         not_found.page.show_title = true;
         let sitemap = SitemapContext {
             site: self.site,
@@ -1093,7 +1288,7 @@ impl<'a> Views<'a> {
             (
                 "404.html".to_string(),
                 self.renderer
-                    .render("404.html", &not_found, theme)
+                    .render_page("404.html", &not_found, theme)
                     .map(String::into_bytes),
             ),
             (
@@ -1181,11 +1376,23 @@ fn additional_files(project: &Project) -> impl Iterator<Item = (String, PathBuf)
 /// What the search index is made of after the pages are rendered.
 struct Index<'a> {
     fragments: &'a [Option<Arc<Fragment>>],
-    anchors: &'a Anchors,
+    /// See [`Views::rows_shown`]; none when the rows are the last build's.
+    shown: Option<&'a BTreeMap<&'a str, (&'a str, &'a str)>>,
     /// The rows' fragments of the last build, when they are the same.
     rows: Option<&'a [Arc<Fragment>]>,
     /// A one-off build writes the index; the preview server serves it from memory.
     write: bool,
+}
+
+/// Where a page's search fragment goes (see [`Views::index_entry`]).
+struct IndexOut<'a> {
+    sink: &'a dyn Sink,
+    /// The preview server keeps the fragment's JSON.
+    keep: bool,
+    /// The page has problems: it is not written.
+    failed: bool,
+    /// The build cache's store, and the page's key in it.
+    stored: Option<(&'a dyn Store, Key)>,
 }
 
 /// Where the search index goes in the site.
@@ -1196,9 +1403,31 @@ fn index_path(path: &str) -> String {
 }
 
 impl Views<'_> {
-    /// Page `i`'s search fragment, unless the page is left out of search:
-    /// by its front matter, as the not-found page, or as mdBook's copy of
-    /// the first chapter (found at its own URL).
+    /// Page `i`'s search fragment, as [`Views::fragment`]. A one-off build
+    /// writes its JSON now (not for a page with problems), and its terms
+    /// wait for the chunks; the preview server keeps the JSON with them (see
+    /// `Chunks::file`).
+    fn index_entry(
+        &self,
+        i: usize,
+        rendered: &Rendered,
+        out: &IndexOut,
+        problems: &mut Vec<Diagnostic>,
+    ) -> Option<Arc<Fragment>> {
+        let mut fragment = self.fragment(i, rendered, out.stored)?;
+        if !out.keep {
+            let json = std::mem::take(&mut fragment.json);
+            let path = index_path(&search_index::fragment_path(i as u32));
+            if !out.failed {
+                let written = put(out.sink, &path, json.into_bytes());
+                problems.extend(written.err().unwrap_or_default());
+            }
+        }
+        Some(Arc::new(fragment))
+    }
+
+    /// Page `i`'s search fragment, unless the page is left out of search;
+    /// from the store when it has it (the page's key, and where the page is).
     fn fragment(
         &self,
         i: usize,
@@ -1206,22 +1435,13 @@ impl Views<'_> {
         stored: Option<(&dyn Store, Key)>,
     ) -> Option<Fragment> {
         let page = &self.pages[i];
-        let left_out = page.front.search == Some(false)
-            || page.kind == content::Kind::Copy
-            || content::file_of(&page.url) == "404.html";
-        if !self.search || left_out {
+        if !self.search || self.left_out(page) {
             return None;
         }
-        let above = self.nav_links().breadcrumbs(i, self.home, self.titles);
-        let section: Vec<String> = above
-            .into_iter()
-            .filter(|crumb| Some(&crumb.url) != self.home.map(|h| &self.hrefs[h]))
-            .map(|crumb| crumb.title)
-            .collect();
         let entry = PageEntry {
             url: &page.url,
             title: &self.titles[i],
-            section: section.join(" › "),
+            section: self.section(i).join(" › "),
             rendered,
         };
         // Its key: the page's, and where the page is.
@@ -1251,6 +1471,24 @@ impl Views<'_> {
         Some(fragment)
     }
 
+    /// Left out of search: by its front matter, as the not-found page, or as
+    /// mdBook's copy of the first chapter (found at its own URL).
+    fn left_out(&self, page: &Page) -> bool {
+        page.front.search == Some(false)
+            || page.kind == content::Kind::Copy
+            || content::file_of(&page.url) == "404.html"
+    }
+
+    /// The titles above page `i` in the navigation, the home page's left out.
+    fn section(&self, i: usize) -> Vec<&str> {
+        let home = self.home.map(|h| &self.hrefs[h]);
+        let above = self.nav.above(i, self.home).into_iter();
+        above
+            .filter(|&p| Some(&self.hrefs[p]) != home)
+            .map(|p| self.titles[p].as_str())
+            .collect()
+    }
+
     /// Makes the matrix rows' fragments (or takes the last build's), and
     /// writes them in a one-off build (the pages' were written with their
     /// pages); returns the term chunks to come, the rows' fragments and every
@@ -1264,8 +1502,8 @@ impl Views<'_> {
         let rows: Vec<Arc<Fragment>> = match (index.rows, &self.project.data) {
             (Some(rows), _) => rows.to_vec(),
             (None, Some(data)) => {
-                let shown = self.rows_shown(data, index.anchors);
-                let rows = row_fragments(data, |key| shown.get(key).copied());
+                let shown = |key: &str| index.shown.and_then(|s| s.get(key).copied());
+                let rows = row_fragments(data, shown);
                 rows.into_iter().map(Arc::new).collect()
             }
             (None, None) => Vec::new(),
@@ -1297,20 +1535,41 @@ impl Views<'_> {
         (Chunks::new(numbered), rows, files)
     }
 
-    /// Each matrix row's key → the URL and title of the first page with its anchor.
-    fn rows_shown<'d>(&self, data: &'d Data, anchors: &Anchors) -> HashMap<&'d str, (&str, &str)> {
-        let keys: BTreeSet<&str> = data.keys().collect();
-        let mut shown = HashMap::new();
-        for (page, title) in self.pages.iter().zip(self.titles) {
-            let ids = anchors
-                .pages
-                .get(&page.url)
-                .into_iter()
-                .flat_map(|ids| ids.iter());
-            for id in ids.filter_map(|id| keys.get(id.as_str())) {
-                shown
-                    .entry(*id)
-                    .or_insert((page.url.as_str(), title.as_str()));
+    /// Whether a matrix row may be shown on another page, or under another
+    /// title, than in the last build (see [`Views::rows_shown`]): a page came
+    /// or went, or one with a row's anchor (before or after) was rendered
+    /// again with other ids or another title.
+    fn rows_moved(&self, plan: &Plan, ids: &[Ids], cache: &Cache) -> bool {
+        let Some(data) = &self.project.data else {
+            return false;
+        };
+        if cache.pages.len() != self.pages.len() {
+            return true;
+        }
+        let keys: foldhash::HashSet<&str> = data.keys().collect();
+        let has_rows = |ids: &Ids| ids.iter().any(|id| keys.contains(id.as_str()));
+        let rendered = (0..self.pages.len()).filter(|&i| plan.dirty[i]);
+        rendered.into_iter().any(|i| {
+            let Some(last) = cache.pages.get(&self.pages[i].url) else {
+                return true;
+            };
+            let same = last.ids == ids[i] && last.keys.search == plan.keys[i].search;
+            !same && (has_rows(&last.ids) || has_rows(&ids[i]))
+        })
+    }
+
+    /// Each matrix row's key → the URL and title of the first page with its
+    /// anchor, from the pages' `ids`.
+    fn rows_shown<'v>(&'v self, ids: &'v [Ids]) -> BTreeMap<&'v str, (&'v str, &'v str)> {
+        let Some(data) = &self.project.data else {
+            return BTreeMap::new();
+        };
+        let keys: foldhash::HashSet<&str> = data.keys().collect();
+        let mut shown = BTreeMap::new();
+        for (i, ids) in ids.iter().enumerate() {
+            for id in ids.iter().filter(|id| keys.contains(id.as_str())) {
+                let page = (self.pages[i].url.as_str(), self.titles[i].as_str());
+                shown.entry(id.as_str()).or_insert(page);
             }
         }
         shown

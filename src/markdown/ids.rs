@@ -101,13 +101,17 @@ impl Ids {
 
 /// The values of the `id` and `name` attributes in a piece of HTML.
 pub fn html_ids(html: &str) -> impl Iterator<Item = String> + '_ {
-    [" id=", " name="].into_iter().flat_map(move |attr| {
-        html.match_indices(attr).filter_map(move |(i, _)| {
-            let rest = &html[i + attr.len()..];
-            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-            let value = &rest[1..];
-            value.find(quote).map(|end| unescape(&value[..end]))
-        })
+    // One pass over the `=` signs (a byte search) rather than a substring
+    // search per attribute: whole pages are scanned for their ids.
+    html.match_indices('=').filter_map(move |(i, _)| {
+        let name = &html.as_bytes()[..i];
+        if !name.ends_with(b" id") && !name.ends_with(b" name") {
+            return None;
+        }
+        let rest = &html[i + 1..];
+        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let value = &rest[1..];
+        value.find(quote).map(|end| unescape(&value[..end]))
     })
 }
 

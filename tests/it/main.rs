@@ -16,6 +16,7 @@ mod links;
 mod mdbook;
 mod mdbook_markdown;
 mod output;
+mod preview;
 mod robust;
 mod safety;
 mod search;

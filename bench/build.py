@@ -35,16 +35,41 @@ WORK = os.path.join(ROOT, "target", "bench")
 ENVBOOK = os.path.join(ROOT, "target", "release", "envbook")
 
 
-def corpus(pages, flavor, where, tag=""):
-    """A fresh copy, in `where`, of the generated corpus."""
+def corpus(pages, flavor):
+    """The generated corpus (made once, under target/bench/)."""
     made = os.path.join(WORK, f"{flavor}-{pages}")
     if not os.path.isdir(made):
         subprocess.run([sys.executable, GEN, "--pages", str(pages), "--out", made, "--flavor", flavor],
                        check=True, stdout=subprocess.DEVNULL)
+    return made
+
+
+def copy_of(pages, flavor, where, tag=""):
+    """A fresh copy, in `where`, of the generated corpus, without what builds made."""
     copy = os.path.join(where, f"{flavor}-{pages}{tag}")
     shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(made, copy, ignore=shutil.ignore_patterns("site", ".site.envbook", ".envbook-cache"))
+    shutil.copytree(corpus(pages, flavor), copy,
+                    ignore=shutil.ignore_patterns("site", ".site.envbook", ".envbook-cache"))
     return copy
+
+
+def cold(src):
+    """Forgets what earlier builds of `src` left: output, spare, build cache."""
+    for made in ["site", ".site.envbook", ".envbook-cache"]:
+        shutil.rmtree(os.path.join(src, made), ignore_errors=True)
+
+
+def editor(src):
+    """A function that edits one page of `src` again at each call."""
+    page = first_page(os.path.join(src, "content"))
+    with open(page) as f:
+        text = f.read()
+    edits = iter(range(1, 1 << 30))
+
+    def edit():
+        with open(page, "w") as f:
+            f.write(f"{text}\nEdit {next(edits)}.\n")
+    return edit
 
 
 def timed(cmd):
@@ -70,23 +95,9 @@ class Case:
 
 def envbook_cases(pages, where):
     """Cold and warm builds, each of its own copy: a cold one leaves no spare for the warm one."""
-    cold_src, src = corpus(pages, "envbook", where, "-cold"), corpus(pages, "envbook", where, "-warm")
-
-    def cold():
-        for made in ["site", ".site.envbook", ".envbook-cache"]:
-            shutil.rmtree(os.path.join(cold_src, made), ignore_errors=True)
-
-    page = first_page(os.path.join(src, "content"))
-    with open(page) as f:
-        text = f.read()
-    edits = iter(range(1, 1 << 30))
-
-    def edit():
-        with open(page, "w") as f:
-            f.write(f"{text}\nEdit {next(edits)}.\n")
-
-    return [Case("envbook cold", [ENVBOOK, "build", "--quiet", cold_src], cold),
-            Case("envbook warm (one page edited)", [ENVBOOK, "build", "--quiet", src], edit)]
+    cold_src, src = copy_of(pages, "envbook", where, "-cold"), copy_of(pages, "envbook", where, "-warm")
+    return [Case("envbook cold", [ENVBOOK, "build", "--quiet", cold_src], lambda: cold(cold_src)),
+            Case("envbook warm (one page edited)", [ENVBOOK, "build", "--quiet", src], editor(src))]
 
 
 def first_page(content):
@@ -101,10 +112,10 @@ def first_page(content):
 def cases(pages, mdbook_max, where):
     yield from envbook_cases(pages, where)
     if shutil.which("hugo"):
-        src = corpus(pages, "hugo", where)
+        src = copy_of(pages, "hugo", where)
         yield Case("Hugo", ["hugo", "--quiet", "-s", src, "-d", os.path.join(where, f"out-hugo-{pages}")])
     if shutil.which("mdbook") and pages <= mdbook_max:
-        src = corpus(pages, "mdbook", where)
+        src = copy_of(pages, "mdbook", where)
         yield Case("mdBook", ["mdbook", "build", src, "-d", os.path.join(where, f"out-mdbook-{pages}")])
 
 

@@ -6,7 +6,9 @@ Usage: bench/search.py [--pages 1000,10000] [--runs 11] [--mdbook-max 1000] [--b
 For each corpus size (generated as bench/build.py does, under target/bench/):
   * build time with the index and without it (`[search] enable = false` in a
     copy of the corpus), runs interleaved, medians of RUNS: wall time and
-    CPU time (user + system, the steadier figure on a shared machine);
+    CPU time (user + system, the steadier figure on a shared machine), cold
+    (no output, spare or build cache left) and warm (one page edited since
+    the last build);
   * the index's size: files, total bytes, meta.json, the largest chunk, the
     median page fragment;
   * per query, the bytes a browser downloads for it (meta.json, the chunks
@@ -40,7 +42,7 @@ import time
 import json
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from build import ROOT, WORK, corpus  # noqa: E402
+from build import ROOT, WORK, cold, corpus, editor  # noqa: E402
 
 ENVBOOK = os.path.join(ROOT, "target", "release", "envbook")
 # The corpus's own words: a setting's label, value and key, a tool, a
@@ -60,13 +62,19 @@ def build_once(src):
     return wall, cpu
 
 
-def compare_builds(on, off, runs):
+def compare_builds(on, off, runs, warm):
     """Medians of (wall, CPU) with the index and without, runs interleaved
-    so that the machine's drift falls on both alike."""
-    build_once(on), build_once(off)  # warm the page cache
+    so that the machine's drift falls on both alike. Cold: with nothing an
+    earlier build left (output, spare, build cache); warm: one page edited
+    since the last build, as a writer builds all day."""
+    before = {src: (editor(src) if warm else lambda src=src: cold(src)) for src in (on, off)}
+    for src in (on, off, on, off):  # warm the page cache; leave an output and a spare
+        before[src]()
+        build_once(src)
     times = {on: [], off: []}
     for _ in range(runs):
         for src in (on, off):
+            before[src]()
             times[src].append(build_once(src))
     med = lambda src, i: statistics.median(t[i] for t in times[src])  # noqa: E731
     return (med(on, 0), med(on, 1)), (med(off, 0), med(off, 1))
@@ -75,7 +83,7 @@ def compare_builds(on, off, runs):
 def without_search(src):
     copy = src + "-nosearch"
     if not os.path.isdir(copy):
-        shutil.copytree(src, copy, ignore=shutil.ignore_patterns("site"))
+        shutil.copytree(src, copy, ignore=shutil.ignore_patterns("site", ".site.envbook", ".envbook-cache"))
         with open(os.path.join(copy, "book.toml"), "a") as f:
             f.write("\n[search]\nenable = false\n")
     return copy
@@ -177,13 +185,14 @@ def main():
         if args.build_in:
             timed = os.path.join(args.build_in, f"envbook-{pages}")
             if not os.path.isdir(timed):
-                shutil.copytree(src, timed, ignore=shutil.ignore_patterns("site"))
-        (wall_on, cpu_on), (wall_off, cpu_off) = compare_builds(timed, without_search(timed), args.runs)
+                shutil.copytree(src, timed, ignore=shutil.ignore_patterns("site", ".site.envbook", ".envbook-cache"))
         print(f"\n## {pages:,} pages\n")
         print(f"builds timed in {os.path.dirname(timed)}")
-        print(f"build, median of {args.runs} (interleaved): with the index {wall_on:.3f} s, "
-              f"without {wall_off:.3f} s ({(wall_on / wall_off - 1) * 100:+.0f} %); "
-              f"CPU {cpu_on:.2f} s against {cpu_off:.2f} s ({(cpu_on / cpu_off - 1) * 100:+.0f} %)")
+        for warm in (False, True):
+            (wall_on, cpu_on), (wall_off, cpu_off) = compare_builds(timed, without_search(timed), args.runs, warm)
+            print(f"build {'warm (one page edited)' if warm else 'cold'}, median of {args.runs} (interleaved): "
+                  f"with the index {wall_on:.3f} s, without {wall_off:.3f} s ({(wall_on / wall_off - 1) * 100:+.0f} %); "
+                  f"CPU {cpu_on:.2f} s against {cpu_off:.2f} s ({(cpu_on / cpu_off - 1) * 100:+.0f} %)")
         if pages <= 1000:
             on, off = preview_rebuilds(src, 15), preview_rebuilds(without_search(src), 15)
             print(f"preview, one page edited, median of 15 rebuilds: {on:.0f} ms with the index, "

@@ -120,8 +120,8 @@ def cases(pages, mdbook_max, where):
 
 
 def file_system(path):
-    out = subprocess.run(["stat", "-f", "-c", "%T", path], capture_output=True, text=True, check=True)
-    kind = out.stdout.strip()
+    out = subprocess.run(["df", "--output=fstype", path], capture_output=True, text=True, check=True)
+    kind = out.stdout.split()[-1]
     return f"{kind} ({'memory' if kind == 'tmpfs' else 'disk'})"
 
 

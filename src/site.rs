@@ -1458,15 +1458,12 @@ impl Views<'_> {
             )
         });
         let kept = stored.and_then(|(store, key)| store.get(&key));
-        if let Some(fragment) = kept.and_then(|json| serde_json::from_str(&json).ok()) {
+        if let Some(fragment) = kept.and_then(|text| Fragment::from_text(&text)) {
             return Some(fragment);
         }
         let fragment = page_fragment(&entry);
         if let Some((store, key)) = stored {
-            store.put(
-                &key,
-                &serde_json::to_string(&fragment).expect("a fragment serializes"),
-            );
+            store.put(&key, &fragment.to_text());
         }
         Some(fragment)
     }

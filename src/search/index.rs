@@ -7,6 +7,7 @@
 //! results on screen. The format is described for both sides in
 //! `theme/static/search.js`. No I/O.
 
+use std::fmt::Write as _;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
@@ -109,7 +110,7 @@ const CHUNK_BYTES: usize = 16 * 1024;
 
 /// The records one fragment file holds, as JSON, and their terms: made when
 /// a page is rendered, merged into chunks when the site is done.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fragment {
     /// The fragment file: taken when a build writes it; kept by the
     /// preview server, which serves it from here.
@@ -160,6 +161,42 @@ impl Fragment {
             }
         }
         fragment
+    }
+
+    /// The fragment as text for the build cache: its JSON, its terms, and
+    /// their slots and weights as numbers, parted by NUL (which JSON escapes
+    /// and no term holds). JSON of it would escape the JSON again, and
+    /// reading it back was most of a warm build's index time.
+    pub fn to_text(&self) -> String {
+        let mut text =
+            String::with_capacity(self.json.len() + self.words.len() + 8 * self.marks.len());
+        text.push_str(&self.json);
+        text.push('\0');
+        text.push_str(&self.words);
+        text.push('\0');
+        for (slot, weight) in &self.marks {
+            let _ = write!(text, "{slot} {weight} ");
+        }
+        text
+    }
+
+    /// A fragment from [`Fragment::to_text`]; `None` for text that is not one.
+    pub fn from_text(text: &str) -> Option<Fragment> {
+        let mut parts = text.split('\0');
+        let (json, words, marks) = (parts.next()?, parts.next()?, parts.next()?);
+        let mut numbers = marks.split_ascii_whitespace();
+        let mut parsed = Vec::new();
+        while let Some(slot) = numbers.next() {
+            parsed.push((slot.parse().ok()?, numbers.next()?.parse().ok()?));
+        }
+        let fragment = Fragment {
+            json: json.to_string(),
+            words: words.to_string(),
+            marks: parsed,
+        };
+        let terms = fragment.words.split_terminator('\n').count();
+        let whole = parts.next().is_none() && terms == fragment.marks.len();
+        whole.then_some(fragment)
     }
 
     /// Each term with its slot and weight.

@@ -256,3 +256,33 @@ fn a_word_in_every_page_keeps_its_best_records_and_ands_with_no_word() {
     assert_eq!(urls(&files, "the word4999"), ["p4999/"]);
     assert_eq!(urls(&files, "\"word4999 the\""), ["p4999/"]);
 }
+
+#[test]
+fn a_fragment_kept_as_text_comes_back_the_same_and_a_damaged_one_not_at_all() {
+    let records = page(
+        "db/",
+        "Database \"prod\"",
+        "Storage size: 20Gi.\0 Failover",
+        &[(
+            "promote",
+            "Promote the replica",
+            "kubectl exec … data-plane.storage-size",
+        )],
+    );
+    let fragment = Fragment::new(&records);
+    let text = fragment.to_text();
+    assert_eq!(Fragment::from_text(&text), Some(fragment.clone()));
+    let (json_end, _) = text.char_indices().find(|(_, c)| *c == '\0').unwrap();
+    for damaged in [
+        text[..json_end].to_string(),
+        text[..text.len() - 3].to_string(),
+        format!("{text}\0more"),
+        text.replacen(' ', "x", 1),
+    ] {
+        assert_ne!(
+            Fragment::from_text(&damaged),
+            Some(fragment.clone()),
+            "{damaged:?}"
+        );
+    }
+}

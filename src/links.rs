@@ -80,7 +80,11 @@ pub fn check(
     if level == LinkCheck::Off {
         return Vec::new();
     }
-    let checker = Checker { anchors, files };
+    let checker = Checker {
+        anchors,
+        ids: anchors.pages.iter().map(|(u, ids)| (u.as_str(), ids)).collect(),
+        files,
+    };
     // Links are looked up in parallel; the few broken ones are then described
     // one after the other, as their hints share one budget.
     let broken: Vec<(&PageLinks, Vec<&Link>)> = pages
@@ -124,6 +128,8 @@ pub fn check(
 /// What the link check looks links up in.
 struct Checker<'a> {
     anchors: &'a Anchors,
+    /// The anchors by URL, in a hash map: most links are looked up.
+    ids: foldhash::HashMap<&'a str, &'a Ids>,
     files: &'a BTreeSet<String>,
 }
 
@@ -158,7 +164,7 @@ impl Checker<'_> {
             Target::File { path, fragment } => {
                 let page = [path.clone(), format!("{}/", path.trim_end_matches('/'))]
                     .into_iter()
-                    .find(|p| self.anchors.pages.contains_key(p));
+                    .find(|p| self.ids.contains_key(p.as_str()));
                 match (page, fragment) {
                     (Some(page), Some(fragment)) => self.missing_anchor(&page, fragment, hints),
                     (Some(_), None) => None,
@@ -178,7 +184,7 @@ impl Checker<'_> {
         fragment: &str,
         hints: Option<&Hints>,
     ) -> Option<(String, Option<String>)> {
-        let ids = self.anchors.pages.get(url)?;
+        let ids = self.ids.get(url)?;
         if fragment.is_empty() || ids.contains(fragment) {
             return None;
         }

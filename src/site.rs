@@ -246,7 +246,7 @@ pub fn build(
     }
     let ids_json = (!cache.keep || cache.anchors != anchors).then(|| anchors_json(&anchors, cache));
     if let Some(entries) = &ids_json {
-        let json = links::anchors_json(entries.values().map(|e| &**e));
+        let json = links::anchors_json(entries.iter().map(|(_, e)| &**e));
         problems
             .0
             .extend(put(sink, ANCHORS, json).err().unwrap_or_default());
@@ -255,7 +255,12 @@ pub fn build(
         return Err(problems.sorted());
     }
     if cache.keep {
-        cache.update(&prepared, &plan.keys, done, ids_json.as_ref());
+        cache.update(&prepared, &plan.keys, done);
+        for (url, json) in ids_json.into_iter().flatten() {
+            if let Some(cached) = cache.pages.get_mut(url) {
+                cached.ids_json = json;
+            }
+        }
         cache.anchors = anchors.clone();
         cache.rows = rows.unwrap_or_default();
         cache.rows_key = rows_key.flatten();
@@ -388,19 +393,18 @@ impl Plan {
         let data_same = cache.data == project.data;
         let shared = views.fingerprint();
         let branches = views.branch_keys();
-        let stale: Vec<bool> = views
-            .pages
+        let last: Vec<Option<&Cached>> = views.pages.iter().map(|p| cache.get(p)).collect();
+        let stale: Vec<bool> = last
             .iter()
-            .map(|p| {
-                let cached = cache.get(p).and_then(|c| c.rendered.as_ref());
+            .map(|c| {
+                let cached = c.and_then(|c| c.rendered.as_ref());
                 cache.links != links || !cached.is_some_and(|r| data_same || !r.uses_data)
             })
             .collect();
         let all_templates = cache.shared != shared || !cache.keep;
         let keys = views.keys(&branches);
-        let last = |i: usize| cache.get(&views.pages[i]).map(|c| c.keys);
         let changed = |i: usize, key: fn(&Keys) -> u64| {
-            all_templates || stale[i] || last(i).map(|k| key(&k)) != Some(key(&keys[i]))
+            all_templates || stale[i] || last[i].map(|c| key(&c.keys)) != Some(key(&keys[i]))
         };
         let dirty = (0..keys.len()).map(|i| changed(i, |k| k.view)).collect();
         let reindex = (0..keys.len()).map(|i| changed(i, |k| k.search)).collect();
@@ -538,25 +542,17 @@ struct Rendering {
 }
 
 impl Cache {
-    /// Keeps what this build made: `ids_json`, when anchors.json was
-    /// written, its entries by URL.
-    fn update(
-        &mut self,
-        prepared: &Prepared,
-        keys: &[Keys],
-        mut done: Collected,
-        ids_json: Option<&BTreeMap<&str, Arc<str>>>,
-    ) {
+    /// Keeps what this build made.
+    fn update(&mut self, prepared: &Prepared, keys: &[Keys], mut done: Collected) {
         let pages = prepared.pages.iter().zip(&prepared.own_titles);
         for (i, (page, title)) in pages.enumerate() {
-            let json = ids_json.and_then(|j| j.get(page.url.as_str()).cloned());
             let Some(cached) = self.pages.get_mut(&page.url) else {
                 let cached = Cached {
                     text: page.markdown().clone(),
                     title: title.clone(),
                     rendered: done.fresh.remove(&i),
                     ids: std::mem::take(&mut done.ids[i]),
-                    ids_json: json.unwrap_or_default(),
+                    ids_json: Arc::default(),
                     fragment: done.fragments[i].take(),
                     keys: keys[i],
                 };
@@ -570,7 +566,6 @@ impl Cache {
                 cached.rendered = Some(rendered);
             }
             cached.ids = std::mem::take(&mut done.ids[i]);
-            cached.ids_json = json.unwrap_or_else(|| cached.ids_json.clone());
             (cached.fragment, cached.keys) = (done.fragments[i].take(), keys[i]);
         }
         // Every page's URL is kept: any other is a page that has gone.
@@ -584,7 +579,7 @@ impl Cache {
 
 /// The entries of anchors.json by URL: the cached one of a page whose ids
 /// did not change, else made again.
-fn anchors_json<'a>(anchors: &'a Anchors, cache: &Cache) -> BTreeMap<&'a str, Arc<str>> {
+fn anchors_json<'a>(anchors: &'a Anchors, cache: &Cache) -> Vec<(&'a str, Arc<str>)> {
     anchors
         .pages
         .par_iter()

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::config::{Format, Urls};
+use crate::config::{Format, LinkCheck, Urls};
 use crate::content::{self, Page};
 use crate::data::Data;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -108,6 +108,8 @@ pub struct Cache {
     renderer: Option<(u64, Arc<Renderer>)>,
     /// See [`Views::extras_key`].
     extras: u64,
+    /// A hash of every file's path.
+    files: u64,
     /// A hash of where each matrix row is shown (see [`Views::rows_shown`]).
     rows_key: Option<u64>,
     anchors: Anchors,
@@ -225,12 +227,16 @@ pub fn build(
     let (rows, rows_key) = rows.unzip();
     outputs.extend(aliases.keys().map(|a| content::file_of(a)));
     outputs.push(ANCHORS.to_string());
-    let files: BTreeSet<String> = outputs.iter().cloned().collect();
+    let files: links::Files = outputs.iter().map(String::as_str).collect();
+    let files_key = hash(&outputs);
+    let recheck = views.recheck(&plan, &done, cache, files_key);
     let checked: Vec<PageLinks> = prepared
         .pages
         .iter()
         .zip(&done.links)
-        .map(|(page, links)| PageLinks { page, links })
+        .enumerate()
+        .filter(|(i, _)| recheck.as_ref().is_none_or(|r| r[*i]))
+        .map(|(_, (page, links))| PageLinks { page, links })
         .collect();
     // A one-off build makes the index's chunks meanwhile (nothing links to them).
     let chunks = search.as_ref().filter(|_| !cache.keep);
@@ -266,6 +272,7 @@ pub fn build(
         cache.rows_key = rows_key.flatten();
         (cache.links, cache.data, cache.shared) = (plan.links, project.data.clone(), plan.shared);
         cache.extras = plan.extras;
+        cache.files = files_key;
         cache.renderer = Some(prepared.renderer.clone());
     }
     Ok(Summary {
@@ -1418,6 +1425,41 @@ impl Views<'_> {
             })
             .collect();
         (Chunks::new(numbered), rows, files)
+    }
+
+    /// The pages whose links must be checked again, or `None` for all: when
+    /// the last build's links were all good (the preview keeps only a good
+    /// build, and with `[links] check = "error"` none was broken) and the
+    /// site has the same pages and files, those with new markdown and those
+    /// linking to a page whose ids changed.
+    fn recheck(
+        &self,
+        plan: &Plan,
+        done: &Collected,
+        cache: &Cache,
+        files: u64,
+    ) -> Option<Vec<bool>> {
+        let same = cache.keep
+            && self.project.config.links.check == LinkCheck::Error
+            && cache.files == files
+            && cache.pages.len() == self.pages.len();
+        if !same {
+            return None;
+        }
+        let mut changed = foldhash::HashSet::default();
+        for i in (0..self.pages.len()).filter(|&i| plan.dirty[i]) {
+            let url = self.pages[i].url.as_str();
+            match cache.pages.get(url) {
+                None => return None,
+                Some(last) if last.ids != done.ids[i] => _ = changed.insert(url),
+                Some(_) => {}
+            }
+        }
+        let pages = self.pages.iter().zip(&done.links);
+        let check = pages.enumerate().map(|(i, (page, links))| {
+            plan.stale[i] || links.iter().any(|l| links::reaches(l, &page.url, &changed))
+        });
+        Some(check.collect())
     }
 
     /// Whether a matrix row may be shown on another page, or under another

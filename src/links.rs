@@ -63,6 +63,22 @@ pub fn anchors_json<'a>(entries: impl Iterator<Item = &'a str>) -> Vec<u8> {
     json
 }
 
+/// Every file of the site (pages, assets, static files…), by path.
+pub type Files<'a> = foldhash::HashSet<&'a str>;
+
+/// Whether `link`, on the page at `from`, leads to one of the pages `urls`.
+pub fn reaches(link: &Link, from: &str, urls: &foldhash::HashSet<&str>) -> bool {
+    match &link.target {
+        Target::External | Target::MissingPage { .. } => false,
+        Target::SamePage { .. } => urls.contains(from),
+        Target::Page { url, .. } => urls.contains(url.as_str()),
+        Target::File { path, .. } => {
+            urls.contains(path.as_str())
+                || urls.contains(format!("{}/", path.trim_end_matches('/')).as_str())
+        }
+    }
+}
+
 /// A page's links with what the check needs of the page.
 pub struct PageLinks<'a> {
     pub page: &'a Page,
@@ -74,13 +90,21 @@ pub struct PageLinks<'a> {
 pub fn check(
     pages: &[PageLinks],
     anchors: &Anchors,
-    files: &BTreeSet<String>,
+    files: &Files,
     level: LinkCheck,
 ) -> Vec<Diagnostic> {
     if level == LinkCheck::Off {
         return Vec::new();
     }
-    let checker = Checker { anchors, files };
+    let checker = Checker {
+        anchors,
+        ids: anchors
+            .pages
+            .iter()
+            .map(|(u, ids)| (u.as_str(), ids))
+            .collect(),
+        files,
+    };
     // Links are looked up in parallel; the few broken ones are then described
     // one after the other, as their hints share one budget.
     let broken: Vec<(&PageLinks, Vec<&Link>)> = pages
@@ -124,7 +148,9 @@ pub fn check(
 /// What the link check looks links up in.
 struct Checker<'a> {
     anchors: &'a Anchors,
-    files: &'a BTreeSet<String>,
+    /// The anchors by URL, in a hash map: most links are looked up.
+    ids: foldhash::HashMap<&'a str, &'a Ids>,
+    files: &'a Files<'a>,
 }
 
 impl Checker<'_> {
@@ -158,11 +184,11 @@ impl Checker<'_> {
             Target::File { path, fragment } => {
                 let page = [path.clone(), format!("{}/", path.trim_end_matches('/'))]
                     .into_iter()
-                    .find(|p| self.anchors.pages.contains_key(p));
+                    .find(|p| self.ids.contains_key(p.as_str()));
                 match (page, fragment) {
                     (Some(page), Some(fragment)) => self.missing_anchor(&page, fragment, hints),
                     (Some(_), None) => None,
-                    (None, _) if self.files.contains(path) => None,
+                    (None, _) if self.files.contains(path.as_str()) => None,
                     (None, _) => Some((
                         format!("`{}` is not a page or file of the site", link.dest),
                         None,
@@ -178,7 +204,7 @@ impl Checker<'_> {
         fragment: &str,
         hints: Option<&Hints>,
     ) -> Option<(String, Option<String>)> {
-        let ids = self.anchors.pages.get(url)?;
+        let ids = self.ids.get(url)?;
         if fragment.is_empty() || ids.contains(fragment) {
             return None;
         }

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::config::{Format, Urls};
+use crate::config::{Format, LinkCheck, Urls};
 use crate::content::{self, Page};
 use crate::data::Data;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -112,6 +112,8 @@ pub struct Cache {
     renderer: Option<(u64, Arc<Renderer>)>,
     /// See [`Views::extras_key`].
     extras: u64,
+    /// A hash of every file's path.
+    files: u64,
     /// A hash of where each matrix row is shown (see [`Views::rows_shown`]).
     rows_key: Option<u64>,
     anchors: Anchors,
@@ -250,12 +252,16 @@ pub fn build(
     let (rows, rows_key) = rows.unzip();
     outputs.extend(aliases.keys().map(|a| content::file_of(a)));
     outputs.push(ANCHORS.to_string());
-    let files: BTreeSet<String> = outputs.iter().cloned().collect();
+    let files: links::Files = outputs.iter().map(String::as_str).collect();
+    let files_key = hash(&outputs);
+    let recheck = views.recheck(&plan, &done, cache, files_key);
     let checked: Vec<PageLinks> = prepared
         .pages
         .iter()
         .zip(&done.links)
-        .map(|(page, links)| PageLinks { page, links })
+        .enumerate()
+        .filter(|(i, _)| recheck.as_ref().is_none_or(|r| r[*i]))
+        .map(|(_, (page, links))| PageLinks { page, links })
         .collect();
     // A one-off build makes the index's chunks meanwhile (nothing links to them).
     let chunks = search.as_ref().filter(|_| !cache.keep);
@@ -271,7 +277,7 @@ pub fn build(
     }
     let ids_json = (!cache.keep || cache.anchors != anchors).then(|| anchors_json(&anchors, cache));
     if let Some(entries) = &ids_json {
-        let json = links::anchors_json(entries.values().map(|e| &**e));
+        let json = links::anchors_json(entries.iter().map(|(_, e)| &**e));
         problems
             .0
             .extend(put(sink, ANCHORS, json).err().unwrap_or_default());
@@ -280,12 +286,18 @@ pub fn build(
         return Err(problems.sorted());
     }
     if cache.keep {
-        cache.update(&prepared, &plan.keys, done, ids_json.as_ref());
+        cache.update(&prepared, &plan.keys, done);
+        for (url, json) in ids_json.into_iter().flatten() {
+            if let Some(cached) = cache.pages.get_mut(url) {
+                cached.ids_json = json;
+            }
+        }
         cache.anchors = anchors.clone();
         cache.rows = rows.unwrap_or_default();
         cache.rows_key = rows_key.flatten();
         (cache.links, cache.data, cache.shared) = (plan.links, project.data.clone(), plan.shared);
         cache.extras = plan.extras;
+        cache.files = files_key;
         cache.renderer = Some(prepared.renderer.clone());
     }
     Ok(Summary {
@@ -413,19 +425,18 @@ impl Plan {
         let data_same = cache.data == project.data;
         let shared = views.fingerprint();
         let branches = views.branch_keys();
-        let stale: Vec<bool> = views
-            .pages
+        let last: Vec<Option<&Cached>> = views.pages.iter().map(|p| cache.get(p)).collect();
+        let stale: Vec<bool> = last
             .iter()
-            .map(|p| {
-                let cached = cache.get(p).and_then(|c| c.rendered.as_ref());
+            .map(|c| {
+                let cached = c.and_then(|c| c.rendered.as_ref());
                 cache.links != links || !cached.is_some_and(|r| data_same || !r.uses_data)
             })
             .collect();
         let all_templates = cache.shared != shared || !cache.keep;
         let keys = views.keys(&branches);
-        let last = |i: usize| cache.get(&views.pages[i]).map(|c| c.keys);
         let changed = |i: usize, key: fn(&Keys) -> u64| {
-            all_templates || stale[i] || last(i).map(|k| key(&k)) != Some(key(&keys[i]))
+            all_templates || stale[i] || last[i].map(|c| key(&c.keys)) != Some(key(&keys[i]))
         };
         let dirty = (0..keys.len()).map(|i| changed(i, |k| k.view)).collect();
         let reindex = (0..keys.len()).map(|i| changed(i, |k| k.search)).collect();
@@ -565,25 +576,17 @@ struct Rendering {
 }
 
 impl Cache {
-    /// Keeps what this build made: `ids_json`, when anchors.json was
-    /// written, its entries by URL.
-    fn update(
-        &mut self,
-        prepared: &Prepared,
-        keys: &[Keys],
-        mut done: Collected,
-        ids_json: Option<&BTreeMap<&str, Arc<str>>>,
-    ) {
+    /// Keeps what this build made.
+    fn update(&mut self, prepared: &Prepared, keys: &[Keys], mut done: Collected) {
         let pages = prepared.pages.iter().zip(&prepared.own_titles);
         for (i, (page, title)) in pages.enumerate() {
-            let json = ids_json.and_then(|j| j.get(page.url.as_str()).cloned());
             let Some(cached) = self.pages.get_mut(&page.url) else {
                 let cached = Cached {
                     text: page.markdown().clone(),
                     title: title.clone(),
                     rendered: done.fresh.remove(&i),
                     ids: std::mem::take(&mut done.ids[i]),
-                    ids_json: json.unwrap_or_default(),
+                    ids_json: Arc::default(),
                     fragment: done.fragments[i].take(),
                     keys: keys[i],
                 };
@@ -597,7 +600,6 @@ impl Cache {
                 cached.rendered = Some(rendered);
             }
             cached.ids = std::mem::take(&mut done.ids[i]);
-            cached.ids_json = json.unwrap_or_else(|| cached.ids_json.clone());
             (cached.fragment, cached.keys) = (done.fragments[i].take(), keys[i]);
         }
         // Every page's URL is kept: any other is a page that has gone.
@@ -611,7 +613,7 @@ impl Cache {
 
 /// The entries of anchors.json by URL: the cached one of a page whose ids
 /// did not change, else made again.
-fn anchors_json<'a>(anchors: &'a Anchors, cache: &Cache) -> BTreeMap<&'a str, Arc<str>> {
+fn anchors_json<'a>(anchors: &'a Anchors, cache: &Cache) -> Vec<(&'a str, Arc<str>)> {
     anchors
         .pages
         .par_iter()
@@ -1530,6 +1532,41 @@ impl Views<'_> {
             })
             .collect();
         (Chunks::new(numbered), rows, files)
+    }
+
+    /// The pages whose links must be checked again, or `None` for all: when
+    /// the last build's links were all good (the preview keeps only a good
+    /// build, and with `[links] check = "error"` none was broken) and the
+    /// site has the same pages and files, those with new markdown and those
+    /// linking to a page whose ids changed.
+    fn recheck(
+        &self,
+        plan: &Plan,
+        done: &Collected,
+        cache: &Cache,
+        files: u64,
+    ) -> Option<Vec<bool>> {
+        let same = cache.keep
+            && self.project.config.links.check == LinkCheck::Error
+            && cache.files == files
+            && cache.pages.len() == self.pages.len();
+        if !same {
+            return None;
+        }
+        let mut changed = foldhash::HashSet::default();
+        for i in (0..self.pages.len()).filter(|&i| plan.dirty[i]) {
+            let url = self.pages[i].url.as_str();
+            match cache.pages.get(url) {
+                None => return None,
+                Some(last) if last.ids != done.ids[i] => _ = changed.insert(url),
+                Some(_) => {}
+            }
+        }
+        let pages = self.pages.iter().zip(&done.links);
+        let check = pages.enumerate().map(|(i, (page, links))| {
+            plan.stale[i] || links.iter().any(|l| links::reaches(l, &page.url, &changed))
+        });
+        Some(check.collect())
     }
 
     /// Whether a matrix row may be shown on another page, or under another

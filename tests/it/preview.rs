@@ -178,3 +178,38 @@ fn every_edit_serves_what_a_fresh_build_writes_and_renders_only_what_changed() {
     assert_eq!(n, 1, "a matrix removed");
     assert_serves_the_build(&site, &server, "a matrix removed");
 }
+
+#[test]
+fn a_link_broken_by_an_edit_of_the_page_it_leads_to_is_reported() {
+    let site = Site::fixture("preview");
+    let server = Server::start(&site, &[]);
+    let mut events = server.events();
+    assert_eq!(events.next(), ("build".into(), "1".into()));
+    // setup.md links to deploy.md#ship-it; only deploy.md changes.
+    let deploy = site.read("content/guides/deploy.md");
+    site.write(
+        "content/guides/deploy.md",
+        &deploy.replace("## Ship it", "## Ship"),
+    );
+    let (event, text) = events.next();
+    assert_eq!(event, "problems");
+    assert!(
+        text.contains("there is no `#ship-it` on /guides/deploy/")
+            && text.contains("--> content/guides/setup.md:"),
+        "{text}"
+    );
+    site.write("content/guides/deploy.md", &deploy);
+    assert_eq!(events.next(), ("build".into(), "2".into()));
+    // A link written broken is reported too.
+    let rollback = site.read("content/guides/rollback.md");
+    site.write(
+        "content/guides/rollback.md",
+        &rollback.replace("(deploy.md)", "(deploy.md#nowhere)"),
+    );
+    let (event, text) = events.next();
+    assert_eq!(event, "problems");
+    assert!(
+        text.contains("there is no `#nowhere` on /guides/deploy/"),
+        "{text}"
+    );
+}

@@ -213,3 +213,35 @@ fn a_link_broken_by_an_edit_of_the_page_it_leads_to_is_reported() {
         "{text}"
     );
 }
+
+#[test]
+fn a_theme_of_its_own_still_gets_each_page_s_navigation_with_its_page_current() {
+    let site = Site::fixture("preview");
+    // No `nav_tree` component: the page draws `nav` itself.
+    site.write(
+        "theme/templates/base.html",
+        "{% component tree(items: array) %}{% for item in items %} \
+         {% if item.current %}[{% endif %}{{ item.title }}{% if item.current %}]{% endif %}\
+         {% if item.children %} ({{ <tree items={item.children}/> }} ){% endif %}\
+         {% endfor %}{% endcomponent tree %}\
+         <nav>{{ <tree items={nav}/> }}</nav>|{{ nav_html }}|\
+         {% block head %}{% endblock head %}{% block content %}{% endblock content %}\
+         {% block after_content %}{% endblock after_content %}",
+    );
+    site.build();
+    let nav = |page: &str| {
+        let html = site.read(&format!("site/{page}index.html"));
+        html[..html.find("</nav>").unwrap()].to_string()
+    };
+    assert_eq!(nav(""), "<nav> [Home] Guides About Environments Runbooks");
+    assert_eq!(
+        nav("guides/deploy/"),
+        "<nav> Home Guides ( Setup [Deploy] Rollback Advanced ) About Environments Runbooks"
+    );
+    assert_eq!(
+        nav("guides/advanced/"),
+        "<nav> Home Guides ( Setup Deploy Rollback [Advanced] ( Scaling Tuning ) ) About Environments Runbooks"
+    );
+    // Without the component, there is no shared navigation HTML.
+    assert!(site.read("site/index.html").contains("</nav>||"));
+}

@@ -177,9 +177,8 @@ pub fn build(
 ) -> Result<Summary, Diagnostics> {
     let mut problems = project.warnings();
     let prepared = prepare(project, cache, &mut problems)?;
-    let mut views = Views::new(project, &prepared, highlighter);
+    let views = Views::new(project, &prepared, highlighter);
     let plan = Plan::new(&views, project, cache);
-    views.navs = views.render_navs(&plan.dirty, &mut problems);
     let results = render_pages(&views, &plan, sink, cache);
     let done = collect(results, &prepared.pages, cache, &mut problems);
     if plan.all_templates || !plan.data_same || cache.extras != plan.extras {
@@ -430,59 +429,98 @@ impl Plan {
 }
 
 /// Renders the dirty pages. Each page is rendered and handed to the sink in
-/// one go, so a one-off build never holds more than a page per thread.
+/// one go, so a one-off build never holds more than a page per thread. The
+/// pages are taken by the branch of the navigation they show: a branch's is
+/// made once for its pages and let go after them.
 fn render_pages(views: &Views, plan: &Plan, sink: &dyn Sink, cache: &Cache) -> Vec<Rendering> {
-    (0..views.pages.len())
+    let mut branches: BTreeMap<Option<NodeId>, Vec<usize>> = BTreeMap::new();
+    for i in (0..views.pages.len()).filter(|&i| plan.dirty[i]) {
+        branches.entry(views.branch_of(i)).or_default().push(i);
+    }
+    let job = Job {
+        views,
+        plan,
+        sink,
+        cache,
+    };
+    branches
         .into_par_iter()
-        .filter(|&i| plan.dirty[i])
-        .map(|i| {
-            let page = &views.pages[i];
-            let fresh = plan.stale[i].then(|| views.markdown(page));
-            let cached = || cache.get(page).and_then(|c| c.rendered.as_ref());
-            let rendered = fresh
-                .as_ref()
-                .or_else(cached)
-                .expect("a page is rendered or cached");
-            // A page with problems is not written, but its ids still count:
-            // links to it from elsewhere are not broken by its problems.
-            let failed = rendered.diagnostics.iter().any(Diagnostic::is_error);
-            let (mut problems, ids) = match views.page(i, rendered) {
-                Ok((path, html)) => {
-                    let ids = links::ids_in(&html);
-                    let put = if failed {
-                        Ok(())
-                    } else {
-                        put(sink, &path, html.into_bytes())
-                    };
-                    (put.err().unwrap_or_default(), ids)
-                }
-                Err(problems) => (problems, links::ids_in(&rendered.html)),
-            };
-            // Its warnings too (a code block left plain), each time it is rendered.
-            problems.extend(rendered.diagnostics.iter().cloned());
-            let fragment = match plan.reindex[i] {
-                true => {
-                    let out = IndexOut {
-                        sink,
-                        keep: cache.keep,
-                        failed,
-                    };
-                    views.index_entry(i, rendered, &out, &mut problems)
-                }
-                // Only its navigation changed, not what the index has of it.
-                false => cache.get(page).and_then(|c| c.fragment.clone()),
-            };
-            Rendering {
-                index: i,
-                fragment,
-                html: views.whole_book.then(|| rendered.html.clone()),
-                links: rendered.links.clone(),
-                ids,
-                fresh: fresh.filter(|_| cache.keep),
-                problems,
-            }
+        .flat_map(|(branch, pages)| {
+            let nav = views.branch_nav(branch);
+            pages
+                .into_par_iter()
+                .map(move |i| job.render(i, nav.as_ref()))
         })
         .collect()
+}
+
+/// What rendering a page needs.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    views: &'a Views<'a>,
+    plan: &'a Plan,
+    sink: &'a dyn Sink,
+    cache: &'a Cache,
+}
+
+impl Job<'_> {
+    /// Renders page `i`, showing `nav` (or failing with its problem).
+    fn render(&self, i: usize, nav: Result<&BranchNav, &Diagnostic>) -> Rendering {
+        let Job {
+            views,
+            plan,
+            sink,
+            cache,
+        } = *self;
+        let page = &views.pages[i];
+        let fresh = plan.stale[i].then(|| views.markdown(page));
+        let cached = || cache.get(page).and_then(|c| c.rendered.as_ref());
+        let rendered = fresh
+            .as_ref()
+            .or_else(cached)
+            .expect("a page is rendered or cached");
+        // A page with problems is not written, but its ids still count:
+        // links to it from elsewhere are not broken by its problems.
+        let failed = rendered.diagnostics.iter().any(Diagnostic::is_error);
+        let page_html = nav
+            .map_err(|d| vec![d.clone()])
+            .and_then(|nav| views.page(i, rendered, nav));
+        let (mut problems, ids) = match page_html {
+            Ok((path, html)) => {
+                let ids = links::ids_in(&html);
+                let put = if failed {
+                    Ok(())
+                } else {
+                    put(sink, &path, html.into_bytes())
+                };
+                (put.err().unwrap_or_default(), ids)
+            }
+            Err(problems) => (problems, links::ids_in(&rendered.html)),
+        };
+        // Its warnings too (a code block left plain), each time it is rendered.
+        problems.extend(rendered.diagnostics.iter().cloned());
+        let fragment = match plan.reindex[i] {
+            true => {
+                let out = IndexOut {
+                    sink,
+                    keep: cache.keep,
+                    failed,
+                };
+                views.index_entry(i, rendered, &out, &mut problems)
+            }
+            // Only its navigation changed, not what the index has of it.
+            false => cache.get(page).and_then(|c| c.fragment.clone()),
+        };
+        Rendering {
+            index: i,
+            fragment,
+            html: views.whole_book.then(|| rendered.html.clone()),
+            links: rendered.links.clone(),
+            ids,
+            fresh: fresh.filter(|_| cache.keep),
+            problems,
+        }
+    }
 }
 
 /// Every page's ids and links, and the new markdown for the cache.
@@ -756,9 +794,6 @@ struct Views<'a> {
     search: bool,
     /// The front matter's `extra` of a page that has none.
     no_extra: serde_json::Map<String, serde_json::Value>,
-    /// The navigation of each branch a page to render shows, and of the top
-    /// level (see [`Renderer::branch_nav`]).
-    navs: HashMap<Option<NodeId>, BranchNav>,
 }
 
 impl<'a> Views<'a> {
@@ -793,7 +828,6 @@ impl<'a> Views<'a> {
             whole_book: project.config.format == Format::MdBook,
             search: project.config.search.enable,
             no_extra: serde_json::Map::new(),
-            navs: HashMap::new(),
         }
     }
 
@@ -802,37 +836,10 @@ impl<'a> Views<'a> {
         self.nav.node_of(i).and_then(|n| self.nav.branch(n))
     }
 
-    /// The navigation of the branches the `dirty` pages show, and of the top
-    /// level; a problem with the theme's navigation is reported once.
-    fn render_navs(
-        &self,
-        dirty: &[bool],
-        problems: &mut Diagnostics,
-    ) -> HashMap<Option<NodeId>, BranchNav> {
-        let shown = (0..dirty.len()).filter(|&i| dirty[i]);
-        let mut branches: BTreeSet<Option<NodeId>> = shown.map(|i| self.branch_of(i)).collect();
-        branches.insert(None);
-        let links = self.nav_links();
-        let theme = &self.project.theme;
-        let rendered: Vec<_> = branches
-            .into_par_iter()
-            .map(|b| {
-                (
-                    b,
-                    self.renderer
-                        .branch_nav(&links.branch_items(b, None), theme),
-                )
-            })
-            .collect();
-        let mut navs = HashMap::new();
-        for (branch, html) in rendered {
-            match html {
-                Ok(nav) => _ = navs.insert(branch, nav),
-                Err(d) if !problems.0.contains(&d) => problems.push(d),
-                Err(_) => {}
-            }
-        }
-        navs
+    /// The navigation of `branch` (see [`Renderer::branch_nav`]).
+    fn branch_nav(&self, branch: Option<NodeId>) -> Result<BranchNav, Diagnostic> {
+        let items = self.nav_links().branch_items(branch, None);
+        self.renderer.branch_nav(&items, &self.project.theme)
     }
 
     fn nav_links(&self) -> NavLinks<'_> {
@@ -1015,7 +1022,12 @@ impl<'a> Views<'a> {
     }
 
     /// Page `i` as (output path, HTML), or its problems.
-    fn page(&self, i: usize, rendered: &Rendered) -> Result<(String, String), Vec<Diagnostic>> {
+    fn page(
+        &self,
+        i: usize,
+        rendered: &Rendered,
+        nav: &BranchNav,
+    ) -> Result<(String, String), Vec<Diagnostic>> {
         let page = &self.pages[i];
         let links = self.nav_links();
         let node = self.nav.node_of(i);
@@ -1055,8 +1067,8 @@ impl<'a> Views<'a> {
                     .unwrap_or_default(),
                 extra: &page.front.extra,
             },
-            nav: self.nav_items(node),
-            nav_html: self.nav_html(self.branch_of(i)),
+            nav: nav.items(&node.map(|n| self.nav.place_of(n)).unwrap_or_default()),
+            nav_html: &nav.html,
             breadcrumbs: links.breadcrumbs(i, self.home, self.titles),
             prev: prev.map(link),
             next: next.map(link),
@@ -1102,10 +1114,19 @@ impl<'a> Views<'a> {
                 print::toc(self.nav, &self.hrefs, numbers),
             ),
         ];
+        let nav = match self.branch_nav(None) {
+            Ok(nav) => nav,
+            Err(d) => return vec![d],
+        };
         let mut problems = Vec::new();
         for (file, title, content) in pages {
             let url = format!("{}{file}", self.site.base_url);
-            let context = self.plain_page(&url, &title, &content);
+            let page = Plain {
+                url: &url,
+                title: &title,
+                content: &content,
+            };
+            let context = self.plain_page(page, &nav);
             match self
                 .renderer
                 .render_page("page.html", &context, &self.project.theme)
@@ -1124,7 +1145,12 @@ impl<'a> Views<'a> {
 
     /// A page of the site that is not a page of the content, at `url`:
     /// `404.html`, `print.html`.
-    fn plain_page<'v>(&'v self, url: &'v str, title: &'v str, content: &'v str) -> PageContext<'v> {
+    fn plain_page<'v>(&'v self, page: Plain<'v>, nav: &'v BranchNav) -> PageContext<'v> {
+        let Plain {
+            url,
+            title,
+            content,
+        } = page;
         PageContext {
             site: self.site,
             static_url: &self.static_url,
@@ -1143,25 +1169,11 @@ impl<'a> Views<'a> {
                 redirects: String::new(),
                 extra: &self.no_extra,
             },
-            nav: self.nav_items(None),
-            nav_html: self.nav_html(None),
+            nav: nav.items(&[]),
+            nav_html: &nav.html,
             breadcrumbs: Vec::new(),
             prev: None,
             next: None,
-        }
-    }
-
-    fn nav_html(&self, branch: Option<NodeId>) -> &str {
-        self.navs.get(&branch).map_or("", |n| n.html.as_str())
-    }
-
-    /// The navigation's items `node`'s page sees, its own marked current.
-    fn nav_items(&self, node: Option<NodeId>) -> tera::Value {
-        let branch = node.and_then(|n| self.nav.branch(n));
-        let place = node.map(|n| self.nav.place_of(n)).unwrap_or_default();
-        match self.navs.get(&branch) {
-            Some(nav) => nav.items(&place),
-            None => tera::Value::from_serializable(&self.nav_links().items(node)),
         }
     }
 
@@ -1197,7 +1209,16 @@ impl<'a> Views<'a> {
     fn extras(&self, sink: &dyn Sink) -> Vec<Diagnostic> {
         let theme = &self.project.theme;
         let url = format!("{}404.html", self.site.base_url);
-        let mut not_found = self.plain_page(&url, "Page not found", "");
+        let nav = match self.branch_nav(None) {
+            Ok(nav) => nav,
+            Err(d) => return vec![d],
+        };
+        let page = Plain {
+            url: &url,
+            title: "Page not found",
+            content: "",
+        };
+        let mut not_found = self.plain_page(page, &nav);
         not_found.page.show_title = true;
         let sitemap = SitemapContext {
             site: self.site,
@@ -1252,6 +1273,13 @@ impl<'a> Views<'a> {
         }
         problems
     }
+}
+
+/// A page of the site that is not a page of the content (see [`Views::plain_page`]).
+struct Plain<'a> {
+    url: &'a str,
+    title: &'a str,
+    content: &'a str,
 }
 
 /// Content files that are not markdown are copied beside the pages.

@@ -62,15 +62,20 @@ fn edit(site: &Site, server: &Server, rel: &str, text: &str) -> usize {
 /// Builds the site once into `site/` and asserts that the server serves
 /// every file of it with the same bytes.
 fn assert_serves_the_build(site: &Site, server: &Server, after: &str) {
+    assert_serves_the_build_in(site, server, "site", after);
+}
+
+/// As [`assert_serves_the_build`], for a site built into `output`.
+fn assert_serves_the_build_in(site: &Site, server: &Server, output: &str, after: &str) {
     site.build();
-    let built = site.snapshot("site");
-    assert!(built.len() > 30, "{built:?}");
+    let built = site.snapshot(output);
+    assert!(built.len() > 20, "{built:?}");
     for (path, bytes) in built {
         let path = path.to_string_lossy().replace('\\', "/");
         if path == ".envbook-output" {
             continue; // the output folder's marker, not part of the site
         }
-        let got = served(server, &format!("/{path}"));
+        let got = served(server, &format!("{}{path}", server.base));
         assert!(
             got == bytes,
             "after {after}, /{path} differs from the build's:\n--- served\n{}\n--- built\n{}",
@@ -177,6 +182,38 @@ fn every_edit_serves_what_a_fresh_build_writes_and_renders_only_what_changed() {
     );
     assert_eq!(n, 1, "a matrix removed");
     assert_serves_the_build(&site, &server, "a matrix removed");
+}
+
+#[test]
+fn an_mdbook_book_s_preview_follows_its_summary_and_chapters() {
+    let site = Site::fixture("mdbook-book");
+    let server = Server::start(&site, &[]);
+    assert_serves_the_build_in(&site, &server, "book", "the first build");
+    // A chapter named by SUMMARY.md only: every page (and the print page)
+    // shows the navigation, whose top level it is in.
+    let summary = site.read("src/SUMMARY.md");
+    edit(
+        &site,
+        &server,
+        "src/SUMMARY.md",
+        &summary.replace("[No heading here]", "[Without a heading]"),
+    );
+    assert_serves_the_build_in(&site, &server, "book", "a title in SUMMARY.md");
+    let setup = site.read("src/guide/setup.md");
+    edit(
+        &site,
+        &server,
+        "src/guide/setup.md",
+        &setup.replace("Run the installer.", "Run the installer twice."),
+    );
+    assert_serves_the_build_in(&site, &server, "book", "a chapter's text");
+    edit(
+        &site,
+        &server,
+        "src/guide/setup.md",
+        &setup.replace("# Setting up", "# Setting it up"),
+    );
+    assert_serves_the_build_in(&site, &server, "book", "a chapter's title");
 }
 
 #[test]

@@ -200,43 +200,18 @@ pub fn build(
     };
     let aliases = views.aliases(sink, &mut problems);
     let mut outputs = views.outputs();
-    let search = views.search.then(|| {
-        // The rows' fragments are made of the data and where each row is
-        // shown, which follows from the pages' ids and titles.
-        let same_pages = cache.keep && !views.rows_moved(&plan, &done.ids, cache);
-        let shown = (!same_pages).then(|| views.rows_shown(&done.ids));
-        let rows_key = shown.as_ref().map_or(cache.rows_key, |s| Some(hash(s)));
-        let same_rows =
-            cache.keep && plan.data_same && !plan.all_templates && cache.rows_key == rows_key;
-        let shown = match shown {
-            None if !same_rows => Some(views.rows_shown(&done.ids)),
-            shown => shown,
-        };
-        let index = Index {
-            fragments: &done.fragments,
-            shown: shown.as_ref(),
-            rows: same_rows.then_some(&cache.rows[..]),
-            write: !cache.keep,
-        };
-        let (chunks, rows, files) = views.write_index(&index, sink, &mut problems);
-        outputs.extend(files);
-        (Arc::new(chunks), (rows, rows_key))
-    });
-    let (search, rows) = search.unzip();
-    let (rows, rows_key) = rows.unzip();
+    let mut searched = views
+        .search
+        .then(|| views.search_index(&plan, &done, cache, sink, &mut problems));
+    if let Some(searched) = &mut searched {
+        outputs.append(&mut searched.files);
+    }
+    let search = searched.as_ref().map(|s| s.chunks.clone());
     outputs.extend(aliases.keys().map(|a| content::file_of(a)));
     outputs.push(ANCHORS.to_string());
     let files: links::Files = outputs.iter().map(String::as_str).collect();
     let files_key = hash(&outputs);
-    let recheck = views.recheck(&plan, &done, cache, files_key);
-    let checked: Vec<PageLinks> = prepared
-        .pages
-        .iter()
-        .zip(&done.links)
-        .enumerate()
-        .filter(|(i, _)| recheck.as_ref().is_none_or(|r| r[*i]))
-        .map(|(_, (page, links))| PageLinks { page, links })
-        .collect();
+    let checked = views.links_to_check(&plan, &done, cache, files_key);
     // A one-off build makes the index's chunks meanwhile (nothing links to them).
     let chunks = search.as_ref().filter(|_| !cache.keep);
     let (link_problems, chunk_files) = rayon::join(
@@ -260,19 +235,10 @@ pub fn build(
         return Err(problems.sorted());
     }
     if cache.keep {
-        cache.update(&prepared, &plan.keys, done);
-        for (url, json) in ids_json.into_iter().flatten() {
-            if let Some(cached) = cache.pages.get_mut(url) {
-                cached.ids_json = json;
-            }
-        }
-        cache.anchors = anchors.clone();
-        cache.rows = rows.unwrap_or_default();
-        cache.rows_key = rows_key.flatten();
-        (cache.links, cache.data, cache.shared) = (plan.links, project.data.clone(), plan.shared);
-        cache.extras = plan.extras;
-        cache.files = files_key;
-        cache.renderer = Some(prepared.renderer.clone());
+        cache.update(&prepared, &plan, done, ids_json.unwrap_or_default());
+        let (rows, rows_key) = searched.map(|s| (s.rows, s.rows_key)).unwrap_or_default();
+        (cache.rows, cache.rows_key, cache.anchors) = (rows, rows_key, anchors.clone());
+        (cache.data, cache.files) = (project.data.clone(), files_key);
     }
     Ok(Summary {
         pages: prepared.pages.len(),
@@ -587,8 +553,16 @@ struct Rendering {
 }
 
 impl Cache {
-    /// Keeps what this build made.
-    fn update(&mut self, prepared: &Prepared, keys: &[Keys], mut done: Collected) {
+    /// Keeps what this build made of the pages; `ids_json`: the entries of
+    /// anchors.json made again, by URL.
+    fn update(
+        &mut self,
+        prepared: &Prepared,
+        plan: &Plan,
+        mut done: Collected,
+        ids_json: Vec<(&str, Arc<str>)>,
+    ) {
+        let keys = &plan.keys;
         let pages = prepared.pages.iter().zip(&prepared.own_titles);
         for (i, (page, title)) in pages.enumerate() {
             let Some(cached) = self.pages.get_mut(&page.url) else {
@@ -619,6 +593,13 @@ impl Cache {
                 prepared.pages.iter().map(|p| p.url.as_str()).collect();
             self.pages.retain(|url, _| urls.contains(url.as_str()));
         }
+        for (url, json) in ids_json {
+            if let Some(cached) = self.pages.get_mut(url) {
+                cached.ids_json = json;
+            }
+        }
+        (self.links, self.shared, self.extras) = (plan.links, plan.shared, plan.extras);
+        self.renderer = Some(prepared.renderer.clone());
     }
 }
 
@@ -1337,6 +1318,16 @@ struct Index<'a> {
     write: bool,
 }
 
+/// What [`Views::search_index`] made.
+struct Searched {
+    chunks: Arc<Chunks>,
+    rows: Vec<Arc<Fragment>>,
+    /// See [`Cache::rows_key`].
+    rows_key: Option<u64>,
+    /// The index's files written.
+    files: Vec<String>,
+}
+
 /// Where a page's search fragment goes (see [`Views::index_entry`]).
 struct IndexOut<'a> {
     sink: &'a dyn Sink,
@@ -1409,6 +1400,42 @@ impl Views<'_> {
             .collect()
     }
 
+    /// The search index of this build: the pages' fragments and the matrix
+    /// rows', the latter taken from the last build when where each row is
+    /// shown, which follows from the pages' ids and titles, and the data are
+    /// the same.
+    fn search_index(
+        &self,
+        plan: &Plan,
+        done: &Collected,
+        cache: &Cache,
+        sink: &dyn Sink,
+        problems: &mut Diagnostics,
+    ) -> Searched {
+        let same_pages = cache.keep && !self.rows_moved(plan, &done.ids, cache);
+        let shown = (!same_pages).then(|| self.rows_shown(&done.ids));
+        let rows_key = shown.as_ref().map_or(cache.rows_key, |s| Some(hash(s)));
+        let same_rows =
+            cache.keep && plan.data_same && !plan.all_templates && cache.rows_key == rows_key;
+        let shown = match shown {
+            None if !same_rows => Some(self.rows_shown(&done.ids)),
+            shown => shown,
+        };
+        let index = Index {
+            fragments: &done.fragments,
+            shown: shown.as_ref(),
+            rows: same_rows.then_some(&cache.rows[..]),
+            write: !cache.keep,
+        };
+        let (chunks, rows, files) = self.write_index(&index, sink, problems);
+        Searched {
+            chunks: Arc::new(chunks),
+            rows,
+            rows_key,
+            files,
+        }
+    }
+
     /// Makes the matrix rows' fragments (or takes the last build's), and
     /// writes them in a one-off build (the pages' were written with their
     /// pages); returns the term chunks to come, the rows' fragments and every
@@ -1455,11 +1482,27 @@ impl Views<'_> {
         (Chunks::new(numbered), rows, files)
     }
 
-    /// The pages whose links must be checked again, or `None` for all: when
-    /// the last build's links were all good (the preview keeps only a good
-    /// build, and with `[links] check = "error"` none was broken) and the
-    /// site has the same pages and files, those with new markdown and those
-    /// linking to a page whose ids changed.
+    /// The pages whose links must be checked: all of them, unless the last
+    /// build's links were all good (the preview keeps only a good build, and
+    /// with `[links] check = "error"` none was broken) and the site has the
+    /// same pages and `files` (a hash): then those with new markdown and
+    /// those linking to a page whose ids changed.
+    fn links_to_check<'v>(
+        &'v self,
+        plan: &Plan,
+        done: &'v Collected,
+        cache: &Cache,
+        files: u64,
+    ) -> Vec<PageLinks<'v>> {
+        let recheck = self.recheck(plan, done, cache, files);
+        let pages = self.pages.iter().zip(&done.links).enumerate();
+        pages
+            .filter(|(i, _)| recheck.as_ref().is_none_or(|r| r[*i]))
+            .map(|(_, (page, links))| PageLinks { page, links })
+            .collect()
+    }
+
+    /// See [`Views::links_to_check`]: which pages, or `None` for all.
     fn recheck(
         &self,
         plan: &Plan,

@@ -237,7 +237,10 @@ pub fn build(
     if cache.keep {
         cache.update(&prepared, &plan, done, ids_json.unwrap_or_default());
         let (rows, rows_key) = searched.map(|s| (s.rows, s.rows_key)).unwrap_or_default();
-        (cache.rows, cache.rows_key, cache.anchors) = (rows, rows_key, anchors.clone());
+        (cache.rows, cache.rows_key) = (rows, rows_key);
+        if cache.anchors != anchors {
+            cache.anchors = anchors.clone();
+        }
         (cache.data, cache.files) = (project.data.clone(), files_key);
     }
     Ok(Summary {

@@ -29,7 +29,7 @@ pub struct SiteView {
     pub search: bool,
 }
 
-#[derive(Debug, Clone, Hash, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct LinkView<'a> {
     pub title: &'a str,
     pub url: &'a str,

@@ -202,9 +202,8 @@ pub fn build(
 ) -> Result<Summary, Diagnostics> {
     let mut problems = project.warnings();
     let prepared = prepare(project, cache, &mut problems)?;
-    let mut views = Views::new(project, &prepared, highlighter);
+    let views = Views::new(project, &prepared, highlighter);
     let plan = Plan::new(&views, project, cache);
-    views.navs = views.render_navs(&plan.dirty, &mut problems);
     let results = render_pages(&views, &plan, sink, cache);
     let done = collect(results, &prepared.pages, cache, &mut problems);
     if plan.all_templates || !plan.data_same || cache.extras != plan.extras {
@@ -226,43 +225,18 @@ pub fn build(
     };
     let aliases = views.aliases(sink, &mut problems);
     let mut outputs = views.outputs();
-    let search = views.search.then(|| {
-        // The rows' fragments are made of the data and where each row is
-        // shown, which follows from the pages' ids and titles.
-        let same_pages = cache.keep && !views.rows_moved(&plan, &done.ids, cache);
-        let shown = (!same_pages).then(|| views.rows_shown(&done.ids));
-        let rows_key = shown.as_ref().map_or(cache.rows_key, |s| Some(hash(s)));
-        let same_rows =
-            cache.keep && plan.data_same && !plan.all_templates && cache.rows_key == rows_key;
-        let shown = match shown {
-            None if !same_rows => Some(views.rows_shown(&done.ids)),
-            shown => shown,
-        };
-        let index = Index {
-            fragments: &done.fragments,
-            shown: shown.as_ref(),
-            rows: same_rows.then_some(&cache.rows[..]),
-            write: !cache.keep,
-        };
-        let (chunks, rows, files) = views.write_index(&index, sink, &mut problems);
-        outputs.extend(files);
-        (Arc::new(chunks), (rows, rows_key))
-    });
-    let (search, rows) = search.unzip();
-    let (rows, rows_key) = rows.unzip();
+    let mut searched = views
+        .search
+        .then(|| views.search_index(&plan, &done, cache, sink, &mut problems));
+    if let Some(searched) = &mut searched {
+        outputs.append(&mut searched.files);
+    }
+    let search = searched.as_ref().map(|s| s.chunks.clone());
     outputs.extend(aliases.keys().map(|a| content::file_of(a)));
     outputs.push(ANCHORS.to_string());
     let files: links::Files = outputs.iter().map(String::as_str).collect();
     let files_key = hash(&outputs);
-    let recheck = views.recheck(&plan, &done, cache, files_key);
-    let checked: Vec<PageLinks> = prepared
-        .pages
-        .iter()
-        .zip(&done.links)
-        .enumerate()
-        .filter(|(i, _)| recheck.as_ref().is_none_or(|r| r[*i]))
-        .map(|(_, (page, links))| PageLinks { page, links })
-        .collect();
+    let checked = views.links_to_check(&plan, &done, cache, files_key);
     // A one-off build makes the index's chunks meanwhile (nothing links to them).
     let chunks = search.as_ref().filter(|_| !cache.keep);
     let (link_problems, chunk_files) = rayon::join(
@@ -286,19 +260,13 @@ pub fn build(
         return Err(problems.sorted());
     }
     if cache.keep {
-        cache.update(&prepared, &plan.keys, done);
-        for (url, json) in ids_json.into_iter().flatten() {
-            if let Some(cached) = cache.pages.get_mut(url) {
-                cached.ids_json = json;
-            }
+        cache.update(&prepared, &plan, done, ids_json.unwrap_or_default());
+        let (rows, rows_key) = searched.map(|s| (s.rows, s.rows_key)).unwrap_or_default();
+        (cache.rows, cache.rows_key) = (rows, rows_key);
+        if cache.anchors != anchors {
+            cache.anchors = anchors.clone();
         }
-        cache.anchors = anchors.clone();
-        cache.rows = rows.unwrap_or_default();
-        cache.rows_key = rows_key.flatten();
-        (cache.links, cache.data, cache.shared) = (plan.links, project.data.clone(), plan.shared);
-        cache.extras = plan.extras;
-        cache.files = files_key;
-        cache.renderer = Some(prepared.renderer.clone());
+        (cache.data, cache.files) = (project.data.clone(), files_key);
     }
     Ok(Summary {
         pages: prepared.pages.len(),
@@ -455,61 +423,100 @@ impl Plan {
 }
 
 /// Renders the dirty pages. Each page is rendered and handed to the sink in
-/// one go, so a one-off build never holds more than a page per thread.
+/// one go, so a one-off build never holds more than a page per thread. The
+/// pages are taken by the branch of the navigation they show: a branch's is
+/// made once for its pages and let go after them.
 fn render_pages(views: &Views, plan: &Plan, sink: &dyn Sink, cache: &Cache) -> Vec<Rendering> {
-    (0..views.pages.len())
+    let mut branches: BTreeMap<Option<NodeId>, Vec<usize>> = BTreeMap::new();
+    for i in (0..views.pages.len()).filter(|&i| plan.dirty[i]) {
+        branches.entry(views.branch_of(i)).or_default().push(i);
+    }
+    let job = Job {
+        views,
+        plan,
+        sink,
+        cache,
+    };
+    branches
         .into_par_iter()
-        .filter(|&i| plan.dirty[i])
-        .map(|i| {
-            let page = &views.pages[i];
-            let stored = cache.store.as_deref().map(|s| (s, views.page_key(page)));
-            let fresh = plan.stale[i].then(|| views.markdown(page, stored));
-            let cached = || cache.get(page).and_then(|c| c.rendered.as_ref());
-            let rendered = fresh
-                .as_ref()
-                .or_else(cached)
-                .expect("a page is rendered or cached");
-            // A page with problems is not written, but its ids still count:
-            // links to it from elsewhere are not broken by its problems.
-            let failed = rendered.diagnostics.iter().any(Diagnostic::is_error);
-            let (mut problems, ids) = match views.page(i, rendered) {
-                Ok((path, html)) => {
-                    let ids = links::ids_in(&html);
-                    let put = if failed {
-                        Ok(())
-                    } else {
-                        put(sink, &path, html.into_bytes())
-                    };
-                    (put.err().unwrap_or_default(), ids)
-                }
-                Err(problems) => (problems, links::ids_in(&rendered.html)),
-            };
-            // Its warnings too (a code block left plain), each time it is rendered.
-            problems.extend(rendered.diagnostics.iter().cloned());
-            let fragment = match plan.reindex[i] {
-                true => {
-                    let out = IndexOut {
-                        sink,
-                        keep: cache.keep,
-                        failed,
-                        stored,
-                    };
-                    views.index_entry(i, rendered, &out, &mut problems)
-                }
-                // Only its navigation changed, not what the index has of it.
-                false => cache.get(page).and_then(|c| c.fragment.clone()),
-            };
-            Rendering {
-                index: i,
-                fragment,
-                html: views.whole_book.then(|| rendered.html.clone()),
-                links: rendered.links.clone(),
-                ids,
-                fresh: fresh.filter(|_| cache.keep),
-                problems,
-            }
+        .flat_map(|(branch, pages)| {
+            let nav = views.branch_nav(branch);
+            pages
+                .into_par_iter()
+                .map(move |i| job.render(i, nav.as_ref()))
         })
         .collect()
+}
+
+/// What rendering a page needs.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    views: &'a Views<'a>,
+    plan: &'a Plan,
+    sink: &'a dyn Sink,
+    cache: &'a Cache,
+}
+
+impl Job<'_> {
+    /// Renders page `i`, showing `nav` (or failing with its problem).
+    fn render(&self, i: usize, nav: Result<&BranchNav, &Diagnostic>) -> Rendering {
+        let Job {
+            views,
+            plan,
+            sink,
+            cache,
+        } = *self;
+        let page = &views.pages[i];
+        let stored = cache.store.as_deref().map(|s| (s, views.page_key(page)));
+        let fresh = plan.stale[i].then(|| views.markdown(page, stored));
+        let cached = || cache.get(page).and_then(|c| c.rendered.as_ref());
+        let rendered = fresh
+            .as_ref()
+            .or_else(cached)
+            .expect("a page is rendered or cached");
+        // A page with problems is not written, but its ids still count:
+        // links to it from elsewhere are not broken by its problems.
+        let failed = rendered.diagnostics.iter().any(Diagnostic::is_error);
+        let page_html = nav
+            .map_err(|d| vec![d.clone()])
+            .and_then(|nav| views.page(i, rendered, nav));
+        let (mut problems, ids) = match page_html {
+            Ok((path, html)) => {
+                let ids = links::ids_in(&html);
+                let put = if failed {
+                    Ok(())
+                } else {
+                    put(sink, &path, html.into_bytes())
+                };
+                (put.err().unwrap_or_default(), ids)
+            }
+            Err(problems) => (problems, links::ids_in(&rendered.html)),
+        };
+        // Its warnings too (a code block left plain), each time it is rendered.
+        problems.extend(rendered.diagnostics.iter().cloned());
+        let fragment = match plan.reindex[i] {
+            true => {
+                let out = IndexOut {
+                    sink,
+                    keep: cache.keep,
+                    failed,
+                    stored,
+                };
+                views.index_entry(i, rendered, &out, &mut problems)
+            }
+            // Only its navigation changed, not what the index has of it.
+            false => cache.get(page).and_then(|c| c.fragment.clone()),
+        };
+        Rendering {
+            index: i,
+            fragment,
+            html: views.whole_book.then(|| rendered.html.clone()),
+            links: rendered.links.clone(),
+            ids,
+            fresh: fresh.filter(|_| cache.keep),
+            problems,
+        }
+    }
 }
 
 /// Every page's ids and links, and the new markdown for the cache.
@@ -576,8 +583,16 @@ struct Rendering {
 }
 
 impl Cache {
-    /// Keeps what this build made.
-    fn update(&mut self, prepared: &Prepared, keys: &[Keys], mut done: Collected) {
+    /// Keeps what this build made of the pages; `ids_json`: the entries of
+    /// anchors.json made again, by URL.
+    fn update(
+        &mut self,
+        prepared: &Prepared,
+        plan: &Plan,
+        mut done: Collected,
+        ids_json: Vec<(&str, Arc<str>)>,
+    ) {
+        let keys = &plan.keys;
         let pages = prepared.pages.iter().zip(&prepared.own_titles);
         for (i, (page, title)) in pages.enumerate() {
             let Some(cached) = self.pages.get_mut(&page.url) else {
@@ -608,6 +623,13 @@ impl Cache {
                 prepared.pages.iter().map(|p| p.url.as_str()).collect();
             self.pages.retain(|url, _| urls.contains(url.as_str()));
         }
+        for (url, json) in ids_json {
+            if let Some(cached) = self.pages.get_mut(url) {
+                cached.ids_json = json;
+            }
+        }
+        (self.links, self.shared, self.extras) = (plan.links, plan.shared, plan.extras);
+        self.renderer = Some(prepared.renderer.clone());
     }
 }
 
@@ -806,9 +828,6 @@ struct Views<'a> {
     site_key: Key,
     /// The front matter's `extra` of a page that has none.
     no_extra: serde_json::Map<String, serde_json::Value>,
-    /// The navigation of each branch a page to render shows, and of the top
-    /// level (see [`Renderer::branch_nav`]).
-    navs: HashMap<Option<NodeId>, BranchNav>,
 }
 
 impl<'a> Views<'a> {
@@ -844,7 +863,6 @@ impl<'a> Views<'a> {
             search: project.config.search.enable,
             site_key: site_key(project, prepared, highlighter),
             no_extra: serde_json::Map::new(),
-            navs: HashMap::new(),
         }
     }
 
@@ -853,37 +871,10 @@ impl<'a> Views<'a> {
         self.nav.node_of(i).and_then(|n| self.nav.branch(n))
     }
 
-    /// The navigation of the branches the `dirty` pages show, and of the top
-    /// level; a problem with the theme's navigation is reported once.
-    fn render_navs(
-        &self,
-        dirty: &[bool],
-        problems: &mut Diagnostics,
-    ) -> HashMap<Option<NodeId>, BranchNav> {
-        let shown = (0..dirty.len()).filter(|&i| dirty[i]);
-        let mut branches: BTreeSet<Option<NodeId>> = shown.map(|i| self.branch_of(i)).collect();
-        branches.insert(None);
-        let links = self.nav_links();
-        let theme = &self.project.theme;
-        let rendered: Vec<_> = branches
-            .into_par_iter()
-            .map(|b| {
-                (
-                    b,
-                    self.renderer
-                        .branch_nav(&links.branch_items(b, None), theme),
-                )
-            })
-            .collect();
-        let mut navs = HashMap::new();
-        for (branch, html) in rendered {
-            match html {
-                Ok(nav) => _ = navs.insert(branch, nav),
-                Err(d) if !problems.0.contains(&d) => problems.push(d),
-                Err(_) => {}
-            }
-        }
-        navs
+    /// The navigation of `branch` (see [`Renderer::branch_nav`]).
+    fn branch_nav(&self, branch: Option<NodeId>) -> Result<BranchNav, Diagnostic> {
+        let items = self.nav_links().branch_items(branch, None);
+        self.renderer.branch_nav(&items, &self.project.theme)
     }
 
     fn nav_links(&self) -> NavLinks<'_> {
@@ -1092,7 +1083,12 @@ impl<'a> Views<'a> {
     }
 
     /// Page `i` as (output path, HTML), or its problems.
-    fn page(&self, i: usize, rendered: &Rendered) -> Result<(String, String), Vec<Diagnostic>> {
+    fn page(
+        &self,
+        i: usize,
+        rendered: &Rendered,
+        nav: &BranchNav,
+    ) -> Result<(String, String), Vec<Diagnostic>> {
         let page = &self.pages[i];
         let links = self.nav_links();
         let node = self.nav.node_of(i);
@@ -1132,8 +1128,8 @@ impl<'a> Views<'a> {
                     .unwrap_or_default(),
                 extra: &page.front.extra,
             },
-            nav: self.nav_items(node),
-            nav_html: self.nav_html(self.branch_of(i)),
+            nav: nav.items(&node.map(|n| self.nav.place_of(n)).unwrap_or_default()),
+            nav_html: &nav.html,
             breadcrumbs: links.breadcrumbs(i, self.home, self.titles),
             prev: prev.map(link),
             next: next.map(link),
@@ -1179,10 +1175,19 @@ impl<'a> Views<'a> {
                 print::toc(self.nav, &self.hrefs, numbers),
             ),
         ];
+        let nav = match self.branch_nav(None) {
+            Ok(nav) => nav,
+            Err(d) => return vec![d],
+        };
         let mut problems = Vec::new();
         for (file, title, content) in pages {
             let url = format!("{}{file}", self.site.base_url);
-            let context = self.plain_page(&url, &title, &content);
+            let page = Plain {
+                url: &url,
+                title: &title,
+                content: &content,
+            };
+            let context = self.plain_page(page, &nav);
             match self
                 .renderer
                 .render_page("page.html", &context, &self.project.theme)
@@ -1201,7 +1206,12 @@ impl<'a> Views<'a> {
 
     /// A page of the site that is not a page of the content, at `url`:
     /// `404.html`, `print.html`.
-    fn plain_page<'v>(&'v self, url: &'v str, title: &'v str, content: &'v str) -> PageContext<'v> {
+    fn plain_page<'v>(&'v self, page: Plain<'v>, nav: &'v BranchNav) -> PageContext<'v> {
+        let Plain {
+            url,
+            title,
+            content,
+        } = page;
         PageContext {
             site: self.site,
             static_url: &self.static_url,
@@ -1220,25 +1230,11 @@ impl<'a> Views<'a> {
                 redirects: String::new(),
                 extra: &self.no_extra,
             },
-            nav: self.nav_items(None),
-            nav_html: self.nav_html(None),
+            nav: nav.items(&[]),
+            nav_html: &nav.html,
             breadcrumbs: Vec::new(),
             prev: None,
             next: None,
-        }
-    }
-
-    fn nav_html(&self, branch: Option<NodeId>) -> &str {
-        self.navs.get(&branch).map_or("", |n| n.html.as_str())
-    }
-
-    /// The navigation's items `node`'s page sees, its own marked current.
-    fn nav_items(&self, node: Option<NodeId>) -> tera::Value {
-        let branch = node.and_then(|n| self.nav.branch(n));
-        let place = node.map(|n| self.nav.place_of(n)).unwrap_or_default();
-        match self.navs.get(&branch) {
-            Some(nav) => nav.items(&place),
-            None => tera::Value::from_serializable(&self.nav_links().items(node)),
         }
     }
 
@@ -1274,7 +1270,16 @@ impl<'a> Views<'a> {
     fn extras(&self, sink: &dyn Sink) -> Vec<Diagnostic> {
         let theme = &self.project.theme;
         let url = format!("{}404.html", self.site.base_url);
-        let mut not_found = self.plain_page(&url, "Page not found", "");
+        let nav = match self.branch_nav(None) {
+            Ok(nav) => nav,
+            Err(d) => return vec![d],
+        };
+        let page = Plain {
+            url: &url,
+            title: "Page not found",
+            content: "",
+        };
+        let mut not_found = self.plain_page(page, &nav);
         not_found.page.show_title = true;
         let sitemap = SitemapContext {
             site: self.site,
@@ -1331,6 +1336,13 @@ impl<'a> Views<'a> {
     }
 }
 
+/// A page of the site that is not a page of the content (see [`Views::plain_page`]).
+struct Plain<'a> {
+    url: &'a str,
+    title: &'a str,
+    content: &'a str,
+}
+
 /// Content files that are not markdown are copied beside the pages.
 fn copy_assets(project: &Project, pages: &[Page], sink: &dyn Sink) -> Vec<Diagnostic> {
     let generated: std::collections::HashSet<String> =
@@ -1384,6 +1396,16 @@ struct Index<'a> {
     rows: Option<&'a [Arc<Fragment>]>,
     /// A one-off build writes the index; the preview server serves it from memory.
     write: bool,
+}
+
+/// What [`Views::search_index`] made.
+struct Searched {
+    chunks: Arc<Chunks>,
+    rows: Vec<Arc<Fragment>>,
+    /// See [`Cache::rows_key`].
+    rows_key: Option<u64>,
+    /// The index's files written.
+    files: Vec<String>,
 }
 
 /// Where a page's search fragment goes (see [`Views::index_entry`]).
@@ -1488,6 +1510,42 @@ impl Views<'_> {
             .collect()
     }
 
+    /// The search index of this build: the pages' fragments and the matrix
+    /// rows', the latter taken from the last build when where each row is
+    /// shown, which follows from the pages' ids and titles, and the data are
+    /// the same.
+    fn search_index(
+        &self,
+        plan: &Plan,
+        done: &Collected,
+        cache: &Cache,
+        sink: &dyn Sink,
+        problems: &mut Diagnostics,
+    ) -> Searched {
+        let same_pages = cache.keep && !self.rows_moved(plan, &done.ids, cache);
+        let shown = (!same_pages).then(|| self.rows_shown(&done.ids));
+        let rows_key = shown.as_ref().map_or(cache.rows_key, |s| Some(hash(s)));
+        let same_rows =
+            cache.keep && plan.data_same && !plan.all_templates && cache.rows_key == rows_key;
+        let shown = match shown {
+            None if !same_rows => Some(self.rows_shown(&done.ids)),
+            shown => shown,
+        };
+        let index = Index {
+            fragments: &done.fragments,
+            shown: shown.as_ref(),
+            rows: same_rows.then_some(&cache.rows[..]),
+            write: !cache.keep,
+        };
+        let (chunks, rows, files) = self.write_index(&index, sink, problems);
+        Searched {
+            chunks: Arc::new(chunks),
+            rows,
+            rows_key,
+            files,
+        }
+    }
+
     /// Makes the matrix rows' fragments (or takes the last build's), and
     /// writes them in a one-off build (the pages' were written with their
     /// pages); returns the term chunks to come, the rows' fragments and every
@@ -1534,11 +1592,27 @@ impl Views<'_> {
         (Chunks::new(numbered), rows, files)
     }
 
-    /// The pages whose links must be checked again, or `None` for all: when
-    /// the last build's links were all good (the preview keeps only a good
-    /// build, and with `[links] check = "error"` none was broken) and the
-    /// site has the same pages and files, those with new markdown and those
-    /// linking to a page whose ids changed.
+    /// The pages whose links must be checked: all of them, unless the last
+    /// build's links were all good (the preview keeps only a good build, and
+    /// with `[links] check = "error"` none was broken) and the site has the
+    /// same pages and `files` (a hash): then those with new markdown and
+    /// those linking to a page whose ids changed.
+    fn links_to_check<'v>(
+        &'v self,
+        plan: &Plan,
+        done: &'v Collected,
+        cache: &Cache,
+        files: u64,
+    ) -> Vec<PageLinks<'v>> {
+        let recheck = self.recheck(plan, done, cache, files);
+        let pages = self.pages.iter().zip(&done.links).enumerate();
+        pages
+            .filter(|(i, _)| recheck.as_ref().is_none_or(|r| r[*i]))
+            .map(|(_, (page, links))| PageLinks { page, links })
+            .collect()
+    }
+
+    /// See [`Views::links_to_check`]: which pages, or `None` for all.
     fn recheck(
         &self,
         plan: &Plan,

@@ -62,15 +62,20 @@ fn edit(site: &Site, server: &Server, rel: &str, text: &str) -> usize {
 /// Builds the site once into `site/` and asserts that the server serves
 /// every file of it with the same bytes.
 fn assert_serves_the_build(site: &Site, server: &Server, after: &str) {
+    assert_serves_the_build_in(site, server, "site", after);
+}
+
+/// As [`assert_serves_the_build`], for a site built into `output`.
+fn assert_serves_the_build_in(site: &Site, server: &Server, output: &str, after: &str) {
     site.build();
-    let built = site.snapshot("site");
-    assert!(built.len() > 30, "{built:?}");
+    let built = site.snapshot(output);
+    assert!(built.len() > 20, "{built:?}");
     for (path, bytes) in built {
         let path = path.to_string_lossy().replace('\\', "/");
         if path == ".envbook-output" {
             continue; // the output folder's marker, not part of the site
         }
-        let got = served(server, &format!("/{path}"));
+        let got = served(server, &format!("{}{path}", server.base));
         assert!(
             got == bytes,
             "after {after}, /{path} differs from the build's:\n--- served\n{}\n--- built\n{}",
@@ -180,6 +185,38 @@ fn every_edit_serves_what_a_fresh_build_writes_and_renders_only_what_changed() {
 }
 
 #[test]
+fn an_mdbook_book_s_preview_follows_its_summary_and_chapters() {
+    let site = Site::fixture("mdbook-book");
+    let server = Server::start(&site, &[]);
+    assert_serves_the_build_in(&site, &server, "book", "the first build");
+    // A chapter named by SUMMARY.md only: every page (and the print page)
+    // shows the navigation, whose top level it is in.
+    let summary = site.read("src/SUMMARY.md");
+    edit(
+        &site,
+        &server,
+        "src/SUMMARY.md",
+        &summary.replace("[No heading here]", "[Without a heading]"),
+    );
+    assert_serves_the_build_in(&site, &server, "book", "a title in SUMMARY.md");
+    let setup = site.read("src/guide/setup.md");
+    edit(
+        &site,
+        &server,
+        "src/guide/setup.md",
+        &setup.replace("Run the installer.", "Run the installer twice."),
+    );
+    assert_serves_the_build_in(&site, &server, "book", "a chapter's text");
+    edit(
+        &site,
+        &server,
+        "src/guide/setup.md",
+        &setup.replace("# Setting up", "# Setting it up"),
+    );
+    assert_serves_the_build_in(&site, &server, "book", "a chapter's title");
+}
+
+#[test]
 fn a_link_broken_by_an_edit_of_the_page_it_leads_to_is_reported() {
     let site = Site::fixture("preview");
     let server = Server::start(&site, &[]);
@@ -212,4 +249,36 @@ fn a_link_broken_by_an_edit_of_the_page_it_leads_to_is_reported() {
         text.contains("there is no `#nowhere` on /guides/deploy/"),
         "{text}"
     );
+}
+
+#[test]
+fn a_theme_of_its_own_still_gets_each_page_s_navigation_with_its_page_current() {
+    let site = Site::fixture("preview");
+    // No `nav_tree` component: the page draws `nav` itself.
+    site.write(
+        "theme/templates/base.html",
+        "{% component tree(items: array) %}{% for item in items %} \
+         {% if item.current %}[{% endif %}{{ item.title }}{% if item.current %}]{% endif %}\
+         {% if item.children %} ({{ <tree items={item.children}/> }} ){% endif %}\
+         {% endfor %}{% endcomponent tree %}\
+         <nav>{{ <tree items={nav}/> }}</nav>|{{ nav_html }}|\
+         {% block head %}{% endblock head %}{% block content %}{% endblock content %}\
+         {% block after_content %}{% endblock after_content %}",
+    );
+    site.build();
+    let nav = |page: &str| {
+        let html = site.read(&format!("site/{page}index.html"));
+        html[..html.find("</nav>").unwrap()].to_string()
+    };
+    assert_eq!(nav(""), "<nav> [Home] Guides About Environments Runbooks");
+    assert_eq!(
+        nav("guides/deploy/"),
+        "<nav> Home Guides ( Setup [Deploy] Rollback Advanced ) About Environments Runbooks"
+    );
+    assert_eq!(
+        nav("guides/advanced/"),
+        "<nav> Home Guides ( Setup Deploy Rollback [Advanced] ( Scaling Tuning ) ) About Environments Runbooks"
+    );
+    // Without the component, there is no shared navigation HTML.
+    assert!(site.read("site/index.html").contains("</nav>||"));
 }

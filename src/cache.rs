@@ -86,12 +86,12 @@ impl Salted {
 }
 
 impl Store for Salted {
-    fn get(&self, key: &Key) -> Option<String> {
+    fn get(&self, key: &Key) -> Option<Vec<u8>> {
         self.blocks.get(&self.key(key))
     }
 
-    fn put(&self, key: &Key, text: &str) {
-        self.blocks.put(&self.key(key), text)
+    fn put(&self, key: &Key, bytes: &[u8]) {
+        self.blocks.put(&self.key(key), bytes)
     }
 
     fn save(&self) {
@@ -100,7 +100,7 @@ impl Store for Salted {
 }
 
 /// The running binary, by its size and time; its version if it cannot be read.
-fn binary_identity() -> Key {
+pub fn binary_identity() -> Key {
     let meta = std::env::current_exe().and_then(std::fs::metadata);
     let seen = meta.map(|m| format!("{} {:?}", m.len(), m.modified().ok()));
     let seen = seen.unwrap_or_default();
@@ -177,16 +177,18 @@ struct Writer {
 }
 
 impl Store for Blocks {
-    fn get(&self, key: &Key) -> Option<String> {
+    fn get(&self, key: &Key) -> Option<Vec<u8>> {
         let index = self.index.read().ok()?;
         let place = *index.blocks.get(key)?;
         index.packs[place.pack].read(key, place)
     }
 
-    fn put(&self, key: &Key, html: &str) {
+    fn put(&self, key: &Key, bytes: &[u8]) {
         if !self.writes {
             return;
         }
+        // Summed before the lock: the pages' threads share the pack.
+        let sum = checksum(key, bytes);
         let Ok(mut draft) = self.draft.lock() else {
             return;
         };
@@ -194,7 +196,7 @@ impl Store for Blocks {
             *draft = self.writer().map_or(Draft::Failed, Draft::Writing);
         }
         if let Draft::Writing(writer) = &mut *draft
-            && writer.add(key, html).is_err()
+            && writer.add(key, sum, bytes).is_err()
         {
             *draft = Draft::Failed;
         }
@@ -356,9 +358,9 @@ impl Index {
         let largest = (0..self.packs.len()).max_by_key(|&i| self.packs[i].size);
         for (key, place) in &self.blocks {
             if Some(place.pack) != largest
-                && let Some(html) = self.packs[place.pack].read(key, *place)
+                && let Some(bytes) = self.packs[place.pack].read(key, *place)
             {
-                writer.add(key, &html)?;
+                writer.add(key, checksum(key, &bytes), &bytes)?;
             }
         }
         let merged = (0..self.packs.len()).filter(|&i| Some(i) != largest);
@@ -366,26 +368,32 @@ impl Index {
     }
 }
 
-/// A pack: blocks, each its checksum (SHA-256 of its key and HTML) then its
-/// HTML; then the index, each entry a key, an offset and a length; then
-/// the footer: where the index starts, its length, its checksum, [`MAGIC`].
-const MAGIC: &[u8; 16] = b"envbook-hl-pack1";
-const SUM: usize = 32;
+/// A pack: blocks, each its checksum (CRC-32 of its key and bytes) then its
+/// bytes; then the index, each entry a key, an offset and a length; then
+/// the footer: where the index starts, its length, the index's SHA-256,
+/// [`MAGIC`]. A pack of another format fails its magic and is deleted.
+///
+/// A block's sum finds damage, not forgery (the cache is the user's own):
+/// CRC-32, not SHA-256, which was a tenth of a warm build.
+const MAGIC: &[u8; 16] = b"envbook-hl-pack2";
+const SUM: usize = 4;
+const INDEX_SUM: usize = 32;
 const ENTRY: usize = 32 + 8 + 4;
-const FOOTER: usize = 8 + 4 + SUM + MAGIC.len();
+const FOOTER: usize = 8 + 4 + INDEX_SUM + MAGIC.len();
 
 impl Writer {
-    fn add(&mut self, key: &Key, html: &str) -> std::io::Result<()> {
-        let Ok(len) = u32::try_from(html.len()) else {
+    /// Adds the block `key` of `bytes`, whose [`checksum`] is `sum`.
+    fn add(&mut self, key: &Key, sum: [u8; SUM], bytes: &[u8]) -> std::io::Result<()> {
+        let Ok(len) = u32::try_from(bytes.len()) else {
             return Ok(());
         };
         if !self.keys.insert(*key) {
             return Ok(());
         }
-        self.file.write_all(&checksum(key, html.as_bytes()))?;
-        self.file.write_all(html.as_bytes())?;
+        self.file.write_all(&sum)?;
+        self.file.write_all(bytes)?;
         let offset = self.len;
-        self.len += (SUM + html.len()) as u64;
+        self.len += (SUM + bytes.len()) as u64;
         self.index.push((
             *key,
             Place {
@@ -430,7 +438,7 @@ impl Pack {
         read_at(&file, &mut footer, start)?;
         let (offset, rest) = footer.split_at(8);
         let (count, rest) = rest.split_at(4);
-        let (sum, magic) = rest.split_at(SUM);
+        let (sum, magic) = rest.split_at(INDEX_SUM);
         let offset = u64::from_le_bytes(offset.try_into().expect("8 bytes"));
         let count = u32::from_le_bytes(count.try_into().expect("4 bytes")) as u64;
         if magic != MAGIC || offset.checked_add(count * ENTRY as u64) != Some(start) {
@@ -464,23 +472,20 @@ impl Pack {
         Ok(Some((pack, blocks)))
     }
 
-    /// The HTML of the block `key` at `place`, if its checksum holds.
-    fn read(&self, key: &Key, place: Place) -> Option<String> {
+    /// The bytes of the block `key` at `place`, if its checksum holds.
+    fn read(&self, key: &Key, place: Place) -> Option<Vec<u8>> {
         let mut bytes = vec![0; SUM + place.len as usize];
         read_at(&self.file, &mut bytes, place.offset).ok()?;
-        if bytes[..SUM] != checksum(key, &bytes[SUM..]) {
-            return None;
-        }
-        bytes.drain(..SUM);
-        String::from_utf8(bytes).ok()
+        let sum: [u8; SUM] = bytes.drain(..SUM).collect::<Vec<u8>>().try_into().ok()?;
+        (sum == checksum(key, &bytes)).then_some(bytes)
     }
 }
 
-fn checksum(key: &Key, html: &[u8]) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(key.0);
-    hasher.update(html);
-    hasher.finalize().into()
+fn checksum(key: &Key, bytes: &[u8]) -> [u8; SUM] {
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&key.0);
+    hasher.update(bytes);
+    hasher.finalize().to_le_bytes()
 }
 
 fn hex(bytes: &[u8]) -> String {

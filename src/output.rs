@@ -24,10 +24,15 @@ use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::markdown::Key;
 use crate::project::Project;
 use crate::site::Sink;
+
+mod stamps;
+
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
+use stamps::Stamps;
 
 /// Marks a folder as envbook's output, which it may replace; lists the files envbook wrote.
 const MARKER: &str = ".envbook-output";
@@ -145,6 +150,7 @@ pub struct Staging {
     /// Folders of the spare known to be real folders: each is checked once,
     /// not per file.
     folders: Mutex<std::collections::HashSet<String>>,
+    stamps: Stamps,
     /// Held until the staging folder is gone.
     _lock: File,
 }
@@ -174,6 +180,7 @@ impl Staging {
         let staging = Staging {
             out: abs,
             shown: out.to_path_buf(),
+            stamps: Stamps::read(&tmp, &tmp.join("site")),
             tmp,
             written: Mutex::default(),
             folders: Mutex::default(),
@@ -227,6 +234,7 @@ impl Staging {
             remove_file_if_exists(&self.tmp.join(MOVING_MARKER))?;
             return Err(e);
         }
+        self.stamps.save(&self.out, &self.site());
         remove_file_if_exists(&self.tmp.join(MOVING_MARKER))
     }
 
@@ -429,6 +437,18 @@ impl Sink for Staging {
     fn copy(&self, rel: &str, from: &Path) -> Result<()> {
         let bytes = fs::read(from).with_context(|| format!("reading {}", from.display()))?;
         self.put(rel, bytes)
+    }
+
+    fn holds(&self, rel: &str, key: &Key) -> bool {
+        // Its folders made real first: a link in their place goes.
+        self.path(rel)
+            .is_ok_and(|path| self.stamps.holds(rel, &path, key))
+    }
+
+    fn put_made(&self, rel: &str, key: &Key, bytes: Vec<u8>) -> Result<()> {
+        self.put(rel, bytes)?;
+        self.stamps.made(rel, &self.site().join(rel), key);
+        Ok(())
     }
 }
 

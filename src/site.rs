@@ -35,6 +35,16 @@ pub trait Sink: Sync {
     fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<()>;
     /// A file copied as it is (an image of the content folder).
     fn copy(&self, path: &str, from: &Path) -> anyhow::Result<()>;
+    /// Whether the file at `path` is already what was made from `key` (a
+    /// page's inputs), as a sink that writes into an older site can tell:
+    /// then it stays as it is, and counts as written.
+    fn holds(&self, _path: &str, _key: &Key) -> bool {
+        false
+    }
+    /// [`Sink::put`] of bytes made from `key`.
+    fn put_made(&self, path: &str, _key: &Key, bytes: Vec<u8>) -> anyhow::Result<()> {
+        self.put(path, bytes)
+    }
 }
 
 /// Keeps the files in memory (for tests and the preview server).
@@ -477,21 +487,7 @@ impl Job<'_> {
         // A page with problems is not written, but its ids still count:
         // links to it from elsewhere are not broken by its problems.
         let failed = rendered.diagnostics.iter().any(Diagnostic::is_error);
-        let page_html = nav
-            .map_err(|d| vec![d.clone()])
-            .and_then(|nav| views.page(i, rendered, nav));
-        let (mut problems, ids) = match page_html {
-            Ok((path, html)) => {
-                let ids = links::ids_in(&html);
-                let put = if failed {
-                    Ok(())
-                } else {
-                    put(sink, &path, html.into_bytes())
-                };
-                (put.err().unwrap_or_default(), ids)
-            }
-            Err(problems) => (problems, links::ids_in(&rendered.html)),
-        };
+        let (mut problems, ids) = self.output(i, rendered, nav, stored);
         // Its warnings too (a code block left plain), each time it is rendered.
         problems.extend(rendered.diagnostics.iter().cloned());
         let fragment = match plan.reindex[i] {
@@ -516,6 +512,58 @@ impl Job<'_> {
             fresh: fresh.filter(|_| cache.keep),
             problems,
         }
+    }
+}
+
+impl Job<'_> {
+    /// Writes page `i`'s HTML (not for a page with problems); returns the
+    /// problems and the page's ids. A page the sink already holds as made
+    /// from the same inputs is left as it is, its ids taken from the store.
+    fn output(
+        &self,
+        i: usize,
+        rendered: &Rendered,
+        nav: Result<&BranchNav, &Diagnostic>,
+        stored: Option<(&dyn Store, Key)>,
+    ) -> (Vec<Diagnostic>, Ids) {
+        let (views, sink) = (self.views, self.sink);
+        let made = stored
+            .filter(|_| rendered.diagnostics.is_empty())
+            .map(|(store, page)| (store, self.output_key(i, &page)));
+        let path = content::file_of(&views.pages[i].url);
+        if let Some((store, key)) = made {
+            let kept = store.get(&key).and_then(|b| postcard::from_bytes(&b).ok());
+            if let Some(ids) = kept.filter(|_| sink.holds(&path, &key)) {
+                return (Vec::new(), Arc::new(ids));
+            }
+        }
+        let failed = rendered.diagnostics.iter().any(Diagnostic::is_error);
+        let page_html = nav
+            .map_err(|d| vec![d.clone()])
+            .and_then(|nav| views.page(i, rendered, nav));
+        match page_html {
+            Ok((path, html)) => {
+                let ids = links::ids_in(&html);
+                if let Some((store, key)) = &made {
+                    store.put(key, &postcard::to_stdvec(&*ids).expect("ids serialize"));
+                }
+                let key = made.as_ref().map(|(_, key)| key);
+                let put = match failed {
+                    true => Ok(()),
+                    false => put_made(sink, &path, key, html.into_bytes()),
+                };
+                (put.err().unwrap_or_default(), ids)
+            }
+            Err(problems) => (problems, links::ids_in(&rendered.html)),
+        }
+    }
+
+    /// The key of page `i`'s HTML: its markdown's (`page`), and what its
+    /// template receives besides (see [`Views::view_key`], [`Views::fingerprint`]).
+    fn output_key(&self, i: usize, page: &Key) -> Key {
+        let view = self.plan.keys[i].view.to_le_bytes();
+        let shared = self.plan.shared.to_le_bytes();
+        Key::of(&[b"page html", &page.0, &view, &shared])
     }
 }
 
@@ -653,6 +701,16 @@ fn anchors_json<'a>(anchors: &'a Anchors, cache: &Cache) -> Vec<(&'a str, Arc<st
 /// Writes one file of the site; links in an HTML file made relative first
 /// when the site's are (see [`relative`]).
 fn put(sink: &dyn Sink, path: &str, bytes: Vec<u8>) -> Result<(), Vec<Diagnostic>> {
+    put_made(sink, path, None, bytes)
+}
+
+/// [`put`] of bytes made from `key` (see [`Sink::holds`]).
+fn put_made(
+    sink: &dyn Sink,
+    path: &str,
+    key: Option<&Key>,
+    bytes: Vec<u8>,
+) -> Result<(), Vec<Diagnostic>> {
     let bytes = match path.ends_with(".html") {
         true => match String::from_utf8(bytes) {
             Ok(html) => relative(path, html).into_bytes(),
@@ -660,8 +718,11 @@ fn put(sink: &dyn Sink, path: &str, bytes: Vec<u8>) -> Result<(), Vec<Diagnostic
         },
         false => bytes,
     };
-    sink.put(path, bytes)
-        .map_err(|e| vec![Diagnostic::error(path, format!("{e:#}"))])
+    match key {
+        Some(key) => sink.put_made(path, key, bytes),
+        None => sink.put(path, bytes),
+    }
+    .map_err(|e| vec![Diagnostic::error(path, format!("{e:#}"))])
 }
 
 /// What every page's template sees of the site.
@@ -898,15 +959,13 @@ impl<'a> Views<'a> {
     /// a page rendered without diagnostics goes into the store.
     fn markdown(&self, page: &Page, stored: Option<(&dyn Store, Key)>) -> Rendered {
         let kept = stored.and_then(|(store, key)| store.get(&key));
-        if let Some(rendered) = kept.and_then(|json| serde_json::from_str(&json).ok()) {
+        if let Some(rendered) = kept.and_then(|bytes| postcard::from_bytes(&bytes).ok()) {
             return rendered;
         }
         let rendered = self.render_markdown(page);
         if let Some((store, key)) = stored.filter(|_| rendered.diagnostics.is_empty()) {
-            store.put(
-                &key,
-                &serde_json::to_string(&rendered).expect("a page serializes"),
-            );
+            let bytes = postcard::to_stdvec(&rendered).expect("a page serializes");
+            store.put(&key, &bytes);
         }
         rendered
     }
@@ -1482,12 +1541,13 @@ impl Views<'_> {
             )
         });
         let kept = stored.and_then(|(store, key)| store.get(&key));
+        let kept = kept.and_then(|bytes| String::from_utf8(bytes).ok());
         if let Some(fragment) = kept.and_then(|text| Fragment::from_text(&text)) {
             return Some(fragment);
         }
         let fragment = page_fragment(&entry);
         if let Some((store, key)) = stored {
-            store.put(&key, &fragment.to_text());
+            store.put(&key, fragment.to_text().as_bytes());
         }
         Some(fragment)
     }

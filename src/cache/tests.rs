@@ -4,8 +4,8 @@ fn key(n: u8) -> Key {
     Key([n; 32])
 }
 
-fn html(n: u8) -> String {
-    format!("<span class=\"hl-number\">{n}</span>\n")
+fn html(n: u8) -> Vec<u8> {
+    format!("<span class=\"hl-number\">{n}</span>\n").into_bytes()
 }
 
 /// A site folder with a cache holding the blocks `numbers`, one pack per save.
@@ -36,12 +36,12 @@ fn blocks_read_back_as_written_by_this_build_and_the_next() {
     let blocks = Blocks::open(tmp.path(), HIGHLIGHT, true);
     assert_eq!(blocks.get(&key(1)), None);
     blocks.put(&key(1), &html(1));
-    blocks.put(&key(2), "");
+    blocks.put(&key(2), b"");
     blocks.save();
     assert_eq!(blocks.get(&key(1)), Some(html(1)));
     let next = Blocks::open(tmp.path(), HIGHLIGHT, true);
     assert_eq!(next.get(&key(1)), Some(html(1)));
-    assert_eq!(next.get(&key(2)).as_deref(), Some(""));
+    assert_eq!(next.get(&key(2)).as_deref(), Some(&b""[..]));
     assert_eq!(next.get(&key(3)), None);
     // A build that highlighted nothing new writes nothing.
     next.save();

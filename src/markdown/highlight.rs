@@ -49,12 +49,12 @@ const MAX_INJECTION_DEPTH: usize = 2;
 /// crate's version, which is part of it too.
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "/highlight-1");
 
-/// Text kept between builds under a [`Key`] (the build cache; see
+/// Bytes kept between builds under a [`Key`] (the build cache; see
 /// `crate::cache`): highlighted blocks here, rendered pages in `site`. Its
 /// errors are its own: what it cannot give is computed again.
 pub trait Store: Send + Sync {
-    fn get(&self, key: &Key) -> Option<String>;
-    fn put(&self, key: &Key, html: &str);
+    fn get(&self, key: &Key) -> Option<Vec<u8>>;
+    fn put(&self, key: &Key, bytes: &[u8]);
     /// Keeps what was put since the last save, for the builds to come.
     fn save(&self);
 }
@@ -223,14 +223,14 @@ impl Highlighter {
         };
         // The language's own name: its aliases give the same HTML.
         let key = Key::new(VERSION, grammar.names[0], code);
-        if let Some(html) = cache.get(&key) {
+        if let Some(html) = cache.get(&key).and_then(|b| String::from_utf8(b).ok()) {
             return Some(Ok(html));
         }
         let highlighted = self.highlight_with(grammar.compiled()?, code);
         // A block over budget is not kept: the next build tries again, and
         // gives the same warning as a build without the cache would.
         if let Some(Ok(html)) = &highlighted {
-            cache.put(&key, html);
+            cache.put(&key, html.as_bytes());
         }
         highlighted
     }
@@ -748,16 +748,16 @@ mod tests {
     /// A cache in memory that counts what it is asked.
     #[derive(Default)]
     struct Memory {
-        entries: std::sync::Mutex<std::collections::HashMap<Key, String>>,
+        entries: std::sync::Mutex<std::collections::HashMap<Key, Vec<u8>>>,
     }
 
     impl Store for std::sync::Arc<Memory> {
-        fn get(&self, key: &Key) -> Option<String> {
+        fn get(&self, key: &Key) -> Option<Vec<u8>> {
             self.entries.lock().unwrap().get(key).cloned()
         }
 
-        fn put(&self, key: &Key, html: &str) {
-            self.entries.lock().unwrap().insert(*key, html.to_string());
+        fn put(&self, key: &Key, bytes: &[u8]) {
+            self.entries.lock().unwrap().insert(*key, bytes.to_vec());
         }
 
         fn save(&self) {}
@@ -769,8 +769,13 @@ mod tests {
         let h = Highlighter::default().with_cache(memory.clone());
         let fresh = html(&h, "a: 1\n", "yml");
         let key = Key::new(VERSION, "yaml", "a: 1\n");
-        assert_eq!(memory.entries.lock().unwrap().get(&key), Some(&fresh));
-        memory.entries.lock().unwrap().insert(key, "cached".into());
+        let kept = memory.entries.lock().unwrap().get(&key).cloned();
+        assert_eq!(kept, Some(fresh.into_bytes()));
+        memory
+            .entries
+            .lock()
+            .unwrap()
+            .insert(key, b"cached".to_vec());
         assert_eq!(html(&h, "a: 1\n", "YAML"), "cached");
         // Unknown languages are neither looked up nor kept.
         assert_eq!(h.highlight("a: 1\n", "text"), None);

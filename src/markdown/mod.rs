@@ -114,7 +114,8 @@ pub struct Link {
 }
 
 /// A page's markdown as HTML, and what the site needs of it. The build
-/// cache keeps it (as JSON) when it has no diagnostics, which it leaves out.
+/// cache keeps it (postcard: its HTML as is, not escaped as in JSON) when
+/// it has no diagnostics, which it leaves out.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Rendered {
     pub html: String,

@@ -409,3 +409,59 @@ fn the_preview_without_cache_writes_none() {
     );
     assert!(!site.path(CACHE).exists());
 }
+
+/// The page files of the spare (the output of the build before last, which
+/// the next build writes into) that envbook would leave as they are.
+const SPARE: &str = ".site.envbook/site";
+
+#[test]
+fn pages_left_in_the_spare_follow_every_edit_of_what_their_template_shows() {
+    let site = Site::fixture("build-cache");
+    site.write("content/guides/other.md", "# Other guide\n\nText.\n");
+    // Three builds: the third writes into the first's folder, with its stamps.
+    for _ in 0..3 {
+        assert_builds_as_clean(&site, "site");
+    }
+    // A sibling's title is in each guide's navigation; then prev/next change
+    // with a new page; then the page goes; each twice, into both folders.
+    let steps: [&dyn Fn(); 3] = [
+        &|| {
+            edit(
+                &site,
+                "content/guides/other.md",
+                "# Other guide",
+                "# Renamed",
+            )
+        },
+        &|| site.write("content/guides/added.md", "# Added\n"),
+        &|| std::fs::remove_file(site.path("content/guides/added.md")).unwrap(),
+    ];
+    for step in steps {
+        step();
+        assert_builds_as_clean(&site, "site");
+        assert_builds_as_clean(&site, "site");
+    }
+    assert!(site.read("site/guides/rust/index.html").contains("Renamed"));
+}
+
+#[test]
+fn a_page_changed_in_the_spare_is_written_again() {
+    let site = Site::fixture("build-cache");
+    build(&site);
+    build(&site);
+    let page = format!("{SPARE}/guides/rust/index.html");
+    let html = site.read(&page);
+    // The same length, one letter changed; then a link in the file's place.
+    let changed = html.replacen("<title>", "<titlf>", 1);
+    assert_eq!(changed.len(), html.len());
+    site.write(&page, &changed);
+    assert_builds_as_clean(&site, "site");
+    assert!(site.read("site/guides/rust/index.html").contains("<title>"));
+    let elsewhere = site.path("elsewhere.html");
+    std::fs::write(&elsewhere, &changed).unwrap();
+    let spare_page = site.path(&format!("{SPARE}/guides/rust/index.html"));
+    std::fs::remove_file(&spare_page).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &spare_page).unwrap();
+    assert_builds_as_clean(&site, "site");
+    assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), changed);
+}

@@ -1497,12 +1497,13 @@ impl Views<'_> {
         out: &IndexOut,
         problems: &mut Vec<Diagnostic>,
     ) -> Option<Arc<Fragment>> {
-        let mut fragment = self.fragment(i, rendered, out.stored)?;
+        let (mut fragment, key) = self.fragment(i, rendered, out.stored)?;
         if !out.keep {
             let json = std::mem::take(&mut fragment.json);
             let path = index_path(&search_index::fragment_path(i as u32));
-            if !out.failed {
-                let written = put(out.sink, &path, json.into_bytes());
+            let held = || key.is_some_and(|key| out.sink.holds(&path, &key));
+            if !out.failed && !held() {
+                let written = put_made(out.sink, &path, key.as_ref(), json.into_bytes());
                 problems.extend(written.err().unwrap_or_default());
             }
         }
@@ -1510,13 +1511,14 @@ impl Views<'_> {
     }
 
     /// Page `i`'s search fragment, unless the page is left out of search;
-    /// from the store when it has it (the page's key, and where the page is).
+    /// from the store when it has it; with its key there (the page's key,
+    /// and where the page is), which is what its file is made from.
     fn fragment(
         &self,
         i: usize,
         rendered: &Rendered,
         stored: Option<(&dyn Store, Key)>,
-    ) -> Option<Fragment> {
+    ) -> Option<(Fragment, Option<Key>)> {
         let page = &self.pages[i];
         if !self.search || self.left_out(page) {
             return None;
@@ -1542,14 +1544,15 @@ impl Views<'_> {
         });
         let kept = stored.and_then(|(store, key)| store.get(&key));
         let kept = kept.and_then(|bytes| String::from_utf8(bytes).ok());
+        let key = stored.map(|(_, key)| key);
         if let Some(fragment) = kept.and_then(|text| Fragment::from_text(&text)) {
-            return Some(fragment);
+            return Some((fragment, key));
         }
         let fragment = page_fragment(&entry);
         if let Some((store, key)) = stored {
             store.put(&key, fragment.to_text().as_bytes());
         }
-        Some(fragment)
+        Some((fragment, key))
     }
 
     /// Left out of search: by its front matter, as the not-found page, or as

@@ -455,6 +455,10 @@ fn a_page_changed_in_the_spare_is_written_again() {
     let changed = html.replacen("<title>", "<titlf>", 1);
     assert_eq!(changed.len(), html.len());
     site.write(&page, &changed);
+    // And a page's search fragment.
+    let fragment = format!("{SPARE}/search/f/0.json");
+    let json = site.read(&fragment);
+    site.write(&fragment, &json.replacen("\"u\"", "\"v\"", 1));
     assert_builds_as_clean(&site, "site");
     assert!(site.read("site/guides/rust/index.html").contains("<title>"));
     let elsewhere = site.path("elsewhere.html");

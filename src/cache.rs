@@ -273,7 +273,13 @@ impl Blocks {
         let mut index = self.index.write().map_err(|_| ErrorKind::Other)?;
         let merged = index.merge_into(&mut writer)?;
         let (temp, sum) = writer.finish()?;
-        let path = self.dir.join(format!("{}.pack", hex(&sum[..8])));
+        // Named by when it was written, so that names sort oldest first
+        // (file times are too coarse to tell two builds' packs apart).
+        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH);
+        let nanos = now.map_or(0, |d| d.as_nanos());
+        let path = self
+            .dir
+            .join(format!("{nanos:020}-{}.pack", hex(&sum[..8])));
         temp.persist(&path)?;
         if merged.is_empty() {
             if let Some((pack, blocks)) = Pack::open(&path)? {
@@ -308,13 +314,13 @@ impl Index {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return index;
         };
-        let mut packs: Vec<(SystemTime, PathBuf)> = Vec::new();
+        let mut packs: Vec<PathBuf> = Vec::new();
         for entry in entries.filter_map(Result::ok) {
             let (path, name) = (entry.path(), entry.file_name());
             let time = entry.metadata().and_then(|m| m.modified());
             let time = time.unwrap_or(SystemTime::UNIX_EPOCH);
             if path.extension().is_some_and(|x| x == "pack") {
-                packs.push((time, path));
+                packs.push(path);
             } else if cleans
                 && name.to_string_lossy().starts_with(".tmp")
                 && time.elapsed().is_ok_and(|age| age > ABANDONED)
@@ -323,7 +329,7 @@ impl Index {
             }
         }
         packs.sort();
-        for (_, path) in packs {
+        for path in packs {
             match Pack::open(&path) {
                 Ok(Some((pack, blocks))) => index.add(pack, blocks),
                 Ok(None) if cleans => {

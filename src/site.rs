@@ -478,6 +478,9 @@ impl Job<'_> {
         } = *self;
         let page = &views.pages[i];
         let stored = cache.store.as_deref().map(|s| (s, views.page_key(page)));
+        if let Some(held) = stored.and_then(|stored| self.held(i, stored)) {
+            return held;
+        }
         let fresh = plan.stale[i].then(|| views.markdown(page, stored));
         let cached = || cache.get(page).and_then(|c| c.rendered.as_ref());
         let rendered = fresh
@@ -498,7 +501,7 @@ impl Job<'_> {
                     failed,
                     stored,
                 };
-                views.index_entry(i, rendered, &out, &mut problems)
+                views.index_entry(i, Some(rendered), &out, &mut problems)
             }
             // Only its navigation changed, not what the index has of it.
             false => cache.get(page).and_then(|c| c.fragment.clone()),
@@ -516,9 +519,47 @@ impl Job<'_> {
 }
 
 impl Job<'_> {
+    /// Page `i` as the sink holds it from an earlier build with the same
+    /// inputs (`stored`: its markdown's key), its ids and links from the
+    /// store, its fragment too: not rendered, its markdown not even read.
+    /// `None` when something is missing: then it is rendered.
+    fn held(&self, i: usize, (store, page): (&dyn Store, Key)) -> Option<Rendering> {
+        let views = self.views;
+        // The print page needs every page's body.
+        if views.whole_book {
+            return None;
+        }
+        let key = self.output_key(i, &page);
+        let held: Held = postcard::from_bytes(&store.get(&key)?).ok()?;
+        let path = content::file_of(&views.pages[i].url);
+        if !self.sink.holds(&path, &key) {
+            return None;
+        }
+        let indexed = views.search && !views.left_out(&views.pages[i]);
+        let out = IndexOut {
+            sink: self.sink,
+            keep: self.cache.keep,
+            failed: false,
+            stored: Some((store, page)),
+        };
+        let mut problems = Vec::new();
+        let fragment = match indexed && self.plan.reindex[i] {
+            true => Some(views.index_entry(i, None, &out, &mut problems)?),
+            false => None,
+        };
+        Some(Rendering {
+            index: i,
+            fragment,
+            html: None,
+            links: held.links,
+            ids: held.ids,
+            fresh: None,
+            problems,
+        })
+    }
+
     /// Writes page `i`'s HTML (not for a page with problems); returns the
-    /// problems and the page's ids. A page the sink already holds as made
-    /// from the same inputs is left as it is, its ids taken from the store.
+    /// problems and the page's ids.
     fn output(
         &self,
         i: usize,
@@ -530,13 +571,6 @@ impl Job<'_> {
         let made = stored
             .filter(|_| rendered.diagnostics.is_empty())
             .map(|(store, page)| (store, self.output_key(i, &page)));
-        let path = content::file_of(&views.pages[i].url);
-        if let Some((store, key)) = made {
-            let kept = store.get(&key).and_then(|b| postcard::from_bytes(&b).ok());
-            if let Some(ids) = kept.filter(|_| sink.holds(&path, &key)) {
-                return (Vec::new(), Arc::new(ids));
-            }
-        }
         let failed = rendered.diagnostics.iter().any(Diagnostic::is_error);
         let page_html = nav
             .map_err(|d| vec![d.clone()])
@@ -545,7 +579,14 @@ impl Job<'_> {
             Ok((path, html)) => {
                 let ids = links::ids_in(&html);
                 if let Some((store, key)) = &made {
-                    store.put(key, &postcard::to_stdvec(&*ids).expect("ids serialize"));
+                    let held = Held {
+                        ids: ids.clone(),
+                        links: rendered.links.clone(),
+                    };
+                    store.put(
+                        key,
+                        &postcard::to_stdvec(&held).expect("ids and links serialize"),
+                    );
                 }
                 let key = made.as_ref().map(|(_, key)| key);
                 let put = match failed {
@@ -565,6 +606,14 @@ impl Job<'_> {
         let shared = self.plan.shared.to_le_bytes();
         Key::of(&[b"page html", &page.0, &view, &shared])
     }
+}
+
+/// What the store keeps of a page's HTML, under the key it is made from
+/// (see [`Job::held`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Held {
+    ids: Ids,
+    links: Arc<[Link]>,
 }
 
 /// Every page's ids and links, and the new markdown for the cache.
@@ -1493,7 +1542,7 @@ impl Views<'_> {
     fn index_entry(
         &self,
         i: usize,
-        rendered: &Rendered,
+        rendered: Option<&Rendered>,
         out: &IndexOut,
         problems: &mut Vec<Diagnostic>,
     ) -> Option<Arc<Fragment>> {
@@ -1511,35 +1560,27 @@ impl Views<'_> {
     }
 
     /// Page `i`'s search fragment, unless the page is left out of search;
-    /// from the store when it has it; with its key there (the page's key,
-    /// and where the page is), which is what its file is made from.
+    /// from the store when it has it, otherwise made of `rendered` (`None`
+    /// without it); with its key in the store (the page's key, and where
+    /// the page is), which is what its file is made from.
     fn fragment(
         &self,
         i: usize,
-        rendered: &Rendered,
+        rendered: Option<&Rendered>,
         stored: Option<(&dyn Store, Key)>,
     ) -> Option<(Fragment, Option<Key>)> {
         let page = &self.pages[i];
         if !self.search || self.left_out(page) {
             return None;
         }
-        let entry = PageEntry {
-            url: &page.url,
-            title: &self.titles[i],
-            section: self.section(i).join(" › "),
-            rendered,
-        };
+        let (url, title) = (&page.url, &self.titles[i]);
+        let section = self.section(i).join(" › ");
         // Its key: the page's, and where the page is.
         let stored = stored.map(|(store, key)| {
-            let parts = [
-                &key.0[..],
-                b"fragment",
-                entry.url.as_bytes(),
-                entry.title.as_bytes(),
-            ];
+            let parts = [&key.0[..], b"fragment", url.as_bytes(), title.as_bytes()];
             (
                 store,
-                Key::of(&[&parts[..], &[entry.section.as_bytes()]].concat()),
+                Key::of(&[&parts[..], &[section.as_bytes()]].concat()),
             )
         });
         let kept = stored.and_then(|(store, key)| store.get(&key));
@@ -1548,7 +1589,12 @@ impl Views<'_> {
         if let Some(fragment) = kept.and_then(|text| Fragment::from_text(&text)) {
             return Some((fragment, key));
         }
-        let fragment = page_fragment(&entry);
+        let fragment = page_fragment(&PageEntry {
+            url,
+            title,
+            section,
+            rendered: rendered?,
+        });
         if let Some((store, key)) = stored {
             store.put(&key, fragment.to_text().as_bytes());
         }

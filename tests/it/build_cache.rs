@@ -417,14 +417,20 @@ const SPARE: &str = ".site.envbook/site";
 #[test]
 fn pages_left_in_the_spare_follow_every_edit_of_what_their_template_shows() {
     let site = Site::fixture("build-cache");
-    site.write("content/guides/other.md", "# Other guide\n\nText.\n");
+    site.write(
+        "content/guides/other.md",
+        "# Other guide\n\n## Steps\n\nText.\n",
+    );
+    let linking = "content/guides/linking.md";
+    site.write(linking, "# Linking\n\nSee [the steps](other.md#steps).\n");
     // Three builds: the third writes into the first's folder, with its stamps.
     for _ in 0..3 {
         assert_builds_as_clean(&site, "site");
     }
     // A sibling's title is in each guide's navigation; then prev/next change
-    // with a new page; then the page goes; each twice, into both folders.
-    let steps: [&dyn Fn(); 3] = [
+    // with a new page; then the page goes; then a page that links to one
+    // left as it was (whose ids are checked); each twice, into both folders.
+    let steps: [&dyn Fn(); 4] = [
         &|| {
             edit(
                 &site,
@@ -435,6 +441,7 @@ fn pages_left_in_the_spare_follow_every_edit_of_what_their_template_shows() {
         },
         &|| site.write("content/guides/added.md", "# Added\n"),
         &|| std::fs::remove_file(site.path("content/guides/added.md")).unwrap(),
+        &|| edit(&site, linking, "See", "Read"),
     ];
     for step in steps {
         step();
@@ -442,6 +449,12 @@ fn pages_left_in_the_spare_follow_every_edit_of_what_their_template_shows() {
         assert_builds_as_clean(&site, "site");
     }
     assert!(site.read("site/guides/rust/index.html").contains("Renamed"));
+    // The heading goes: the page left as it was still has its link checked.
+    edit(&site, "content/guides/other.md", "## Steps", "## Stages");
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("linking.md:3:6"), "{}", run.stderr);
+    assert!(run.stderr.contains("no `#steps`"), "{}", run.stderr);
 }
 
 #[test]

@@ -1000,8 +1000,10 @@ impl<'a> Views<'a> {
     fn page_key(&self, page: &Page) -> Key {
         let file = page.file.to_string_lossy();
         let start = page.body_start.to_le_bytes();
+        // The expanded markdown only when it is not the text (includes).
+        let expanded = page.expanded.as_ref().map_or("", |e| &e.text);
         let parts = [&self.site_key.0[..], file.as_bytes(), page.text.as_bytes()];
-        Key::of(&[&parts[..], &[page.markdown().as_bytes(), &start[..]]].concat())
+        Key::of(&[&parts[..], &[expanded.as_bytes(), &start[..]]].concat())
     }
 
     /// `page`'s markdown rendered, or taken from the store when it has it;

@@ -200,11 +200,16 @@ impl Staging {
         let mut files =
             std::mem::take(&mut *self.written.lock().expect("no panics under the lock"));
         files.insert(MARKER.to_string());
-        remove_others(&self.site(), "", &files)?;
-        let moves = match self.out.is_dir() {
-            true => self.user_files(&files)?,
-            false => Vec::new(),
-        };
+        // Two walks of two trees, one on each core.
+        let (removed, moves) = rayon::join(
+            || remove_others(&self.site(), "", &files),
+            || match self.out.is_dir() {
+                true => self.user_files(&files),
+                false => Ok(Vec::new()),
+            },
+        );
+        removed?;
+        let moves = moves?;
         let manifest = Manifest {
             note: "This folder is written by envbook and replaced on every build. \
                    Files not listed here are yours: envbook keeps them."

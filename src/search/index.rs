@@ -7,7 +7,6 @@
 //! results on screen. The format is described for both sides in
 //! `theme/static/search.js`. No I/O.
 
-use std::fmt::Write as _;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
@@ -15,7 +14,7 @@ use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::tokens::{each_term, fold};
+use super::tokens::{each_term, fold_into};
 
 /// What a search can find, in the order results rank when they score alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -49,10 +48,22 @@ pub struct Record {
     pub key: String,
 }
 
+impl Kind {
+    /// Its name in a fragment file.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Page => "page",
+            Kind::Heading => "heading",
+            Kind::Row => "row",
+        }
+    }
+}
+
 /// A record as its fragment file holds it, its text cut if it is very long
 /// (a generated page's table): the results on screen cost a few KB each.
+/// Written by [`records_json`], as serde would (a test holds them together).
 #[derive(Serialize)]
-struct Stored<'a> {
+pub(super) struct Stored<'a> {
     k: Kind,
     u: &'a str,
     t: &'a str,
@@ -115,11 +126,22 @@ pub struct Fragment {
     /// The fragment file: taken when a build writes it; kept by the
     /// preview server, which serves it from here.
     pub json: String,
-    /// The terms, each followed by `\n`; `marks[i]` is the slot
-    /// and weight of the i-th. One string, not a string per term: a big
-    /// site holds every page's terms until the chunks are made.
+    /// The terms back to back; `marks` says where each ends and its slots
+    /// and weights. One string, not a string per term: a big site holds
+    /// every page's terms until the chunks are made; and no separator to
+    /// look for when they are read back.
     words: String,
-    marks: Vec<(u16, u8)>,
+    marks: Vec<Mark>,
+}
+
+/// A term's slot and weight in a fragment, and where the term ends in its
+/// words: a term in several records has a mark for each, all ending at the
+/// same place; the next term starts where it ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Mark {
+    end: u32,
+    slot: u16,
+    weight: u8,
 }
 
 /// The path of fragment `n`, under the index folder.
@@ -127,14 +149,17 @@ pub fn fragment_path(n: u32) -> String {
     format!("f/{n}.json")
 }
 
+/// Hex digits of a mark in [`Fragment::to_text`]: its end, slot and weight.
+const MARK_DIGITS: [usize; 3] = [8, 4, 2];
+const MARK_HEX: usize = 14;
+
 impl Fragment {
     /// A page's fragment (the page first, then its headings) or some rows'.
     pub fn new(records: &[Record]) -> Fragment {
-        let fields = fields(records);
-        let size: usize = fields.iter().map(|f| f.text.len()).sum();
-        let mut terms: HashMap<&str, Term> = HashMap::with_capacity(size / 16);
+        let (folded, fields) = fields(records);
+        let mut terms: HashMap<&str, Term> = HashMap::with_capacity(folded.len() / 16);
         for field in &fields {
-            each_term(&field.text, &mut |term| {
+            each_term(&folded[field.range.clone()], &mut |term| {
                 let t = terms.entry(term).or_default();
                 t.count += u32::from(field.body);
                 if field.weight > 0 {
@@ -143,67 +168,106 @@ impl Fragment {
             });
         }
         let mut fragment = Fragment {
-            json: serde_json::to_string(&records.iter().map(Stored::from).collect::<Vec<_>>())
-                .expect("records serialize"),
-            words: String::with_capacity(size / 2),
-            marks: Vec::with_capacity(terms.len()),
+            json: records_json(records),
+            words: String::with_capacity(folded.len() / 2),
+            marks: Vec::with_capacity(terms.len() + terms.len() / 8),
         };
         // In no order: `chunks` sorts each term's postings.
-        for (term, mut t) in terms {
-            if t.count > 0 {
-                let weight = (1 + t.count.ilog2()).min(u32::from(BODY_MAX)) as u8;
-                t.weigh(0, weight);
-            }
-            for (slot, weight) in t.weights {
-                fragment.words.push_str(term);
-                fragment.words.push('\n');
-                fragment.marks.push((slot, weight));
-            }
+        for (term, t) in terms {
+            // The body's weight counts as slot 0's (the page's), the best
+            // of it and its title's.
+            let body = match t.count {
+                0 => 0,
+                n => (1 + n.ilog2()).min(u32::from(BODY_MAX)) as u8,
+            };
+            let titled = t.weights.iter().any(|&(slot, _)| slot == 0);
+            let untitled_body = (body > 0 && !titled).then_some((0, body));
+            let weights = t.weights.iter().copied().chain(untitled_body);
+            let mut weights =
+                weights.map(|(slot, w)| (slot, if slot == 0 { w.max(body) } else { w }));
+            let Some(first) = weights.next() else {
+                continue;
+            };
+            fragment.words.push_str(term);
+            let end = fragment.words.len() as u32;
+            let mark = |(slot, weight)| Mark { end, slot, weight };
+            fragment.marks.push(mark(first));
+            fragment.marks.extend(weights.map(mark));
         }
         fragment
     }
 
     /// The fragment as text for the build cache: its JSON, its terms, and
-    /// their slots and weights as numbers, parted by NUL (which JSON escapes
-    /// and no term holds). JSON of it would escape the JSON again, and
-    /// reading it back was most of a warm build's index time.
+    /// their marks as hex digits of a fixed width, parted by NUL (which
+    /// JSON escapes and no term holds). JSON of it would escape the JSON
+    /// again, and reading it back was most of a warm build's index time.
     pub fn to_text(&self) -> String {
-        let mut text =
-            String::with_capacity(self.json.len() + self.words.len() + 8 * self.marks.len());
+        let size = self.json.len() + self.words.len() + 2 + MARK_HEX * self.marks.len();
+        let mut text = String::with_capacity(size);
         text.push_str(&self.json);
         text.push('\0');
         text.push_str(&self.words);
         text.push('\0');
-        for (slot, weight) in &self.marks {
-            let _ = write!(text, "{slot} {weight} ");
+        for m in &self.marks {
+            let numbers = [m.end, u32::from(m.slot), u32::from(m.weight)];
+            for (n, digits) in numbers.into_iter().zip(MARK_DIGITS) {
+                for i in (0..digits).rev() {
+                    text.push(char::from(
+                        b"0123456789abcdef"[(n >> (4 * i)) as usize & 15],
+                    ));
+                }
+            }
         }
         text
     }
 
     /// A fragment from [`Fragment::to_text`]; `None` for text that is not one.
     pub fn from_text(text: &str) -> Option<Fragment> {
-        let mut parts = text.split('\0');
-        let (json, words, marks) = (parts.next()?, parts.next()?, parts.next()?);
-        let mut numbers = marks.split_ascii_whitespace();
-        let mut parsed = Vec::new();
-        while let Some(slot) = numbers.next() {
-            parsed.push((slot.parse().ok()?, numbers.next()?.parse().ok()?));
+        let (json, rest) = text.split_once('\0')?;
+        let (words, marks) = rest.split_once('\0')?;
+        let marks = marks.as_bytes();
+        if marks.len() % MARK_HEX != 0 {
+            return None;
         }
-        let fragment = Fragment {
+        let hex = |digits: &[u8]| {
+            let digit = |n: u32, &d: &u8| Some(n << 4 | char::from(d).to_digit(16)?);
+            digits.iter().try_fold(0, digit)
+        };
+        let mut parsed = Vec::with_capacity(marks.len() / MARK_HEX);
+        // Each term ends where or after the one before, at a character's
+        // boundary, the last at the words' end.
+        let mut before = 0;
+        for m in marks.chunks_exact(MARK_HEX) {
+            let (end, rest) = m.split_at(MARK_DIGITS[0]);
+            let (slot, weight) = rest.split_at(MARK_DIGITS[1]);
+            let end = hex(end)?;
+            let at = end as usize;
+            if at < before || !words.is_char_boundary(at) {
+                return None;
+            }
+            before = at;
+            parsed.push(Mark {
+                end,
+                slot: hex(slot)? as u16,
+                weight: hex(weight)? as u8,
+            });
+        }
+        (before == words.len()).then(|| Fragment {
             json: json.to_string(),
             words: words.to_string(),
             marks: parsed,
-        };
-        let terms = fragment.words.split_terminator('\n').count();
-        let whole = parts.next().is_none() && terms == fragment.marks.len();
-        whole.then_some(fragment)
+        })
     }
 
     /// Each term with its slot and weight.
     fn postings(&self) -> impl Iterator<Item = (&str, (u16, u8))> {
-        self.words
-            .split_terminator('\n')
-            .zip(self.marks.iter().copied())
+        let (mut start, mut end) = (0, 0);
+        self.marks.iter().map(move |m| {
+            if m.end as usize != end {
+                (start, end) = (end, m.end as usize);
+            }
+            (&self.words[start..end], (m.slot, m.weight))
+        })
     }
 }
 
@@ -225,30 +289,113 @@ impl Term {
     }
 }
 
-/// A part of a record, folded, and what a word found in it counts.
+/// The fragment file of `records`: serde's JSON of their [`Stored`] form,
+/// written here into one string.
+fn records_json(records: &[Record]) -> String {
+    let size: usize = records
+        .iter()
+        .map(|r| r.url.len() + r.title.len())
+        .sum::<usize>()
+        + records
+            .iter()
+            .map(|r| r.section.len() + r.text.len().min(2 * STORED_CHARS) + 40)
+            .sum::<usize>();
+    let mut json = String::with_capacity(size + 2);
+    for (i, record) in records.iter().enumerate() {
+        let r = Stored::from(record);
+        json.push_str(if i == 0 { "[{\"k\":\"" } else { ",{\"k\":\"" });
+        json.push_str(r.k.name());
+        for (name, value) in [
+            ("\",\"u\":", r.u),
+            (",\"t\":", r.t),
+            (",\"s\":", r.s),
+            (",\"x\":", r.x),
+        ] {
+            json.push_str(name);
+            push_json_str(&mut json, value);
+        }
+        json.push_str(if r.m { ",\"m\":true}" } else { "}" });
+    }
+    json.push_str(if records.is_empty() { "[]" } else { "]" });
+    json
+}
+
+/// `text` as a JSON string, escaped as serde_json escapes (a test holds
+/// them together). Most text has nothing to escape: it is looked at 16
+/// bytes at a time, and copied whole.
+pub(super) fn push_json_str(json: &mut String, text: &str) {
+    let special = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+    let next = |from: usize| {
+        let rest = &text.as_bytes()[from..];
+        let clean = rest
+            .chunks_exact(16)
+            .take_while(|c| !c.iter().fold(false, |any, &b| any | special(b)))
+            .count();
+        let after = &rest[clean * 16..];
+        from + clean * 16
+            + after
+                .iter()
+                .position(|&b| special(b))
+                .unwrap_or(after.len())
+    };
+    json.push('"');
+    let mut from = 0;
+    loop {
+        let at = next(from);
+        json.push_str(&text[from..at]);
+        let Some(&b) = text.as_bytes().get(at) else {
+            break;
+        };
+        match b {
+            b'"' => json.push_str("\\\""),
+            b'\\' => json.push_str("\\\\"),
+            b'\n' => json.push_str("\\n"),
+            b'\r' => json.push_str("\\r"),
+            b'\t' => json.push_str("\\t"),
+            0x08 => json.push_str("\\b"),
+            0x0c => json.push_str("\\f"),
+            _ => {
+                json.push_str("\\u00");
+                json.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+                json.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+            }
+        }
+        from = at + 1;
+    }
+    json.push('"');
+}
+
+/// A part of a record, and what a word found in it counts.
 struct Field {
     slot: u16,
     /// 0: counts only as the page's body.
     weight: u8,
     /// Counts for the page's body (slot 0), by how often it is found.
     body: bool,
-    text: String,
+    /// Where its text is in the folded text of all.
+    range: std::ops::Range<usize>,
 }
 
-/// The fields of `records` (a page's: its title, text, headings' titles and
-/// texts, all but the title being its body; a row's: label, key, text,
-/// section).
-fn fields(records: &[Record]) -> Vec<Field> {
+/// The text of `records` folded, and their fields in it (a page's: its
+/// title, text, headings' titles and texts, all but the title being its
+/// body; a row's: label, key, text, section).
+fn fields(records: &[Record]) -> (String, Vec<Field>) {
     let page = records.first().is_some_and(|r| r.kind == Kind::Page);
+    let size = records
+        .iter()
+        .map(|r| r.title.len() + r.text.len() + r.key.len());
+    let mut folded = String::with_capacity(size.sum::<usize>() + 16);
     let mut fields = Vec::new();
     for (slot, record) in records.iter().enumerate() {
         let slot = slot as u16;
         let mut field = |weight, body, text: &str| {
+            let start = folded.len();
+            fold_into(text, &mut folded);
             fields.push(Field {
                 slot,
                 weight,
                 body: page && body,
-                text: fold(text),
+                range: start..folded.len(),
             })
         };
         match record.kind {
@@ -265,7 +412,7 @@ fn fields(records: &[Record]) -> Vec<Field> {
             field(0, true, &record.text);
         }
     }
-    fields
+    (folded, fields)
 }
 
 /// The term chunks and `meta.json` of a site's fragments, made when first
@@ -412,7 +559,7 @@ fn chunk_json(terms: &[(&str, Vec<Posting>)]) -> (String, String) {
     let mut number = itoa::Buffer::new();
     for (t, (term, list)) in terms.iter().enumerate() {
         json.push(if t == 0 { '{' } else { ',' });
-        json.push_str(&serde_json::to_string(term).expect("a string serializes"));
+        push_json_str(&mut json, term);
         json.push_str(":[");
         // Fragments come in order; a term's slots in one may not.
         let list: std::borrow::Cow<[Posting]> = match list.is_sorted() {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::find::{Found, find};
 use std::sync::Arc;
 
-use super::index::{Chunks, Fragment, Kind, Record, fragment_path};
+use super::index::{Chunks, Fragment, Kind, Record, Stored, fragment_path, push_json_str};
 
 fn page(url: &str, title: &str, text: &str, headings: &[(&str, &str, &str)]) -> Vec<Record> {
     let mut records = vec![Record {
@@ -285,4 +285,70 @@ fn a_fragment_kept_as_text_comes_back_the_same_and_a_damaged_one_not_at_all() {
             "{damaged:?}"
         );
     }
+}
+
+#[test]
+fn strings_are_escaped_as_serde_json_escapes_them() {
+    let mut texts: Vec<String> = (0u8..0x80).map(|b| char::from(b).to_string()).collect();
+    texts.extend(["", "plain", "é 日本 \u{2028} \u{7f}"].map(String::from));
+    // Specials before, at and after a 16-byte boundary, and runs of them.
+    for at in [0, 1, 15, 16, 17, 31, 32, 40] {
+        for special in ["\"", "\\", "\n", "\u{1}", "\u{1f}\"\\"] {
+            let mut text = "abcdéfghijklmnopqrstuvwxyz0123456789abcdef".to_string();
+            let at = (0..=at).rev().find(|&i| text.is_char_boundary(i)).unwrap();
+            text.insert_str(at, special);
+            texts.push(text);
+        }
+    }
+    for text in texts {
+        let mut json = String::new();
+        push_json_str(&mut json, &text);
+        assert_eq!(json, serde_json::to_string(&text).unwrap(), "{text:?}");
+    }
+}
+
+#[test]
+fn a_fragment_file_is_what_serde_would_write() {
+    let long = "word ".repeat(600) + "\"quoted\" \\ \t end";
+    let mut records = page(
+        "a \"b\"/",
+        "Title \u{1} <img src=x onerror=alert(1)>",
+        &long,
+        &[("h", "Heading \\ \"", "text\nmore"), ("e", "", "")],
+    );
+    records.push(row(
+        "data-plane.storage-size",
+        "Storage \"size\"",
+        "prod: 20Gi",
+    ));
+    for records in [&records[..], &records[..1], &[]] {
+        let stored: Vec<Stored> = records.iter().map(Stored::from).collect();
+        assert_eq!(
+            Fragment::new(records).json,
+            serde_json::to_string(&stored).unwrap()
+        );
+    }
+}
+
+#[test]
+fn a_term_in_several_records_keeps_each_place_through_the_cache() {
+    // `storage` is in the title (slot 0, with the body's count), a heading
+    // (slot 1, and the body) and alone in the body of another heading.
+    let records = page(
+        "db/",
+        "Storage",
+        "storage storage",
+        &[("a", "Storage class", "x"), ("b", "Other", "storage")],
+    );
+    let fragment = Fragment::new(&records);
+    let text = fragment.to_text();
+    assert_eq!(Fragment::from_text(&text), Some(fragment.clone()));
+    let files = index(&[records]);
+    let found = search(&files, "storage");
+    let places: Vec<&str> = found.hits.iter().map(|h| h.url.as_str()).collect();
+    assert_eq!(places, ["db/", "db/#a"]);
+    // A mark past the end of the words is not a fragment.
+    let (head, marks) = text.rsplit_once('\0').unwrap();
+    let past = format!("{head}\0ffffffff{}", &marks[8..]);
+    assert_eq!(Fragment::from_text(&past), None);
 }

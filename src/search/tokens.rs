@@ -14,18 +14,30 @@ use unicode_segmentation::UnicodeSegmentation;
 /// A final sigma is a sigma (JavaScript's lower case writes `ς` at a word's
 /// end, Rust's per-character one never does: the browser folds the same).
 pub fn fold(text: &str) -> String {
+    let mut folded = String::new();
+    fold_into(text, &mut folded);
+    folded
+}
+
+/// [`fold`], appending to `out` (the index folds every page's text: one
+/// buffer, not a string per part).
+pub fn fold_into(text: &str, out: &mut String) {
     if text.is_ascii() {
-        return text.to_ascii_lowercase();
+        let start = out.len();
+        out.push_str(text);
+        out[start..].make_ascii_lowercase();
+        return;
     }
     // Lower case after the compatibility form (`𝛢` → `Α` → `α`), and
     // decomposed again, since it can add diacritics (`İ` → `i̇`).
-    text.nfkd()
-        .flat_map(char::to_lowercase)
-        .nfkd()
-        .filter(|&c| !is_diacritic(c))
-        .map(|c| if c == 'ς' { 'σ' } else { c })
-        .nfc()
-        .collect()
+    out.extend(
+        text.nfkd()
+            .flat_map(char::to_lowercase)
+            .nfkd()
+            .filter(|&c| !is_diacritic(c))
+            .map(|c| if c == 'ς' { 'σ' } else { c })
+            .nfc(),
+    );
 }
 
 /// Unicode's combining diacritical marks (the accents of Latin, Greek and

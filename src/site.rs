@@ -28,7 +28,7 @@ use crate::render::{
     SitemapContext, SitemapEntry,
 };
 use crate::search::index::{self as search_index, Chunks, Fragment};
-use crate::search::site::{PageEntry, page_fragment, row_fragments};
+use crate::search::site::{PageEntry, kept_fragment, page_fragment, row_fragments};
 
 /// Where a build puts its files (paths relative to the output folder).
 pub trait Sink: Sync {
@@ -1482,7 +1482,7 @@ impl Views<'_> {
             )
         });
         let kept = stored.and_then(|(store, key)| store.get(&key));
-        if let Some(fragment) = kept.and_then(|text| Fragment::from_text(&text)) {
+        if let Some(fragment) = kept.and_then(|text| kept_fragment(&entry, text)) {
             return Some(fragment);
         }
         let fragment = page_fragment(&entry);

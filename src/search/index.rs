@@ -126,32 +126,18 @@ pub struct Fragment {
     /// The fragment file: taken when a build writes it; kept by the
     /// preview server, which serves it from here.
     pub json: String,
-    /// The terms back to back; `marks` says where each ends and its slots
-    /// and weights. One string, not a string per term: a big site holds
-    /// every page's terms until the chunks are made; and no separator to
-    /// look for when they are read back.
-    words: String,
-    marks: Vec<Mark>,
-}
-
-/// A term's slot and weight in a fragment, and where the term ends in its
-/// words: a term in several records has a mark for each, all ending at the
-/// same place; the next term starts where it ends.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Mark {
-    end: u32,
-    slot: u16,
-    weight: u8,
+    /// A line per term: the term, then its marks, ` slot weight` each,
+    /// but none for the commonest, a word of the page's body found once
+    /// (slot 0, weight 1). One string, not a string per term: a big site
+    /// holds every page's terms until the chunks are made; and the build
+    /// cache keeps it as it is (see [`Fragment::to_text`]).
+    terms: String,
 }
 
 /// The path of fragment `n`, under the index folder.
 pub fn fragment_path(n: u32) -> String {
     format!("f/{n}.json")
 }
-
-/// Hex digits of a mark in [`Fragment::to_text`]: its end, slot and weight.
-const MARK_DIGITS: [usize; 3] = [8, 4, 2];
-const MARK_HEX: usize = 14;
 
 impl Fragment {
     /// A page's fragment (the page first, then its headings) or some rows'.
@@ -169,9 +155,9 @@ impl Fragment {
         }
         let mut fragment = Fragment {
             json: records_json(records),
-            words: String::with_capacity(folded.len() / 2),
-            marks: Vec::with_capacity(terms.len() + terms.len() / 8),
+            terms: String::with_capacity(folded.len() / 2),
         };
+        let mut number = itoa::Buffer::new();
         // In no order: `chunks` sorts each term's postings.
         for (term, t) in terms {
             // The body's weight counts as slot 0's (the page's), the best
@@ -180,95 +166,76 @@ impl Fragment {
                 0 => 0,
                 n => (1 + n.ilog2()).min(u32::from(BODY_MAX)) as u8,
             };
-            let titled = t.weights.iter().any(|&(slot, _)| slot == 0);
-            let untitled_body = (body > 0 && !titled).then_some((0, body));
-            let weights = t.weights.iter().copied().chain(untitled_body);
-            let mut weights =
-                weights.map(|(slot, w)| (slot, if slot == 0 { w.max(body) } else { w }));
-            let Some(first) = weights.next() else {
+            if t.weights.is_empty() && body == 0 {
                 continue;
-            };
-            fragment.words.push_str(term);
-            let end = fragment.words.len() as u32;
-            let mark = |(slot, weight)| Mark { end, slot, weight };
-            fragment.marks.push(mark(first));
-            fragment.marks.extend(weights.map(mark));
+            }
+            fragment.terms.push_str(term);
+            if !(t.weights.is_empty() && body == 1) {
+                let titled = t.weights.iter().any(|&(slot, _)| slot == 0);
+                let untitled_body = (body > 0 && !titled).then_some((0, body));
+                for (slot, weight) in t.weights.iter().copied().chain(untitled_body) {
+                    let weight = if slot == 0 { weight.max(body) } else { weight };
+                    fragment.terms.push(' ');
+                    fragment.terms.push_str(number.format(slot));
+                    fragment.terms.push(' ');
+                    fragment.terms.push_str(number.format(weight));
+                }
+            }
+            fragment.terms.push('\n');
         }
         fragment
     }
 
-    /// The fragment as text for the build cache: its JSON, its terms, and
-    /// their marks as hex digits of a fixed width, parted by NUL (which
-    /// JSON escapes and no term holds). JSON of it would escape the JSON
-    /// again, and reading it back was most of a warm build's index time.
-    pub fn to_text(&self) -> String {
-        let size = self.json.len() + self.words.len() + 2 + MARK_HEX * self.marks.len();
-        let mut text = String::with_capacity(size);
-        text.push_str(&self.json);
-        text.push('\0');
-        text.push_str(&self.words);
-        text.push('\0');
-        for m in &self.marks {
-            let numbers = [m.end, u32::from(m.slot), u32::from(m.weight)];
-            for (n, digits) in numbers.into_iter().zip(MARK_DIGITS) {
-                for i in (0..digits).rev() {
-                    text.push(char::from(
-                        b"0123456789abcdef"[(n >> (4 * i)) as usize & 15],
-                    ));
-                }
-            }
-        }
-        text
+    /// The fragment's terms, for the build cache (its JSON is made again
+    /// from the records, which the cache has: cheaper than keeping it
+    /// twice, and checksumming it each time it is put and read).
+    pub fn to_text(&self) -> &str {
+        &self.terms
     }
 
-    /// A fragment from [`Fragment::to_text`]; `None` for text that is not one.
-    pub fn from_text(text: &str) -> Option<Fragment> {
-        let (json, rest) = text.split_once('\0')?;
-        let (words, marks) = rest.split_once('\0')?;
-        let marks = marks.as_bytes();
-        if marks.len() % MARK_HEX != 0 {
-            return None;
-        }
-        let hex = |digits: &[u8]| {
-            let digit = |n: u32, &d: &u8| Some(n << 4 | char::from(d).to_digit(16)?);
-            digits.iter().try_fold(0, digit)
-        };
-        let mut parsed = Vec::with_capacity(marks.len() / MARK_HEX);
-        // Each term ends where or after the one before, at a character's
-        // boundary, the last at the words' end.
-        let mut before = 0;
-        for m in marks.chunks_exact(MARK_HEX) {
-            let (end, rest) = m.split_at(MARK_DIGITS[0]);
-            let (slot, weight) = rest.split_at(MARK_DIGITS[1]);
-            let end = hex(end)?;
-            let at = end as usize;
-            if at < before || !words.is_char_boundary(at) {
-                return None;
-            }
-            before = at;
-            parsed.push(Mark {
-                end,
-                slot: hex(slot)? as u16,
-                weight: hex(weight)? as u8,
-            });
-        }
-        (before == words.len()).then(|| Fragment {
-            json: json.to_string(),
-            words: words.to_string(),
-            marks: parsed,
+    /// The fragment of `records` from its terms as [`Fragment::to_text`]
+    /// gave them; `None` for text that is not that.
+    pub fn from_text(text: String, records: &[Record]) -> Option<Fragment> {
+        let whole = text.is_empty() || text.ends_with('\n');
+        let fine =
+            |(term, marks): (&str, &str)| !term.is_empty() && marks_of(marks).all(|m| m.is_some());
+        (whole && lines(&text).all(fine)).then(|| Fragment {
+            json: records_json(records),
+            terms: text,
         })
     }
 
     /// Each term with its slot and weight.
     fn postings(&self) -> impl Iterator<Item = (&str, (u16, u8))> {
-        let (mut start, mut end) = (0, 0);
-        self.marks.iter().map(move |m| {
-            if m.end as usize != end {
-                (start, end) = (end, m.end as usize);
-            }
-            (&self.words[start..end], (m.slot, m.weight))
-        })
+        lines(&self.terms)
+            .flat_map(|(term, marks)| marks_of(marks).flatten().map(move |m| (term, m)))
     }
+}
+
+/// The lines of [`Fragment::terms`]: each term, and the text of its marks.
+fn lines(terms: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut rest = terms;
+    std::iter::from_fn(move || {
+        // One look at each byte: most lines are a term alone.
+        let term = rest.bytes().position(|b| b == b'\n' || b == b' ')?;
+        let end = term + rest[term..].bytes().position(|b| b == b'\n')?;
+        let line = (&rest[..term], &rest[term..end]);
+        rest = &rest[end + 1..];
+        Some(line)
+    })
+}
+
+/// A term's marks from their text (` slot weight` each; none for slot 0,
+/// weight 1); `None` for one that is not a mark.
+fn marks_of(text: &str) -> impl Iterator<Item = Option<(u16, u8)>> {
+    let plain = text.is_empty().then_some(Some((0, 1)));
+    let mut numbers = text.split(' ').skip(1);
+    let pairs = std::iter::from_fn(move || {
+        let slot = numbers.next()?;
+        let weight = numbers.next();
+        Some(weight.and_then(|w| Some((slot.parse().ok()?, w.parse().ok()?))))
+    });
+    plain.into_iter().chain(pairs)
 }
 
 /// A term of a fragment: how often the page's body has it, and its best

@@ -270,18 +270,24 @@ fn a_fragment_kept_as_text_comes_back_the_same_and_a_damaged_one_not_at_all() {
         )],
     );
     let fragment = Fragment::new(&records);
-    let text = fragment.to_text();
-    assert_eq!(Fragment::from_text(&text), Some(fragment.clone()));
-    let (json_end, _) = text.char_indices().find(|(_, c)| *c == '\0').unwrap();
+    let text = fragment.to_text().to_string();
+    assert_eq!(
+        Fragment::from_text(text.clone(), &records),
+        Some(fragment.clone())
+    );
+    let marked = text.lines().find(|l| l.contains(' ')).unwrap();
     for damaged in [
-        text[..json_end].to_string(),
-        text[..text.len() - 3].to_string(),
-        format!("{text}\0more"),
-        text.replacen(' ', "x", 1),
+        text[..text.len() - 1].to_string(),
+        format!("{text}more"),
+        format!("{text}\n"),
+        text.replacen(marked, &format!("{marked} 1"), 1),
+        text.replacen(marked, &format!("{marked} 1 x"), 1),
+        text.replacen(marked, &format!("{marked} 70000 1"), 1),
+        text.replacen(marked, &format!("{marked} "), 1),
     ] {
-        assert_ne!(
-            Fragment::from_text(&damaged),
-            Some(fragment.clone()),
+        assert_eq!(
+            Fragment::from_text(damaged.clone(), &records),
+            None,
             "{damaged:?}"
         );
     }
@@ -341,14 +347,18 @@ fn a_term_in_several_records_keeps_each_place_through_the_cache() {
         &[("a", "Storage class", "x"), ("b", "Other", "storage")],
     );
     let fragment = Fragment::new(&records);
-    let text = fragment.to_text();
-    assert_eq!(Fragment::from_text(&text), Some(fragment.clone()));
+    let mut lines: Vec<&str> = fragment.to_text().lines().collect();
+    lines.sort();
+    // Slot 0 the best of its title's 64 and its body's 3 (found 4 times);
+    // a heading's title is in the page's body too; `x` is found once.
+    assert_eq!(
+        lines,
+        ["class 1 32 0 1", "other 2 32 0 1", "storage 0 64 1 32", "x"]
+    );
+    let text = fragment.to_text().to_string();
+    assert_eq!(Fragment::from_text(text, &records), Some(fragment));
     let files = index(&[records]);
     let found = search(&files, "storage");
     let places: Vec<&str> = found.hits.iter().map(|h| h.url.as_str()).collect();
     assert_eq!(places, ["db/", "db/#a"]);
-    // A mark past the end of the words is not a fragment.
-    let (head, marks) = text.rsplit_once('\0').unwrap();
-    let past = format!("{head}\0ffffffff{}", &marks[8..]);
-    assert_eq!(Fragment::from_text(&past), None);
 }

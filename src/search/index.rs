@@ -196,10 +196,7 @@ impl Fragment {
     /// The fragment of `records` from its terms as [`Fragment::to_text`]
     /// gave them; `None` for text that is not that.
     pub fn from_text(text: String, records: &[Record]) -> Option<Fragment> {
-        let whole = text.is_empty() || text.ends_with('\n');
-        let fine =
-            |(term, marks): (&str, &str)| !term.is_empty() && marks_of(marks).all(|m| m.is_some());
-        (whole && lines(&text).all(fine)).then(|| Fragment {
+        Postings::new(&text).all(|p| p.is_some()).then(|| Fragment {
             json: records_json(records),
             terms: text,
         })
@@ -207,35 +204,86 @@ impl Fragment {
 
     /// Each term with its slot and weight.
     fn postings(&self) -> impl Iterator<Item = (&str, (u16, u8))> {
-        lines(&self.terms)
-            .flat_map(|(term, marks)| marks_of(marks).flatten().map(move |m| (term, m)))
+        Postings::new(&self.terms).flatten()
     }
 }
 
-/// The lines of [`Fragment::terms`]: each term, and the text of its marks.
-fn lines(terms: &str) -> impl Iterator<Item = (&str, &str)> {
-    let mut rest = terms;
-    std::iter::from_fn(move || {
-        // One look at each byte: most lines are a term alone.
-        let term = rest.bytes().position(|b| b == b'\n' || b == b' ')?;
-        let end = term + rest[term..].bytes().position(|b| b == b'\n')?;
-        let line = (&rest[..term], &rest[term..end]);
-        rest = &rest[end + 1..];
-        Some(line)
-    })
+/// The postings of [`Fragment::terms`], read in one pass over its bytes
+/// (the chunks read every page's each build): each is `None` where the
+/// text is not terms, and the reading stops there.
+struct Postings<'a> {
+    text: &'a str,
+    at: usize,
+    /// The term of the line being read, after its first mark.
+    term: Option<&'a str>,
 }
 
-/// A term's marks from their text (` slot weight` each; none for slot 0,
-/// weight 1); `None` for one that is not a mark.
-fn marks_of(text: &str) -> impl Iterator<Item = Option<(u16, u8)>> {
-    let plain = text.is_empty().then_some(Some((0, 1)));
-    let mut numbers = text.split(' ').skip(1);
-    let pairs = std::iter::from_fn(move || {
-        let slot = numbers.next()?;
-        let weight = numbers.next();
-        Some(weight.and_then(|w| Some((slot.parse().ok()?, w.parse().ok()?))))
-    });
-    plain.into_iter().chain(pairs)
+type Found<'a> = Option<(&'a str, (u16, u8))>;
+
+impl<'a> Postings<'a> {
+    fn new(text: &'a str) -> Postings<'a> {
+        Postings {
+            text,
+            at: 0,
+            term: None,
+        }
+    }
+
+    /// The number at the reading place, of 1 to 5 digits, and whether it
+    /// ends its line (else a space follows it).
+    fn number(&mut self) -> Option<(u32, bool)> {
+        let digits = self.text.as_bytes()[self.at..].iter().take(6);
+        let count = digits.take_while(|b| b.is_ascii_digit()).count();
+        let end = *self.text.as_bytes().get(self.at + count)?;
+        let n = self.text[self.at..self.at + count].parse().ok()?;
+        self.at += count + 1;
+        match end {
+            b' ' => Some((n, false)),
+            b'\n' => Some((n, true)),
+            _ => None,
+        }
+    }
+
+    /// The line's next mark (after its term).
+    fn mark(&mut self, term: &'a str) -> Found<'a> {
+        let (slot, false) = self.number()? else {
+            return None;
+        };
+        let (weight, last) = self.number()?;
+        self.term = (!last).then_some(term);
+        Some((term, (slot.try_into().ok()?, weight.try_into().ok()?)))
+    }
+
+    /// A line's term, and its only mark when it is the commonest.
+    fn line(&mut self) -> Found<'a> {
+        let rest = &self.text.as_bytes()[self.at..];
+        let end = rest.iter().position(|&b| b == b'\n' || b == b' ')?;
+        let term = &self.text[self.at..self.at + end];
+        self.at += end + 1;
+        match (term.is_empty(), rest[end]) {
+            (true, _) => None,
+            (false, b'\n') => Some((term, (0, 1))),
+            (false, _) => self.mark(term),
+        }
+    }
+}
+
+impl<'a> Iterator for Postings<'a> {
+    type Item = Found<'a>;
+
+    fn next(&mut self) -> Option<Found<'a>> {
+        if self.at >= self.text.len() {
+            return None;
+        }
+        let found = match self.term {
+            Some(term) => self.mark(term),
+            None => self.line(),
+        };
+        if found.is_none() {
+            self.at = self.text.len();
+        }
+        Some(found)
+    }
 }
 
 /// A term of a fragment: how often the page's body has it, and its best

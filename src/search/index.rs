@@ -232,15 +232,17 @@ impl<'a> Postings<'a> {
     /// The number at the reading place, of 1 to 5 digits, and whether it
     /// ends its line (else a space follows it).
     fn number(&mut self) -> Option<(u32, bool)> {
-        let digits = self.text.as_bytes()[self.at..].iter().take(6);
-        let count = digits.take_while(|b| b.is_ascii_digit()).count();
-        let end = *self.text.as_bytes().get(self.at + count)?;
-        let n = self.text[self.at..self.at + count].parse().ok()?;
-        self.at += count + 1;
-        match end {
-            b' ' => Some((n, false)),
-            b'\n' => Some((n, true)),
-            _ => None,
+        let (mut n, mut digits) = (0, 0);
+        loop {
+            let b = *self.text.as_bytes().get(self.at)?;
+            self.at += 1;
+            match b {
+                b'0'..=b'9' if digits < 5 => {
+                    (n, digits) = (n * 10 + u32::from(b - b'0'), digits + 1)
+                }
+                b' ' | b'\n' if digits > 0 => return Some((n, b == b'\n')),
+                _ => return None,
+            }
         }
     }
 

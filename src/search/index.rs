@@ -81,12 +81,16 @@ pub const STORED_CHARS: usize = 2000;
 impl<'a> From<&'a Record> for Stored<'a> {
     fn from(r: &'a Record) -> Stored<'a> {
         let x = r.text.trim();
-        // No shorter in characters than in bytes: most texts need no count.
-        let long = x.len() > STORED_CHARS;
-        let cut = long
-            .then(|| x.char_indices().nth(STORED_CHARS))
+        // No shorter in characters than in bytes: most texts need no count;
+        // nor do those whose first characters are ASCII.
+        let limit = |x: &str| match x.as_bytes()[..STORED_CHARS].is_ascii() {
+            true => Some(STORED_CHARS),
+            false => x.char_indices().nth(STORED_CHARS).map(|(at, _)| at),
+        };
+        let cut = (x.len() > STORED_CHARS)
+            .then(|| limit(x))
             .flatten()
-            .map(|(at, _)| {
+            .map(|at| {
                 // At the last word boundary before the limit, when there is one.
                 x[..at]
                     .rfind(char::is_whitespace)
@@ -194,9 +198,14 @@ impl Fragment {
     }
 
     /// The fragment of `records` from its terms as [`Fragment::to_text`]
-    /// gave them; `None` for text that is not that.
+    /// gave them; `None` for text that does not end as terms do. They are
+    /// not read here: the build cache checks each block it reads against
+    /// its checksum, and the chunks, which read them, stop at anything that
+    /// is not a term (reading them twice was a fifth of a warm build's
+    /// index time).
     pub fn from_text(text: String, records: &[Record]) -> Option<Fragment> {
-        Postings::new(&text).all(|p| p.is_some()).then(|| Fragment {
+        let whole = text.is_empty() || text.ends_with('\n');
+        whole.then(|| Fragment {
             json: records_json(records),
             terms: text,
         })

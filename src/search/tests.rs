@@ -258,7 +258,7 @@ fn a_word_in_every_page_keeps_its_best_records_and_ands_with_no_word() {
 }
 
 #[test]
-fn a_fragment_kept_as_text_comes_back_the_same_and_a_damaged_one_not_at_all() {
+fn a_fragment_kept_as_text_comes_back_the_same_and_a_damaged_one_harms_nothing() {
     let records = page(
         "db/",
         "Database \"prod\"",
@@ -275,21 +275,23 @@ fn a_fragment_kept_as_text_comes_back_the_same_and_a_damaged_one_not_at_all() {
         Fragment::from_text(text.clone(), &records),
         Some(fragment.clone())
     );
+    assert_eq!(Fragment::from_text(format!("{text}more"), &records), None);
+    // Damaged within (the cache's checksums keep this from happening): the
+    // terms before the damage are indexed, without a panic.
     let marked = text.lines().find(|l| l.contains(' ')).unwrap();
     for damaged in [
-        text[..text.len() - 1].to_string(),
-        format!("{text}more"),
         format!("{text}\n"),
+        format!("\n{text}"),
         text.replacen(marked, &format!("{marked} 1"), 1),
         text.replacen(marked, &format!("{marked} 1 x"), 1),
         text.replacen(marked, &format!("{marked} 70000 1"), 1),
+        text.replacen(marked, &format!("{marked} 1 999999"), 1),
         text.replacen(marked, &format!("{marked} "), 1),
+        text.replacen(marked, "", 1),
     ] {
-        assert_eq!(
-            Fragment::from_text(damaged.clone(), &records),
-            None,
-            "{damaged:?}"
-        );
+        let kept = Fragment::from_text(damaged.clone(), &records).unwrap();
+        let chunks = Chunks::new(vec![(0, Arc::new(kept))]);
+        assert!(chunks.files().contains_key("meta.json"), "{damaged:?}");
     }
 }
 
@@ -361,4 +363,21 @@ fn a_term_in_several_records_keeps_each_place_through_the_cache() {
     let found = search(&files, "storage");
     let places: Vec<&str> = found.hits.iter().map(|h| h.url.as_str()).collect();
     assert_eq!(places, ["db/", "db/#a"]);
+}
+
+#[test]
+fn a_long_text_is_cut_at_the_same_character_whatever_its_script() {
+    let cut = |text: &str| {
+        let json = Fragment::new(&page("p/", "P", text, &[])).json;
+        let fragment: serde_json::Value = serde_json::from_str(&json).unwrap();
+        fragment[0]["x"].as_str().unwrap().to_string()
+    };
+    let limit = super::index::STORED_CHARS;
+    // ASCII up to the limit, other letters after it; and the other way round.
+    let ascii_first = format!("{}{}", "a".repeat(limit), "é".repeat(100));
+    assert_eq!(cut(&ascii_first), "a".repeat(limit));
+    let accents_first = format!("{}{}", "é".repeat(limit - 1), "a".repeat(100));
+    assert_eq!(cut(&accents_first), format!("{}a", "é".repeat(limit - 1)));
+    let words = "日本語 ".repeat(limit);
+    assert_eq!(cut(&words).chars().count(), limit - 1, "cut at a word");
 }

@@ -583,6 +583,11 @@ fn keep_the_best_of_common_terms(terms: &mut [(&str, Vec<Posting>)]) -> Vec<Stri
 fn chunk_json(terms: &[(&str, Vec<Posting>)]) -> (String, String) {
     let mut json = String::with_capacity(CHUNK_BYTES + CHUNK_BYTES / 4);
     let mut number = itoa::Buffer::new();
+    // Most numbers are one digit: a page's weight, the step to the next page.
+    let mut push_number = |json: &mut String, n: u32| match u8::try_from(n) {
+        Ok(digit @ 0..=9) => json.push(char::from(b'0' + digit)),
+        _ => json.push_str(number.format(n)),
+    };
     for (t, (term, list)) in terms.iter().enumerate() {
         json.push(if t == 0 { '{' } else { ',' });
         push_json_str(&mut json, term);
@@ -601,9 +606,9 @@ fn chunk_json(terms: &[(&str, Vec<Posting>)]) -> (String, String) {
             if i > 0 {
                 json.push(',');
             }
-            json.push_str(number.format(n - previous));
+            push_number(&mut json, n - previous);
             json.push(',');
-            json.push_str(number.format(u32::from(slot) * 128 + u32::from(weight)));
+            push_number(&mut json, u32::from(slot) * 128 + u32::from(weight));
             previous = n;
         }
         json.push(']');

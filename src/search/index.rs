@@ -147,10 +147,10 @@ impl Fragment {
     /// A page's fragment (the page first, then its headings) or some rows'.
     pub fn new(records: &[Record]) -> Fragment {
         let (folded, fields) = fields(records);
-        let mut terms: HashMap<&str, Term> = HashMap::with_capacity(folded.len() / 16);
+        let mut terms: HashMap<Word, Term> = HashMap::with_capacity(folded.len() / 16);
         for field in &fields {
             each_term(&folded[field.range.clone()], &mut |term| {
-                let t = terms.entry(term).or_default();
+                let t = terms.entry(Word(term)).or_default();
                 t.count += u32::from(field.body);
                 if field.weight > 0 {
                     t.weigh(field.slot, field.weight);
@@ -163,7 +163,7 @@ impl Fragment {
         };
         let mut number = itoa::Buffer::new();
         // In no order: `chunks` sorts each term's postings.
-        for (term, t) in terms {
+        for (Word(term), t) in terms {
             // The body's weight counts as slot 0's (the page's), the best
             // of it and its title's.
             let body = match t.count {
@@ -294,6 +294,18 @@ impl<'a> Iterator for Postings<'a> {
             self.at = self.text.len();
         }
         Some(found)
+    }
+}
+
+/// A term as a key: compared in place, not by a call to `memcmp` (terms
+/// are short, and each is looked up as often as it is found).
+#[derive(Clone, Copy, Eq, Hash)]
+struct Word<'a>(&'a str);
+
+impl PartialEq for Word<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
     }
 }
 
@@ -500,15 +512,18 @@ fn chunks(fragments: &[(u32, Arc<Fragment>)]) -> Vec<(String, String)> {
         .div_ceil(rayon::current_num_threads())
         .max(1);
     let runs = fragments.par_chunks(run).map(|run| {
-        let mut postings: HashMap<&str, Vec<Posting>> = HashMap::new();
+        let mut postings: HashMap<Word, Vec<Posting>> = HashMap::new();
         for (n, fragment) in run {
             for (term, (slot, weight)) in fragment.postings() {
-                postings.entry(term).or_default().push((*n, slot, weight));
+                postings
+                    .entry(Word(term))
+                    .or_default()
+                    .push((*n, slot, weight));
             }
         }
         postings
     });
-    let mut runs: Vec<HashMap<&str, Vec<Posting>>> = runs.collect();
+    let mut runs: Vec<HashMap<Word, Vec<Posting>>> = runs.collect();
     let mut postings = if runs.is_empty() {
         HashMap::new()
     } else {
@@ -519,7 +534,8 @@ fn chunks(fragments: &[(u32, Arc<Fragment>)]) -> Vec<(String, String)> {
             postings.entry(term).or_default().extend(list);
         }
     }
-    let mut terms: Vec<(&str, Vec<Posting>)> = postings.into_iter().collect();
+    let terms = postings.into_iter().map(|(Word(term), list)| (term, list));
+    let mut terms: Vec<(&str, Vec<Posting>)> = terms.collect();
     terms.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
     let common = keep_the_best_of_common_terms(&mut terms);
     // Cut into chunks by their size (as estimated: each is then written on its own thread).

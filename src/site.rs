@@ -1487,7 +1487,7 @@ impl Views<'_> {
         }
         let fragment = page_fragment(&entry);
         if let Some((store, key)) = stored {
-            store.put(&key, &fragment.to_text());
+            store.put(&key, fragment.to_text());
         }
         Some(fragment)
     }

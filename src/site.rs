@@ -28,7 +28,7 @@ use crate::render::{
     SitemapContext, SitemapEntry,
 };
 use crate::search::index::{self as search_index, Chunks, Fragment};
-use crate::search::site::{PageEntry, page_fragment, row_fragments};
+use crate::search::site::{PageEntry, kept_fragment, page_fragment, row_fragments};
 
 /// Where a build puts its files (paths relative to the output folder).
 pub trait Sink: Sync {
@@ -1540,7 +1540,8 @@ impl Views<'_> {
     /// Page `i`'s search fragment, as [`Views::fragment`]. A one-off build
     /// writes its JSON now (not for a page with problems), and its terms
     /// wait for the chunks; the preview server keeps the JSON with them (see
-    /// `Chunks::file`).
+    /// `Chunks::file`). Without `rendered`, only a fragment kept in the
+    /// store whose file the sink holds (`None` otherwise).
     fn index_entry(
         &self,
         i: usize,
@@ -1549,14 +1550,17 @@ impl Views<'_> {
         problems: &mut Vec<Diagnostic>,
     ) -> Option<Arc<Fragment>> {
         let (mut fragment, key) = self.fragment(i, rendered, out.stored)?;
-        if !out.keep {
-            let json = std::mem::take(&mut fragment.json);
-            let path = index_path(&search_index::fragment_path(i as u32));
-            let held = || key.is_some_and(|key| out.sink.holds(&path, &key));
-            if !out.failed && !held() {
-                let written = put_made(out.sink, &path, key.as_ref(), json.into_bytes());
-                problems.extend(written.err().unwrap_or_default());
-            }
+        if out.keep {
+            // The preview serves its JSON, which is made of the page.
+            return rendered.is_some().then(|| Arc::new(fragment));
+        }
+        let json = std::mem::take(&mut fragment.json);
+        let path = index_path(&search_index::fragment_path(i as u32));
+        if !out.failed && !key.is_some_and(|key| out.sink.holds(&path, &key)) {
+            // Without the page, no JSON: the page is rendered after all.
+            rendered?;
+            let written = put_made(out.sink, &path, key.as_ref(), json.into_bytes());
+            problems.extend(written.err().unwrap_or_default());
         }
         Some(Arc::new(fragment))
     }
@@ -1588,15 +1592,20 @@ impl Views<'_> {
         let kept = stored.and_then(|(store, key)| store.get(&key));
         let kept = kept.and_then(|bytes| String::from_utf8(bytes).ok());
         let key = stored.map(|(_, key)| key);
-        if let Some(fragment) = kept.and_then(|text| Fragment::from_text(&text)) {
-            return Some((fragment, key));
-        }
-        let fragment = page_fragment(&PageEntry {
+        let Some(rendered) = rendered else {
+            // Its terms only, for the chunks: its JSON is made of the page.
+            return Some((Fragment::from_text(kept?, &[])?, key));
+        };
+        let entry = PageEntry {
             url,
             title,
             section,
-            rendered: rendered?,
-        });
+            rendered,
+        };
+        if let Some(fragment) = kept.and_then(|text| kept_fragment(&entry, text)) {
+            return Some((fragment, key));
+        }
+        let fragment = page_fragment(&entry);
         if let Some((store, key)) = stored {
             store.put(&key, fragment.to_text().as_bytes());
         }

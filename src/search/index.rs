@@ -7,7 +7,6 @@
 //! results on screen. The format is described for both sides in
 //! `theme/static/search.js`. No I/O.
 
-use std::fmt::Write as _;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
@@ -15,7 +14,7 @@ use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::tokens::{each_term, fold};
+use super::tokens::{each_term, fold_into};
 
 /// What a search can find, in the order results rank when they score alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -49,10 +48,22 @@ pub struct Record {
     pub key: String,
 }
 
+impl Kind {
+    /// Its name in a fragment file.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Page => "page",
+            Kind::Heading => "heading",
+            Kind::Row => "row",
+        }
+    }
+}
+
 /// A record as its fragment file holds it, its text cut if it is very long
 /// (a generated page's table): the results on screen cost a few KB each.
+/// Written by [`records_json`], as serde would (a test holds them together).
 #[derive(Serialize)]
-struct Stored<'a> {
+pub(super) struct Stored<'a> {
     k: Kind,
     u: &'a str,
     t: &'a str,
@@ -70,12 +81,16 @@ pub const STORED_CHARS: usize = 2000;
 impl<'a> From<&'a Record> for Stored<'a> {
     fn from(r: &'a Record) -> Stored<'a> {
         let x = r.text.trim();
-        // No shorter in characters than in bytes: most texts need no count.
-        let long = x.len() > STORED_CHARS;
-        let cut = long
-            .then(|| x.char_indices().nth(STORED_CHARS))
+        // No shorter in characters than in bytes: most texts need no count;
+        // nor do those whose first characters are ASCII.
+        let limit = |x: &str| match x.as_bytes()[..STORED_CHARS].is_ascii() {
+            true => Some(STORED_CHARS),
+            false => x.char_indices().nth(STORED_CHARS).map(|(at, _)| at),
+        };
+        let cut = (x.len() > STORED_CHARS)
+            .then(|| limit(x))
             .flatten()
-            .map(|(at, _)| {
+            .map(|at| {
                 // At the last word boundary before the limit, when there is one.
                 x[..at]
                     .rfind(char::is_whitespace)
@@ -115,11 +130,12 @@ pub struct Fragment {
     /// The fragment file: taken when a build writes it; kept by the
     /// preview server, which serves it from here.
     pub json: String,
-    /// The terms, each followed by `\n`; `marks[i]` is the slot
-    /// and weight of the i-th. One string, not a string per term: a big
-    /// site holds every page's terms until the chunks are made.
-    words: String,
-    marks: Vec<(u16, u8)>,
+    /// A line per term: the term, then its marks, ` slot weight` each,
+    /// but none for the commonest, a word of the page's body found once
+    /// (slot 0, weight 1). One string, not a string per term: a big site
+    /// holds every page's terms until the chunks are made; and the build
+    /// cache keeps it as it is (see [`Fragment::to_text`]).
+    terms: String,
 }
 
 /// The path of fragment `n`, under the index folder.
@@ -130,12 +146,11 @@ pub fn fragment_path(n: u32) -> String {
 impl Fragment {
     /// A page's fragment (the page first, then its headings) or some rows'.
     pub fn new(records: &[Record]) -> Fragment {
-        let fields = fields(records);
-        let size: usize = fields.iter().map(|f| f.text.len()).sum();
-        let mut terms: HashMap<&str, Term> = HashMap::with_capacity(size / 16);
+        let (folded, fields) = fields(records);
+        let mut terms: HashMap<Word, Term> = HashMap::with_capacity(folded.len() / 16);
         for field in &fields {
-            each_term(&field.text, &mut |term| {
-                let t = terms.entry(term).or_default();
+            each_term(&folded[field.range.clone()], &mut |term| {
+                let t = terms.entry(Word(term)).or_default();
                 t.count += u32::from(field.body);
                 if field.weight > 0 {
                     t.weigh(field.slot, field.weight);
@@ -143,67 +158,154 @@ impl Fragment {
             });
         }
         let mut fragment = Fragment {
-            json: serde_json::to_string(&records.iter().map(Stored::from).collect::<Vec<_>>())
-                .expect("records serialize"),
-            words: String::with_capacity(size / 2),
-            marks: Vec::with_capacity(terms.len()),
+            json: records_json(records),
+            terms: String::with_capacity(folded.len() / 2),
         };
+        let mut number = itoa::Buffer::new();
         // In no order: `chunks` sorts each term's postings.
-        for (term, mut t) in terms {
-            if t.count > 0 {
-                let weight = (1 + t.count.ilog2()).min(u32::from(BODY_MAX)) as u8;
-                t.weigh(0, weight);
+        for (Word(term), t) in terms {
+            // The body's weight counts as slot 0's (the page's), the best
+            // of it and its title's.
+            let body = match t.count {
+                0 => 0,
+                n => (1 + n.ilog2()).min(u32::from(BODY_MAX)) as u8,
+            };
+            if t.weights.is_empty() && body == 0 {
+                continue;
             }
-            for (slot, weight) in t.weights {
-                fragment.words.push_str(term);
-                fragment.words.push('\n');
-                fragment.marks.push((slot, weight));
+            fragment.terms.push_str(term);
+            if !(t.weights.is_empty() && body == 1) {
+                let titled = t.weights.iter().any(|&(slot, _)| slot == 0);
+                let untitled_body = (body > 0 && !titled).then_some((0, body));
+                for (slot, weight) in t.weights.iter().copied().chain(untitled_body) {
+                    let weight = if slot == 0 { weight.max(body) } else { weight };
+                    fragment.terms.push(' ');
+                    fragment.terms.push_str(number.format(slot));
+                    fragment.terms.push(' ');
+                    fragment.terms.push_str(number.format(weight));
+                }
             }
+            fragment.terms.push('\n');
         }
         fragment
     }
 
-    /// The fragment as text for the build cache: its JSON, its terms, and
-    /// their slots and weights as numbers, parted by NUL (which JSON escapes
-    /// and no term holds). JSON of it would escape the JSON again, and
-    /// reading it back was most of a warm build's index time.
-    pub fn to_text(&self) -> String {
-        let mut text =
-            String::with_capacity(self.json.len() + self.words.len() + 8 * self.marks.len());
-        text.push_str(&self.json);
-        text.push('\0');
-        text.push_str(&self.words);
-        text.push('\0');
-        for (slot, weight) in &self.marks {
-            let _ = write!(text, "{slot} {weight} ");
-        }
-        text
+    /// The fragment's terms, for the build cache (its JSON is made again
+    /// from the records, which the cache has: cheaper than keeping it
+    /// twice, and checksumming it each time it is put and read).
+    pub fn to_text(&self) -> &str {
+        &self.terms
     }
 
-    /// A fragment from [`Fragment::to_text`]; `None` for text that is not one.
-    pub fn from_text(text: &str) -> Option<Fragment> {
-        let mut parts = text.split('\0');
-        let (json, words, marks) = (parts.next()?, parts.next()?, parts.next()?);
-        let mut numbers = marks.split_ascii_whitespace();
-        let mut parsed = Vec::new();
-        while let Some(slot) = numbers.next() {
-            parsed.push((slot.parse().ok()?, numbers.next()?.parse().ok()?));
-        }
-        let fragment = Fragment {
-            json: json.to_string(),
-            words: words.to_string(),
-            marks: parsed,
-        };
-        let terms = fragment.words.split_terminator('\n').count();
-        let whole = parts.next().is_none() && terms == fragment.marks.len();
-        whole.then_some(fragment)
+    /// The fragment of `records` from its terms as [`Fragment::to_text`]
+    /// gave them; `None` for text that does not end as terms do. They are
+    /// not read here: the build cache checks each block it reads against
+    /// its checksum, and the chunks, which read them, stop at anything that
+    /// is not a term (reading them twice was a fifth of a warm build's
+    /// index time).
+    pub fn from_text(text: String, records: &[Record]) -> Option<Fragment> {
+        let whole = text.is_empty() || text.ends_with('\n');
+        whole.then(|| Fragment {
+            json: records_json(records),
+            terms: text,
+        })
     }
 
     /// Each term with its slot and weight.
     fn postings(&self) -> impl Iterator<Item = (&str, (u16, u8))> {
-        self.words
-            .split_terminator('\n')
-            .zip(self.marks.iter().copied())
+        Postings::new(&self.terms).flatten()
+    }
+}
+
+/// The postings of [`Fragment::terms`], read in one pass over its bytes
+/// (the chunks read every page's each build): each is `None` where the
+/// text is not terms, and the reading stops there.
+struct Postings<'a> {
+    text: &'a str,
+    at: usize,
+    /// The term of the line being read, after its first mark.
+    term: Option<&'a str>,
+}
+
+type Found<'a> = Option<(&'a str, (u16, u8))>;
+
+impl<'a> Postings<'a> {
+    fn new(text: &'a str) -> Postings<'a> {
+        Postings {
+            text,
+            at: 0,
+            term: None,
+        }
+    }
+
+    /// The number at the reading place, of 1 to 5 digits, and whether it
+    /// ends its line (else a space follows it).
+    fn number(&mut self) -> Option<(u32, bool)> {
+        let (mut n, mut digits) = (0, 0);
+        loop {
+            let b = *self.text.as_bytes().get(self.at)?;
+            self.at += 1;
+            match b {
+                b'0'..=b'9' if digits < 5 => {
+                    (n, digits) = (n * 10 + u32::from(b - b'0'), digits + 1)
+                }
+                b' ' | b'\n' if digits > 0 => return Some((n, b == b'\n')),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The line's next mark (after its term).
+    fn mark(&mut self, term: &'a str) -> Found<'a> {
+        let (slot, false) = self.number()? else {
+            return None;
+        };
+        let (weight, last) = self.number()?;
+        self.term = (!last).then_some(term);
+        Some((term, (slot.try_into().ok()?, weight.try_into().ok()?)))
+    }
+
+    /// A line's term, and its only mark when it is the commonest.
+    fn line(&mut self) -> Found<'a> {
+        let rest = &self.text.as_bytes()[self.at..];
+        let end = rest.iter().position(|&b| b == b'\n' || b == b' ')?;
+        let term = &self.text[self.at..self.at + end];
+        self.at += end + 1;
+        match (term.is_empty(), rest[end]) {
+            (true, _) => None,
+            (false, b'\n') => Some((term, (0, 1))),
+            (false, _) => self.mark(term),
+        }
+    }
+}
+
+impl<'a> Iterator for Postings<'a> {
+    type Item = Found<'a>;
+
+    fn next(&mut self) -> Option<Found<'a>> {
+        if self.at >= self.text.len() {
+            return None;
+        }
+        let found = match self.term {
+            Some(term) => self.mark(term),
+            None => self.line(),
+        };
+        if found.is_none() {
+            self.at = self.text.len();
+        }
+        Some(found)
+    }
+}
+
+/// A term as a key: compared in place, not by a call to `memcmp` (terms
+/// are short, and each is looked up as often as it is found).
+#[derive(Clone, Copy, Eq, Hash)]
+struct Word<'a>(&'a str);
+
+impl PartialEq for Word<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
     }
 }
 
@@ -225,30 +327,113 @@ impl Term {
     }
 }
 
-/// A part of a record, folded, and what a word found in it counts.
+/// The fragment file of `records`: serde's JSON of their [`Stored`] form,
+/// written here into one string.
+fn records_json(records: &[Record]) -> String {
+    let size: usize = records
+        .iter()
+        .map(|r| r.url.len() + r.title.len())
+        .sum::<usize>()
+        + records
+            .iter()
+            .map(|r| r.section.len() + r.text.len().min(2 * STORED_CHARS) + 40)
+            .sum::<usize>();
+    let mut json = String::with_capacity(size + 2);
+    for (i, record) in records.iter().enumerate() {
+        let r = Stored::from(record);
+        json.push_str(if i == 0 { "[{\"k\":\"" } else { ",{\"k\":\"" });
+        json.push_str(r.k.name());
+        for (name, value) in [
+            ("\",\"u\":", r.u),
+            (",\"t\":", r.t),
+            (",\"s\":", r.s),
+            (",\"x\":", r.x),
+        ] {
+            json.push_str(name);
+            push_json_str(&mut json, value);
+        }
+        json.push_str(if r.m { ",\"m\":true}" } else { "}" });
+    }
+    json.push_str(if records.is_empty() { "[]" } else { "]" });
+    json
+}
+
+/// `text` as a JSON string, escaped as serde_json escapes (a test holds
+/// them together). Most text has nothing to escape: it is looked at 16
+/// bytes at a time, and copied whole.
+pub(super) fn push_json_str(json: &mut String, text: &str) {
+    let special = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+    let next = |from: usize| {
+        let rest = &text.as_bytes()[from..];
+        let clean = rest
+            .chunks_exact(16)
+            .take_while(|c| !c.iter().fold(false, |any, &b| any | special(b)))
+            .count();
+        let after = &rest[clean * 16..];
+        from + clean * 16
+            + after
+                .iter()
+                .position(|&b| special(b))
+                .unwrap_or(after.len())
+    };
+    json.push('"');
+    let mut from = 0;
+    loop {
+        let at = next(from);
+        json.push_str(&text[from..at]);
+        let Some(&b) = text.as_bytes().get(at) else {
+            break;
+        };
+        match b {
+            b'"' => json.push_str("\\\""),
+            b'\\' => json.push_str("\\\\"),
+            b'\n' => json.push_str("\\n"),
+            b'\r' => json.push_str("\\r"),
+            b'\t' => json.push_str("\\t"),
+            0x08 => json.push_str("\\b"),
+            0x0c => json.push_str("\\f"),
+            _ => {
+                json.push_str("\\u00");
+                json.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+                json.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+            }
+        }
+        from = at + 1;
+    }
+    json.push('"');
+}
+
+/// A part of a record, and what a word found in it counts.
 struct Field {
     slot: u16,
     /// 0: counts only as the page's body.
     weight: u8,
     /// Counts for the page's body (slot 0), by how often it is found.
     body: bool,
-    text: String,
+    /// Where its text is in the folded text of all.
+    range: std::ops::Range<usize>,
 }
 
-/// The fields of `records` (a page's: its title, text, headings' titles and
-/// texts, all but the title being its body; a row's: label, key, text,
-/// section).
-fn fields(records: &[Record]) -> Vec<Field> {
+/// The text of `records` folded, and their fields in it (a page's: its
+/// title, text, headings' titles and texts, all but the title being its
+/// body; a row's: label, key, text, section).
+fn fields(records: &[Record]) -> (String, Vec<Field>) {
     let page = records.first().is_some_and(|r| r.kind == Kind::Page);
+    let size = records
+        .iter()
+        .map(|r| r.title.len() + r.text.len() + r.key.len());
+    let mut folded = String::with_capacity(size.sum::<usize>() + 16);
     let mut fields = Vec::new();
     for (slot, record) in records.iter().enumerate() {
         let slot = slot as u16;
         let mut field = |weight, body, text: &str| {
+            let start = folded.len();
+            fold_into(text, &mut folded);
             fields.push(Field {
                 slot,
                 weight,
                 body: page && body,
-                text: fold(text),
+                range: start..folded.len(),
             })
         };
         match record.kind {
@@ -265,7 +450,7 @@ fn fields(records: &[Record]) -> Vec<Field> {
             field(0, true, &record.text);
         }
     }
-    fields
+    (folded, fields)
 }
 
 /// The term chunks and `meta.json` of a site's fragments, made when first
@@ -327,15 +512,18 @@ fn chunks(fragments: &[(u32, Arc<Fragment>)]) -> Vec<(String, String)> {
         .div_ceil(rayon::current_num_threads())
         .max(1);
     let runs = fragments.par_chunks(run).map(|run| {
-        let mut postings: HashMap<&str, Vec<Posting>> = HashMap::new();
+        let mut postings: HashMap<Word, Vec<Posting>> = HashMap::new();
         for (n, fragment) in run {
             for (term, (slot, weight)) in fragment.postings() {
-                postings.entry(term).or_default().push((*n, slot, weight));
+                postings
+                    .entry(Word(term))
+                    .or_default()
+                    .push((*n, slot, weight));
             }
         }
         postings
     });
-    let mut runs: Vec<HashMap<&str, Vec<Posting>>> = runs.collect();
+    let mut runs: Vec<HashMap<Word, Vec<Posting>>> = runs.collect();
     let mut postings = if runs.is_empty() {
         HashMap::new()
     } else {
@@ -346,7 +534,8 @@ fn chunks(fragments: &[(u32, Arc<Fragment>)]) -> Vec<(String, String)> {
             postings.entry(term).or_default().extend(list);
         }
     }
-    let mut terms: Vec<(&str, Vec<Posting>)> = postings.into_iter().collect();
+    let terms = postings.into_iter().map(|(Word(term), list)| (term, list));
+    let mut terms: Vec<(&str, Vec<Posting>)> = terms.collect();
     terms.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
     let common = keep_the_best_of_common_terms(&mut terms);
     // Cut into chunks by their size (as estimated: each is then written on its own thread).
@@ -410,9 +599,14 @@ fn keep_the_best_of_common_terms(terms: &mut [(&str, Vec<Posting>)]) -> Vec<Stri
 fn chunk_json(terms: &[(&str, Vec<Posting>)]) -> (String, String) {
     let mut json = String::with_capacity(CHUNK_BYTES + CHUNK_BYTES / 4);
     let mut number = itoa::Buffer::new();
+    // Most numbers are one digit: a page's weight, the step to the next page.
+    let mut push_number = |json: &mut String, n: u32| match u8::try_from(n) {
+        Ok(digit @ 0..=9) => json.push(char::from(b'0' + digit)),
+        _ => json.push_str(number.format(n)),
+    };
     for (t, (term, list)) in terms.iter().enumerate() {
         json.push(if t == 0 { '{' } else { ',' });
-        json.push_str(&serde_json::to_string(term).expect("a string serializes"));
+        push_json_str(&mut json, term);
         json.push_str(":[");
         // Fragments come in order; a term's slots in one may not.
         let list: std::borrow::Cow<[Posting]> = match list.is_sorted() {
@@ -428,9 +622,9 @@ fn chunk_json(terms: &[(&str, Vec<Posting>)]) -> (String, String) {
             if i > 0 {
                 json.push(',');
             }
-            json.push_str(number.format(n - previous));
+            push_number(&mut json, n - previous);
             json.push(',');
-            json.push_str(number.format(u32::from(slot) * 128 + u32::from(weight)));
+            push_number(&mut json, u32::from(slot) * 128 + u32::from(weight));
             previous = n;
         }
         json.push(']');

@@ -19,6 +19,17 @@ pub struct PageEntry<'a> {
 
 /// The page's fragment: the page, then each heading with an id.
 pub fn page_fragment(page: &PageEntry) -> Fragment {
+    Fragment::new(&records(page))
+}
+
+/// The page's fragment from its terms as the build cache kept them (see
+/// [`Fragment::to_text`]); `None` when they are not whole.
+pub fn kept_fragment(page: &PageEntry, text: String) -> Option<Fragment> {
+    Fragment::from_text(text, &records(page))
+}
+
+/// The page's records: the page, then each heading with an id.
+fn records(page: &PageEntry) -> Vec<Record> {
     let rendered = page.rendered;
     let text = |i: usize| rendered.sections.get(i).cloned().unwrap_or_default();
     let mut records = vec![Record {
@@ -52,7 +63,7 @@ pub fn page_fragment(page: &PageEntry) -> Fragment {
             key: String::new(),
         });
     }
-    Fragment::new(&records)
+    records
 }
 
 /// Fragments of every matrix row shown on a page: `shown_on(key)` gives the

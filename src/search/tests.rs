@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::find::{Found, find};
 use std::sync::Arc;
 
-use super::index::{Chunks, Fragment, Kind, Record, fragment_path};
+use super::index::{Chunks, Fragment, Kind, Record, Stored, fragment_path, push_json_str};
 
 fn page(url: &str, title: &str, text: &str, headings: &[(&str, &str, &str)]) -> Vec<Record> {
     let mut records = vec![Record {
@@ -258,7 +258,7 @@ fn a_word_in_every_page_keeps_its_best_records_and_ands_with_no_word() {
 }
 
 #[test]
-fn a_fragment_kept_as_text_comes_back_the_same_and_a_damaged_one_not_at_all() {
+fn a_fragment_kept_as_text_comes_back_the_same_and_a_damaged_one_harms_nothing() {
     let records = page(
         "db/",
         "Database \"prod\"",
@@ -270,19 +270,114 @@ fn a_fragment_kept_as_text_comes_back_the_same_and_a_damaged_one_not_at_all() {
         )],
     );
     let fragment = Fragment::new(&records);
-    let text = fragment.to_text();
-    assert_eq!(Fragment::from_text(&text), Some(fragment.clone()));
-    let (json_end, _) = text.char_indices().find(|(_, c)| *c == '\0').unwrap();
+    let text = fragment.to_text().to_string();
+    assert_eq!(
+        Fragment::from_text(text.clone(), &records),
+        Some(fragment.clone())
+    );
+    assert_eq!(Fragment::from_text(format!("{text}more"), &records), None);
+    // Damaged within (the cache's checksums keep this from happening): the
+    // terms before the damage are indexed, without a panic.
+    let marked = text.lines().find(|l| l.contains(' ')).unwrap();
     for damaged in [
-        text[..json_end].to_string(),
-        text[..text.len() - 3].to_string(),
-        format!("{text}\0more"),
-        text.replacen(' ', "x", 1),
+        format!("{text}\n"),
+        format!("\n{text}"),
+        text.replacen(marked, &format!("{marked} 1"), 1),
+        text.replacen(marked, &format!("{marked} 1 x"), 1),
+        text.replacen(marked, &format!("{marked} 70000 1"), 1),
+        text.replacen(marked, &format!("{marked} 1 999999"), 1),
+        text.replacen(marked, &format!("{marked} "), 1),
+        text.replacen(marked, "", 1),
     ] {
-        assert_ne!(
-            Fragment::from_text(&damaged),
-            Some(fragment.clone()),
-            "{damaged:?}"
+        let kept = Fragment::from_text(damaged.clone(), &records).unwrap();
+        let chunks = Chunks::new(vec![(0, Arc::new(kept))]);
+        assert!(chunks.files().contains_key("meta.json"), "{damaged:?}");
+    }
+}
+
+#[test]
+fn strings_are_escaped_as_serde_json_escapes_them() {
+    let mut texts: Vec<String> = (0u8..0x80).map(|b| char::from(b).to_string()).collect();
+    texts.extend(["", "plain", "é 日本 \u{2028} \u{7f}"].map(String::from));
+    // Specials before, at and after a 16-byte boundary, and runs of them.
+    for at in [0, 1, 15, 16, 17, 31, 32, 40] {
+        for special in ["\"", "\\", "\n", "\u{1}", "\u{1f}\"\\"] {
+            let mut text = "abcdéfghijklmnopqrstuvwxyz0123456789abcdef".to_string();
+            let at = (0..=at).rev().find(|&i| text.is_char_boundary(i)).unwrap();
+            text.insert_str(at, special);
+            texts.push(text);
+        }
+    }
+    for text in texts {
+        let mut json = String::new();
+        push_json_str(&mut json, &text);
+        assert_eq!(json, serde_json::to_string(&text).unwrap(), "{text:?}");
+    }
+}
+
+#[test]
+fn a_fragment_file_is_what_serde_would_write() {
+    let long = "word ".repeat(600) + "\"quoted\" \\ \t end";
+    let mut records = page(
+        "a \"b\"/",
+        "Title \u{1} <img src=x onerror=alert(1)>",
+        &long,
+        &[("h", "Heading \\ \"", "text\nmore"), ("e", "", "")],
+    );
+    records.push(row(
+        "data-plane.storage-size",
+        "Storage \"size\"",
+        "prod: 20Gi",
+    ));
+    for records in [&records[..], &records[..1], &[]] {
+        let stored: Vec<Stored> = records.iter().map(Stored::from).collect();
+        assert_eq!(
+            Fragment::new(records).json,
+            serde_json::to_string(&stored).unwrap()
         );
     }
+}
+
+#[test]
+fn a_term_in_several_records_keeps_each_place_through_the_cache() {
+    // `storage` is in the title (slot 0, with the body's count), a heading
+    // (slot 1, and the body) and alone in the body of another heading.
+    let records = page(
+        "db/",
+        "Storage",
+        "storage storage",
+        &[("a", "Storage class", "x"), ("b", "Other", "storage")],
+    );
+    let fragment = Fragment::new(&records);
+    let mut lines: Vec<&str> = fragment.to_text().lines().collect();
+    lines.sort();
+    // Slot 0 the best of its title's 64 and its body's 3 (found 4 times);
+    // a heading's title is in the page's body too; `x` is found once.
+    assert_eq!(
+        lines,
+        ["class 1 32 0 1", "other 2 32 0 1", "storage 0 64 1 32", "x"]
+    );
+    let text = fragment.to_text().to_string();
+    assert_eq!(Fragment::from_text(text, &records), Some(fragment));
+    let files = index(&[records]);
+    let found = search(&files, "storage");
+    let places: Vec<&str> = found.hits.iter().map(|h| h.url.as_str()).collect();
+    assert_eq!(places, ["db/", "db/#a"]);
+}
+
+#[test]
+fn a_long_text_is_cut_at_the_same_character_whatever_its_script() {
+    let cut = |text: &str| {
+        let json = Fragment::new(&page("p/", "P", text, &[])).json;
+        let fragment: serde_json::Value = serde_json::from_str(&json).unwrap();
+        fragment[0]["x"].as_str().unwrap().to_string()
+    };
+    let limit = super::index::STORED_CHARS;
+    // ASCII up to the limit, other letters after it; and the other way round.
+    let ascii_first = format!("{}{}", "a".repeat(limit), "é".repeat(100));
+    assert_eq!(cut(&ascii_first), "a".repeat(limit));
+    let accents_first = format!("{}{}", "é".repeat(limit - 1), "a".repeat(100));
+    assert_eq!(cut(&accents_first), format!("{}a", "é".repeat(limit - 1)));
+    let words = "日本語 ".repeat(limit);
+    assert_eq!(cut(&words).chars().count(), limit - 1, "cut at a word");
 }

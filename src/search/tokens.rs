@@ -14,18 +14,30 @@ use unicode_segmentation::UnicodeSegmentation;
 /// A final sigma is a sigma (JavaScript's lower case writes `ς` at a word's
 /// end, Rust's per-character one never does: the browser folds the same).
 pub fn fold(text: &str) -> String {
+    let mut folded = String::new();
+    fold_into(text, &mut folded);
+    folded
+}
+
+/// [`fold`], appending to `out` (the index folds every page's text: one
+/// buffer, not a string per part).
+pub fn fold_into(text: &str, out: &mut String) {
     if text.is_ascii() {
-        return text.to_ascii_lowercase();
+        let start = out.len();
+        out.push_str(text);
+        out[start..].make_ascii_lowercase();
+        return;
     }
     // Lower case after the compatibility form (`𝛢` → `Α` → `α`), and
     // decomposed again, since it can add diacritics (`İ` → `i̇`).
-    text.nfkd()
-        .flat_map(char::to_lowercase)
-        .nfkd()
-        .filter(|&c| !is_diacritic(c))
-        .map(|c| if c == 'ς' { 'σ' } else { c })
-        .nfc()
-        .collect()
+    out.extend(
+        text.nfkd()
+            .flat_map(char::to_lowercase)
+            .nfkd()
+            .filter(|&c| !is_diacritic(c))
+            .map(|c| if c == 'ς' { 'σ' } else { c })
+            .nfc(),
+    );
 }
 
 /// Unicode's combining diacritical marks (the accents of Latin, Greek and
@@ -95,42 +107,35 @@ fn each_word<'t>(token: &'t str, f: &mut impl FnMut(&'t str)) {
 fn ascii_terms<'t>(text: &'t str, f: &mut impl FnMut(&'t str)) {
     let b = text.as_bytes();
     let space = |c: u8| matches!(c, b' ' | b'\t'..=b'\r');
+    let alnum = |i: usize| b.get(i).is_some_and(u8::is_ascii_alphanumeric);
     let mut i = 0;
     while i < b.len() {
-        if space(b[i]) {
-            i += 1;
-            continue;
-        }
-        // One token: its words as they end, and the extent of its letters and digits.
-        let (mut word, mut count, mut first) = (None, 0, (0, 0));
-        let (mut lo, mut hi) = (usize::MAX, 0);
-        loop {
-            let c = b.get(i).copied().filter(|&c| !space(c));
-            let ends = match c {
-                Some(c) if c.is_ascii_alphanumeric() => {
-                    word.get_or_insert(i);
-                    (lo, hi) = (lo.min(i), i + 1);
-                    false
-                }
-                // Neighbours in other tokens are spaces: never letters or digits.
-                Some(c) => !joins(b, i, c),
-                None => true,
-            };
-            if ends && let Some(s) = word.take() {
-                f(&text[s..i]);
-                count += 1;
-                if count == 1 {
-                    first = (s, i);
-                }
+        // One token, to the next space: its words, each as it ends, and
+        // the extent of its letters and digits.
+        let (mut count, mut first, mut extent) = (0, (0, 0), None);
+        while i < b.len() && !space(b[i]) {
+            if !alnum(i) {
+                i += 1;
+                continue;
             }
-            if c.is_none() {
-                break;
+            let start = i;
+            // Neighbours in other tokens are spaces: never letters or digits.
+            while alnum(i) || i < b.len() && joins(b, i, b[i]) {
+                i += 1;
             }
-            i += 1;
+            f(&text[start..i]);
+            count += 1;
+            if count == 1 {
+                first = (start, i);
+            }
+            extent = Some((extent.map_or(start, |(lo, _)| lo), i));
         }
-        if lo < hi && !(count == 1 && first == (lo, hi)) {
+        if let Some((lo, hi)) = extent
+            && !(count == 1 && first == (lo, hi))
+        {
             f(&text[lo..hi]);
         }
+        i += 1;
     }
 }
 

@@ -7,8 +7,8 @@ For each corpus size (generated as bench/build.py does, under target/bench/):
   * build time with the index and without it (`[search] enable = false` in a
     copy of the corpus), runs interleaved, medians of RUNS: wall time and
     CPU time (user + system, the steadier figure on a shared machine), cold
-    (no output, spare or build cache left) and warm (one page edited since
-    the last build);
+    (no build cache: every page rendered and indexed again) and warm (one
+    page edited since the last build);
   * the index's size: files, total bytes, meta.json, the largest chunk, the
     median page fragment;
   * per query, the bytes a browser downloads for it (meta.json, the chunks
@@ -42,7 +42,7 @@ import time
 import json
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from build import ROOT, WORK, cold, corpus, editor  # noqa: E402
+from build import ROOT, WORK, corpus, editor, uncached  # noqa: E402
 
 ENVBOOK = os.path.join(ROOT, "target", "release", "envbook")
 # The corpus's own words: a setting's label, value and key, a tool, a
@@ -64,10 +64,11 @@ def build_once(src):
 
 def compare_builds(on, off, runs, warm):
     """Medians of (wall, CPU) with the index and without, runs interleaved
-    so that the machine's drift falls on both alike. Cold: with nothing an
-    earlier build left (output, spare, build cache); warm: one page edited
-    since the last build, as a writer builds all day."""
-    before = {src: (editor(src) if warm else lambda src=src: cold(src)) for src in (on, off)}
+    so that the machine's drift falls on both alike. Cold: without the build
+    cache (every page rendered and indexed again, into the output and spare
+    the last build left); warm: one page edited since the last build, as a
+    writer builds all day."""
+    before = {src: (editor(src) if warm else lambda src=src: uncached(src)) for src in (on, off)}
     for src in (on, off, on, off):  # warm the page cache; leave an output and a spare
         before[src]()
         build_once(src)

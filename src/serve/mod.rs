@@ -166,7 +166,7 @@ fn rebuild(
     quiet: bool,
 ) -> bool {
     let old = shared.live.read().expect("no panic holds the lock").clone();
-    match session.build_live(&old) {
+    let served = match session.build_live(&old) {
         Ok((live, summary)) => {
             *shared.live.write().expect("no panic holds the lock") = Arc::new(live);
             shared.hub.publish(Status {
@@ -206,7 +206,9 @@ fn rebuild(
             });
             false
         }
-    }
+    };
+    session.save_caches();
+    served
 }
 
 /// The rebuild line's first words: what changed.

@@ -148,6 +148,13 @@ impl Session {
         }
     }
 
+    /// Keeps what the last build put in the build cache for the builds to
+    /// come: called once its site is served, which need not wait for it.
+    pub fn save_caches(&self) {
+        self.highlighter.save_cache();
+        self.cache.save_store();
+    }
+
     /// Builds into memory: the new site is the last one with what changed
     /// replaced and what is gone removed.
     pub fn build_live(&mut self, old: &Live) -> Result<(Live, Summary), Diagnostics> {
@@ -162,10 +169,7 @@ impl Session {
             }
         };
         let sink = Collect::default();
-        let built = site::build(project, &self.highlighter, &sink, &mut self.cache);
-        self.highlighter.save_cache();
-        self.cache.save_store();
-        let summary = built?;
+        let summary = site::build(project, &self.highlighter, &sink, &mut self.cache)?;
         let fresh = sink.files.into_inner().expect("no panic holds the lock");
         let keep: HashSet<&String> = summary.outputs.iter().collect();
         let mut files: HashMap<String, Content> = old

@@ -482,7 +482,8 @@ impl Pack {
     fn read(&self, key: &Key, place: Place) -> Option<Vec<u8>> {
         let mut bytes = vec![0; SUM + place.len as usize];
         read_at(&self.file, &mut bytes, place.offset).ok()?;
-        let sum: [u8; SUM] = bytes.drain(..SUM).collect::<Vec<u8>>().try_into().ok()?;
+        let sum: [u8; SUM] = bytes[..SUM].try_into().ok()?;
+        bytes.drain(..SUM);
         (sum == checksum(key, &bytes)).then_some(bytes)
     }
 }

@@ -525,20 +525,21 @@ impl Job<'_> {
     /// `None` when something is missing: then it is rendered.
     fn held(&self, i: usize, (store, page): (&dyn Store, Key)) -> Option<Rendering> {
         let views = self.views;
-        // The print page needs every page's body.
-        if views.whole_book {
+        // The print page needs every page's body; the preview keeps its
+        // pages in memory, and its sink holds none.
+        if views.whole_book || self.cache.keep {
             return None;
         }
         let key = self.output_key(i, &page);
-        let held: Held = postcard::from_bytes(&store.get(&key)?).ok()?;
         let path = content::file_of(&views.pages[i].url);
         if !self.sink.holds(&path, &key) {
             return None;
         }
+        let held: Held = postcard::from_bytes(&store.get(&key)?).ok()?;
         let indexed = views.search && !views.left_out(&views.pages[i]);
         let out = IndexOut {
             sink: self.sink,
-            keep: self.cache.keep,
+            keep: false,
             failed: false,
             stored: Some((store, page)),
         };
@@ -568,8 +569,9 @@ impl Job<'_> {
         stored: Option<(&dyn Store, Key)>,
     ) -> (Vec<Diagnostic>, Ids) {
         let (views, sink) = (self.views, self.sink);
+        // What a later build into a folder needs to leave the page as it is.
         let made = stored
-            .filter(|_| rendered.diagnostics.is_empty())
+            .filter(|_| !self.cache.keep && rendered.diagnostics.is_empty())
             .map(|(store, page)| (store, self.output_key(i, &page)));
         let failed = rendered.diagnostics.iter().any(Diagnostic::is_error);
         let page_html = nav

@@ -7,13 +7,13 @@
 //! results on screen. The format is described for both sides in
 //! `theme/static/search.js`. No I/O.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::chunks::{self, Posting, Terms};
 use super::tokens::{each_term, fold_into};
 
 /// What a search can find, in the order results rank when they score alike.
@@ -120,8 +120,6 @@ const BODY_MAX: u8 = 4;
 
 /// Matrix rows per fragment file.
 pub const ROWS_PER_FRAGMENT: usize = 16;
-/// A chunk is closed once its postings pass this many bytes of JSON.
-const CHUNK_BYTES: usize = 16 * 1024;
 
 /// The records one fragment file holds, as JSON, and their terms: made when
 /// a page is rendered, merged into chunks when the site is done.
@@ -212,7 +210,7 @@ impl Fragment {
     }
 
     /// Each term with its slot and weight.
-    fn postings(&self) -> impl Iterator<Item = (&str, (u16, u8))> {
+    pub fn postings(&self) -> impl Iterator<Item = (&str, (u16, u8))> {
         Postings::new(&self.terms).flatten()
     }
 }
@@ -499,12 +497,18 @@ impl Chunks {
     }
 }
 
-/// A term's place in a record: fragment, slot, weight.
-type Posting = (u32, u16, u8);
-
-/// The chunk files and `meta.json` (path under the index folder → JSON) for
+/// The chunks and `meta.json` (path under the index folder → JSON) of
 /// `fragments`, each with its number, in ascending number order.
 fn chunks(fragments: &[(u32, Arc<Fragment>)]) -> Vec<(String, String)> {
+    let made = chunks::cut(terms(fragments));
+    let meta = chunks::meta(made.iter().map(|m| &m.chunk));
+    let files = made.into_iter().map(|m| (format!("t/{}.json", m.chunk.name), m.json));
+    files.chain([("meta.json".to_string(), meta)]).collect()
+}
+
+/// Every term of `fragments` (each with its number, in ascending number
+/// order) with its postings, in order.
+pub fn terms(fragments: &[(u32, Arc<Fragment>)]) -> Terms {
     // Each thread gathers the postings of a run of fragments; the runs are
     // then joined in order, so that every term's fragments stay ascending.
     let run = fragments
@@ -534,103 +538,14 @@ fn chunks(fragments: &[(u32, Arc<Fragment>)]) -> Vec<(String, String)> {
             postings.entry(term).or_default().extend(list);
         }
     }
-    let terms = postings.into_iter().map(|(Word(term), list)| (term, list));
-    let mut terms: Vec<(&str, Vec<Posting>)> = terms.collect();
-    terms.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let common = keep_the_best_of_common_terms(&mut terms);
-    // Cut into chunks by their size (as estimated: each is then written on its own thread).
-    let mut groups = Vec::new();
-    let (mut start, mut size) = (0, 0);
-    for (i, (term, list)) in terms.iter().enumerate() {
-        size += term.len() + 4 + list.len() * 6;
-        if size >= CHUNK_BYTES || i + 1 == terms.len() {
-            groups.push(&terms[start..=i]);
-            (start, size) = (i + 1, 0);
-        }
-    }
-    let written: Vec<(String, String)> = groups.par_iter().map(|g| chunk_json(g)).collect();
-    let mut files = Vec::with_capacity(written.len() + 1);
-    let mut ranges = Vec::with_capacity(written.len());
-    for (name, json) in written {
-        ranges.push([String::new(), name.clone()]);
-        files.push((format!("t/{name}.json"), json));
-    }
-    // Each chunk's `from`: the shortest start of its first term that sorts
-    // after the chunk before's last (the first chunk's is empty), so a chunk
-    // holds the terms from its `from` to the next chunk's.
-    for i in 1..groups.len() {
-        let before = groups[i - 1].last().map_or("", |(t, _)| t);
-        let first = groups[i].first().map_or("", |(t, _)| t);
-        ranges[i][0] = first
-            .char_indices()
-            .map(|(at, c)| &first[..at + c.len_utf8()])
-            .find(|start| *start > before)
-            .unwrap_or(first)
-            .to_string();
-    }
-    let meta = serde_json::json!({ "version": 1, "chunks": ranges, "common": common });
-    files.push(("meta.json".to_string(), meta.to_string()));
-    files
-}
-
-/// A term in more records than this (`the` in every page of a big site)
-/// keeps only its best ones: a search downloads its chunk, whatever the
-/// site's size. The search then takes it as optional (see `find`).
-pub const COMMON: usize = 4096;
-
-/// Cuts the postings of terms in more than [`COMMON`] records to their
-/// [`COMMON`] best (by weight, then place); returns those terms.
-fn keep_the_best_of_common_terms(terms: &mut [(&str, Vec<Posting>)]) -> Vec<String> {
-    let mut common = Vec::new();
-    for (term, list) in terms.iter_mut().filter(|(_, l)| l.len() > COMMON) {
-        list.sort_unstable_by(|a, b| b.2.cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
-        list.truncate(COMMON);
-        list.sort_unstable();
-        common.push(term.to_string());
-    }
-    common
-}
-
-/// A chunk's name (a hash of its content: an unchanged chunk keeps its name
-/// and its place in caches, and a stale meta.json names files that are gone
-/// rather than files that changed) and its JSON: `{"term":[f,v,…],…}`, each
-/// record's fragment number (as the difference from the previous one) and
-/// `slot * 128 + weight`.
-fn chunk_json(terms: &[(&str, Vec<Posting>)]) -> (String, String) {
-    let mut json = String::with_capacity(CHUNK_BYTES + CHUNK_BYTES / 4);
-    let mut number = itoa::Buffer::new();
-    // Most numbers are one digit: a page's weight, the step to the next page.
-    let mut push_number = |json: &mut String, n: u32| match u8::try_from(n) {
-        Ok(digit @ 0..=9) => json.push(char::from(b'0' + digit)),
-        _ => json.push_str(number.format(n)),
-    };
-    for (t, (term, list)) in terms.iter().enumerate() {
-        json.push(if t == 0 { '{' } else { ',' });
-        push_json_str(&mut json, term);
-        json.push_str(":[");
+    let terms = postings.into_iter();
+    let mut terms: Terms = terms.map(|(Word(t), list)| (t.to_string(), list)).collect();
+    terms.par_iter_mut().for_each(|(_, list)| {
         // Fragments come in order; a term's slots in one may not.
-        let list: std::borrow::Cow<[Posting]> = match list.is_sorted() {
-            true => list.into(),
-            false => {
-                let mut sorted = list.clone();
-                sorted.sort_unstable();
-                sorted.into()
-            }
-        };
-        let mut previous = 0;
-        for (i, &(n, slot, weight)) in list.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            push_number(&mut json, n - previous);
-            json.push(',');
-            push_number(&mut json, u32::from(slot) * 128 + u32::from(weight));
-            previous = n;
+        if !list.is_sorted() {
+            list.sort_unstable();
         }
-        json.push(']');
-    }
-    json.push('}');
-    let mut hasher = DefaultHasher::new();
-    json.hash(&mut hasher);
-    (format!("{:012x}", hasher.finish() >> 16), json)
+    });
+    terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    terms
 }

@@ -2,6 +2,7 @@
 //! a browser fetches on demand ([`index`]), and the search the browser runs
 //! over them, in Rust ([`find`]).
 
+pub mod chunks;
 pub mod find;
 pub mod index;
 pub mod site;

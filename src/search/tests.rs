@@ -248,7 +248,7 @@ fn a_word_in_every_page_keeps_its_best_records_and_ands_with_no_word() {
                 .map(|list| list.as_array().unwrap().len() / 2)
         })
         .next();
-    assert_eq!(kept, Some(super::index::COMMON));
+    assert_eq!(kept, Some(super::chunks::COMMON));
     // The best first: its title has the word.
     assert_eq!(urls(&files, "the")[0], "p4321/");
     // With a rarer word, the common one only adds to the score: the page

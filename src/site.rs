@@ -28,6 +28,7 @@ use crate::render::{
     SitemapContext, SitemapEntry,
 };
 use crate::search::index::{self as search_index, Chunks, Fragment};
+use crate::search::kept::{self, Entry, Kept};
 use crate::search::site::{PageEntry, kept_fragment, page_fragment, row_fragments};
 
 /// Where a build puts its files (paths relative to the output folder).
@@ -241,23 +242,29 @@ pub fn build(
     if let Some(searched) = &mut searched {
         outputs.append(&mut searched.files);
     }
-    let search = searched.as_ref().map(|s| s.chunks.clone());
+    let search = searched.as_ref().and_then(|s| match &s.terms {
+        Terms::Chunks(chunks) => Some(chunks.clone()),
+        Terms::Entries(_) => None,
+    });
     outputs.extend(aliases.keys().map(|a| content::file_of(a)));
     outputs.push(ANCHORS.to_string());
     let files: links::Files = outputs.iter().map(String::as_str).collect();
     let files_key = hash(&outputs);
     let checked = views.links_to_check(&plan, &done, cache, files_key);
     // A one-off build makes the index's chunks meanwhile (nothing links to them).
-    let chunks = search.as_ref().filter(|_| !cache.keep);
+    let terms = searched.as_ref().map(|s| &s.terms).filter(|_| !cache.keep);
     let (link_problems, chunk_files) = rayon::join(
         || links::check(&checked, &anchors, &files, project.config.links.check),
-        || chunks.map(|c| c.files()),
+        || terms.map(|t| views.chunk_files(t, &plan, cache, sink)),
     );
     problems.0.extend(link_problems);
-    for (path, json) in chunk_files.into_iter().flatten() {
-        let written = put(sink, &index_path(path), json.as_bytes().to_vec());
-        problems.0.extend(written.err().unwrap_or_default());
-        outputs.push(index_path(path));
+    for file in chunk_files.into_iter().flatten() {
+        let path = index_path(&file.path);
+        if let Some(json) = file.json {
+            let written = put_made(sink, &path, file.key.as_ref(), json.into_bytes());
+            problems.0.extend(written.err().unwrap_or_default());
+        }
+        outputs.push(path);
     }
     let ids_json = (!cache.keep || cache.anchors != anchors).then(|| anchors_json(&anchors, cache));
     if let Some(entries) = &ids_json {
@@ -394,6 +401,8 @@ struct Plan {
     /// Pages whose search fragment must be made again.
     reindex: Vec<bool>,
     all_templates: bool,
+    /// The last one-off build's search index, from the store.
+    index: Option<Kept>,
 }
 
 impl Plan {
@@ -428,6 +437,9 @@ impl Plan {
             dirty,
             reindex,
             all_templates,
+            index: (views.search && !cache.keep)
+                .then(|| cache.store.as_deref().and_then(Kept::load))
+                .flatten(),
         }
     }
 }
@@ -493,22 +505,26 @@ impl Job<'_> {
         let (mut problems, ids) = self.output(i, rendered, nav, stored);
         // Its warnings too (a code block left plain), each time it is rendered.
         problems.extend(rendered.diagnostics.iter().cloned());
-        let fragment = match plan.reindex[i] {
+        let indexed = match plan.reindex[i] {
             true => {
                 let out = IndexOut {
                     sink,
                     keep: cache.keep,
                     failed,
                     stored,
+                    index: plan.index.as_ref(),
                 };
                 views.index_entry(i, Some(rendered), &out, &mut problems)
             }
             // Only its navigation changed, not what the index has of it.
-            false => cache.get(page).and_then(|c| c.fragment.clone()),
+            false => cache.get(page).map(|c| Indexed {
+                fragment: c.fragment.clone(),
+                key: None,
+            }),
         };
         Rendering {
             index: i,
-            fragment,
+            indexed: indexed.unwrap_or_default(),
             html: views.whole_book.then(|| rendered.html.clone()),
             links: rendered.links.clone(),
             ids,
@@ -542,15 +558,16 @@ impl Job<'_> {
             keep: false,
             failed: false,
             stored: Some((store, page)),
+            index: self.plan.index.as_ref(),
         };
         let mut problems = Vec::new();
-        let fragment = match indexed && self.plan.reindex[i] {
-            true => Some(views.index_entry(i, None, &out, &mut problems)?),
-            false => None,
+        let indexed = match indexed && self.plan.reindex[i] {
+            true => views.index_entry(i, None, &out, &mut problems)?,
+            false => Indexed::default(),
         };
         Some(Rendering {
             index: i,
-            fragment,
+            indexed,
             html: None,
             links: held.links,
             ids: held.ids,
@@ -625,8 +642,8 @@ struct Collected {
     fresh: HashMap<usize, Rendered>,
     /// The body HTML of the pages just rendered, for the print page.
     html: HashMap<usize, String>,
-    /// Each page's search fragment, when it is indexed.
-    fragments: Vec<Option<Arc<Fragment>>>,
+    /// Each page's part of the search index.
+    indexed: Vec<Indexed>,
 }
 
 /// Those just rendered, the others as cached; the problems go to `problems`.
@@ -641,7 +658,7 @@ fn collect(
         links: Vec::with_capacity(pages.len()),
         fresh: HashMap::new(),
         html: HashMap::new(),
-        fragments: Vec::with_capacity(pages.len()),
+        indexed: Vec::with_capacity(pages.len()),
     };
     for cached in pages.iter().map(|p| cache.get(p)) {
         let rendered = cached.and_then(|c| c.rendered.as_ref());
@@ -649,10 +666,13 @@ fn collect(
             .push(cached.map(|c| c.ids.clone()).unwrap_or_default());
         done.links
             .push(rendered.map(|r| r.links.clone()).unwrap_or_default());
-        done.fragments.push(cached.and_then(|c| c.fragment.clone()));
+        done.indexed.push(Indexed {
+            fragment: cached.and_then(|c| c.fragment.clone()),
+            key: None,
+        });
     }
     for r in results {
-        done.fragments[r.index] = r.fragment;
+        done.indexed[r.index] = r.indexed;
         problems.0.extend(r.problems);
         done.html.extend(r.html.map(|h| (r.index, h)));
         (done.ids[r.index], done.links[r.index]) = (r.ids, r.links);
@@ -677,8 +697,18 @@ struct Rendering {
     ids: Ids,
     /// Its new markdown, when the cache keeps it.
     fresh: Option<Rendered>,
-    fragment: Option<Arc<Fragment>>,
+    indexed: Indexed,
     problems: Vec<Diagnostic>,
+}
+
+/// A page's part of the search index.
+#[derive(Clone, Default)]
+struct Indexed {
+    /// Its terms; none when it is not indexed, or when the last build's
+    /// index has them (see [`Kept::has`]).
+    fragment: Option<Arc<Fragment>>,
+    /// What its fragment is made of, with the build cache.
+    key: Option<Key>,
 }
 
 impl Cache {
@@ -701,7 +731,7 @@ impl Cache {
                     rendered: done.fresh.remove(&i),
                     ids: std::mem::take(&mut done.ids[i]),
                     ids_json: Arc::default(),
-                    fragment: done.fragments[i].take(),
+                    fragment: done.indexed[i].fragment.take(),
                     keys: keys[i],
                 };
                 self.pages.insert(page.url.clone(), cached);
@@ -714,7 +744,7 @@ impl Cache {
                 cached.rendered = Some(rendered);
             }
             cached.ids = std::mem::take(&mut done.ids[i]);
-            (cached.fragment, cached.keys) = (done.fragments[i].take(), keys[i]);
+            (cached.fragment, cached.keys) = (done.indexed[i].fragment.take(), keys[i]);
         }
         // Every page's URL is kept: any other is a page that has gone.
         if self.pages.len() > prepared.pages.len() {
@@ -1501,23 +1531,35 @@ fn additional_files(project: &Project) -> impl Iterator<Item = (String, PathBuf)
 
 /// What the search index is made of after the pages are rendered.
 struct Index<'a> {
-    fragments: &'a [Option<Arc<Fragment>>],
+    indexed: &'a [Indexed],
     /// See [`Views::rows_shown`]; none when the rows are the last build's.
     shown: Option<&'a BTreeMap<&'a str, (&'a str, &'a str)>>,
     /// The rows' fragments of the last build, when they are the same.
     rows: Option<&'a [Arc<Fragment>]>,
     /// A one-off build writes the index; the preview server serves it from memory.
     write: bool,
+    /// A one-off build's build cache, which keeps the rows' terms.
+    store: Option<&'a dyn Store>,
 }
 
 /// What [`Views::search_index`] made.
 struct Searched {
-    chunks: Arc<Chunks>,
+    terms: Terms,
     rows: Vec<Arc<Fragment>>,
     /// See [`Cache::rows_key`].
     rows_key: Option<u64>,
     /// The index's files written.
     files: Vec<String>,
+}
+
+/// The fragments the index's term chunks are made of.
+enum Terms {
+    /// Made of them on demand: by the preview server when a search asks,
+    /// or by a one-off build without the build cache.
+    Chunks(Arc<Chunks>),
+    /// For a one-off build with the build cache: the last build's chunks
+    /// updated (see [`kept::files`]).
+    Entries(Vec<Entry>),
 }
 
 /// Where a page's search fragment goes (see [`Views::index_entry`]).
@@ -1529,6 +1571,8 @@ struct IndexOut<'a> {
     failed: bool,
     /// The build cache's store, and the page's key in it.
     stored: Option<(&'a dyn Store, Key)>,
+    /// The last build's index: a fragment it has is not read.
+    index: Option<&'a Kept>,
 }
 
 /// Where the search index goes in the site.
@@ -1539,44 +1583,52 @@ fn index_path(path: &str) -> String {
 }
 
 impl Views<'_> {
-    /// Page `i`'s search fragment, as [`Views::fragment`]. A one-off build
-    /// writes its JSON now (not for a page with problems), and its terms
-    /// wait for the chunks; the preview server keeps the JSON with them (see
-    /// `Chunks::file`). Without `rendered`, only a fragment kept in the
-    /// store whose file the sink holds (`None` otherwise).
+    /// Page `i`'s part of the search index, as [`Views::fragment`]. A
+    /// one-off build writes its JSON now (not for a page with problems),
+    /// and its terms wait for the chunks; the preview server keeps the JSON
+    /// with them (see `Chunks::file`). Without `rendered`, only a fragment
+    /// whose file the sink holds and whose terms the store or the last
+    /// build's index has (`None` otherwise).
     fn index_entry(
         &self,
         i: usize,
         rendered: Option<&Rendered>,
         out: &IndexOut,
         problems: &mut Vec<Diagnostic>,
-    ) -> Option<Arc<Fragment>> {
-        let (mut fragment, key) = self.fragment(i, rendered, out.stored)?;
+    ) -> Option<Indexed> {
+        let (fragment, key) = self.fragment(i, rendered, out)?;
+        let mut fragment = fragment.map(Arc::new);
         if out.keep {
             // The preview serves its JSON, which is made of the page.
-            return rendered.is_some().then(|| Arc::new(fragment));
+            return rendered.is_some().then_some(Indexed { fragment, key });
         }
-        let json = std::mem::take(&mut fragment.json);
         let path = index_path(&search_index::fragment_path(i as u32));
         if !out.failed && !key.is_some_and(|key| out.sink.holds(&path, &key)) {
             // Without the page, no JSON: the page is rendered after all.
             rendered?;
+            let made = fragment.as_mut().map(Arc::make_mut);
+            let json = made
+                .map(|f| std::mem::take(&mut f.json))
+                .unwrap_or_default();
             let written = put_made(out.sink, &path, key.as_ref(), json.into_bytes());
             problems.extend(written.err().unwrap_or_default());
+        } else if let Some(f) = fragment.as_mut() {
+            Arc::make_mut(f).json = String::new();
         }
-        Some(Arc::new(fragment))
+        Some(Indexed { fragment, key })
     }
 
-    /// Page `i`'s search fragment, unless the page is left out of search;
-    /// from the store when it has it, otherwise made of `rendered` (`None`
-    /// without it); with its key in the store (the page's key, and where
-    /// the page is), which is what its file is made from.
+    /// Page `i`'s search fragment, unless the page is left out of search:
+    /// none when the last build's index has it (only without `rendered`);
+    /// from the store when it has it, otherwise made of `rendered`; with its
+    /// key in the store (the page's key, and where the page is), which is
+    /// what its file is made from. `None` without the page's terms.
     fn fragment(
         &self,
         i: usize,
         rendered: Option<&Rendered>,
-        stored: Option<(&dyn Store, Key)>,
-    ) -> Option<(Fragment, Option<Key>)> {
+        out: &IndexOut,
+    ) -> Option<(Option<Fragment>, Option<Key>)> {
         let page = &self.pages[i];
         if !self.search || self.left_out(page) {
             return None;
@@ -1584,19 +1636,28 @@ impl Views<'_> {
         let (url, title) = (&page.url, &self.titles[i]);
         let section = self.section(i).join(" › ");
         // Its key: the page's, and where the page is.
-        let stored = stored.map(|(store, key)| {
+        let stored = out.stored.map(|(store, key)| {
             let parts = [&key.0[..], b"fragment", url.as_bytes(), title.as_bytes()];
             (
                 store,
                 Key::of(&[&parts[..], &[section.as_bytes()]].concat()),
             )
         });
-        let kept = stored.and_then(|(store, key)| store.get(&key));
-        let kept = kept.and_then(|bytes| String::from_utf8(bytes).ok());
         let key = stored.map(|(_, key)| key);
+        let kept = || {
+            let (store, key) = stored?;
+            String::from_utf8(store.get(&key)?).ok()
+        };
         let Some(rendered) = rendered else {
+            if out
+                .index
+                .zip(key)
+                .is_some_and(|(index, key)| index.has(i as u32, &key))
+            {
+                return Some((None, key));
+            }
             // Its terms only, for the chunks: its JSON is made of the page.
-            return Some((Fragment::from_text(kept?, &[])?, key));
+            return Some((Some(Fragment::from_text(kept()?, &[])?), key));
         };
         let entry = PageEntry {
             url,
@@ -1604,14 +1665,14 @@ impl Views<'_> {
             section,
             rendered,
         };
-        if let Some(fragment) = kept.and_then(|text| kept_fragment(&entry, text)) {
-            return Some((fragment, key));
+        if let Some(fragment) = kept().and_then(|text| kept_fragment(&entry, text)) {
+            return Some((Some(fragment), key));
         }
         let fragment = page_fragment(&entry);
         if let Some((store, key)) = stored {
             store.put(&key, fragment.to_text().as_bytes());
         }
-        Some((fragment, key))
+        Some((Some(fragment), key))
     }
 
     /// Left out of search: by its front matter, as the not-found page, or as
@@ -1654,14 +1715,15 @@ impl Views<'_> {
             shown => shown,
         };
         let index = Index {
-            fragments: &done.fragments,
+            indexed: &done.indexed,
             shown: shown.as_ref(),
             rows: same_rows.then_some(&cache.rows[..]),
             write: !cache.keep,
+            store: cache.store.as_deref().filter(|_| !cache.keep),
         };
-        let (chunks, rows, files) = self.write_index(&index, sink, problems);
+        let (terms, rows, files) = self.write_index(&index, sink, problems);
         Searched {
-            chunks: Arc::new(chunks),
+            terms,
             rows,
             rows_key,
             files,
@@ -1670,14 +1732,14 @@ impl Views<'_> {
 
     /// Makes the matrix rows' fragments (or takes the last build's), and
     /// writes them in a one-off build (the pages' were written with their
-    /// pages); returns the term chunks to come, the rows' fragments and every
-    /// fragment file written.
+    /// pages); returns what the term chunks are made of, the rows'
+    /// fragments and every fragment file written.
     fn write_index(
         &self,
         index: &Index,
         sink: &dyn Sink,
         problems: &mut Diagnostics,
-    ) -> (Chunks, Vec<Arc<Fragment>>, Vec<String>) {
+    ) -> (Terms, Vec<Arc<Fragment>>, Vec<String>) {
         let rows: Vec<Arc<Fragment>> = match (index.rows, &self.project.data) {
             (Some(rows), _) => rows.to_vec(),
             (None, Some(data)) => {
@@ -1687,31 +1749,119 @@ impl Views<'_> {
             }
             (None, None) => Vec::new(),
         };
-        let first_row = index.fragments.len() as u32;
-        let mut numbered: Vec<(u32, Arc<Fragment>)> = index
-            .fragments
-            .iter()
-            .enumerate()
-            .filter_map(|(n, f)| Some((n as u32, f.clone()?)))
+        let first_row = index.indexed.len() as u32;
+        let pages = index.indexed.iter().enumerate();
+        let pages = pages.filter(|(_, x)| x.fragment.is_some() || x.key.is_some());
+        let rows_numbered = rows.iter().enumerate().map(|(k, row)| {
+            // Made of its records, as its JSON is (its terms are in no order).
+            let key = Key::of(&[b"rows fragment", row.json.as_bytes()]);
+            if let Some(store) = index.store {
+                store.put(&key, row.to_text().as_bytes());
+            }
+            let indexed = Indexed {
+                fragment: Some(row.clone()),
+                key: Some(key),
+            };
+            (first_row + k as u32, indexed)
+        });
+        let numbered: Vec<(u32, Indexed)> = pages
+            .map(|(n, x)| (n as u32, x.clone()))
+            .chain(rows_numbered)
             .collect();
-        let rows_numbered = rows.iter().enumerate();
-        numbered.extend(rows_numbered.map(|(k, row)| (first_row + k as u32, row.clone())));
-        if !index.write {
-            return (Chunks::new(numbered), rows, Vec::new());
-        }
-        let files = numbered
-            .iter()
-            .map(|(n, fragment)| {
-                let path = index_path(&search_index::fragment_path(*n));
+        if index.write {
+            for (n, x) in &numbered {
                 // The rows' JSON (the pages' went with their pages).
-                if !fragment.json.is_empty() {
-                    let written = put(sink, &path, fragment.json.clone().into_bytes());
+                let json = x.fragment.as_ref().map_or("", |f| &f.json);
+                if !json.is_empty() {
+                    let path = index_path(&search_index::fragment_path(*n));
+                    let written = put(sink, &path, json.as_bytes().to_vec());
                     problems.0.extend(written.err().unwrap_or_default());
                 }
-                path
-            })
-            .collect();
-        (Chunks::new(numbered), rows, files)
+            }
+        }
+        let files = match index.write {
+            true => numbered
+                .iter()
+                .map(|(n, _)| index_path(&search_index::fragment_path(*n)))
+                .collect(),
+            false => Vec::new(),
+        };
+        // With the build cache, every fragment has its key.
+        let terms = match index.write && numbered.iter().all(|(_, x)| x.key.is_some()) {
+            true => Terms::Entries(
+                numbered
+                    .into_iter()
+                    .filter_map(|(n, x)| {
+                        let (fragment, key) = (x.fragment, x.key?);
+                        Some(Entry { n, key, fragment })
+                    })
+                    .collect(),
+            ),
+            false => Terms::Chunks(Arc::new(Chunks::new(
+                numbered
+                    .into_iter()
+                    .filter_map(|(n, x)| Some((n, x.fragment?)))
+                    .collect(),
+            ))),
+        };
+        (terms, rows, files)
+    }
+
+    /// The files of the index's term chunks, for a one-off build.
+    fn chunk_files(
+        &self,
+        terms: &Terms,
+        plan: &Plan,
+        cache: &Cache,
+        sink: &dyn Sink,
+    ) -> Vec<kept::File> {
+        let entries = match (terms, cache.store.as_deref()) {
+            (Terms::Entries(entries), Some(store)) => (entries, store),
+            (Terms::Chunks(chunks), _) => {
+                let files = chunks.files().iter();
+                let files = files.map(|(path, json)| kept::File {
+                    path: path.clone(),
+                    key: None,
+                    json: Some(json.to_string()),
+                });
+                return files.collect();
+            }
+            (Terms::Entries(_), None) => unreachable!("entries come with the store"),
+        };
+        let (entries, store) = entries;
+        let terms = |entry: &Entry| self.terms_again(entry, store);
+        let holds = |path: &str, key: &Key| sink.holds(&index_path(path), key);
+        kept::files(&kept::Making {
+            store,
+            kept: plan.index.as_ref(),
+            entries,
+            terms: &terms,
+            holds: &holds,
+        })
+    }
+
+    /// A page's terms when the index needs them after all (the last
+    /// build's index had them): from the store, else made of the page.
+    fn terms_again(&self, entry: &Entry, store: &dyn Store) -> Option<Arc<Fragment>> {
+        let text = store
+            .get(&entry.key)
+            .and_then(|b| String::from_utf8(b).ok());
+        if let Some(fragment) = text.and_then(|text| Fragment::from_text(text, &[])) {
+            return Some(Arc::new(fragment));
+        }
+        // The rows' fragments are always at hand: this is a page.
+        let page = self.pages.get(entry.n as usize)?;
+        let stored = Some((store, self.page_key(page)));
+        let rendered = self.markdown(page, stored);
+        let out = IndexOut {
+            sink: &Discard,
+            keep: false,
+            failed: false,
+            stored,
+            index: None,
+        };
+        let (fragment, _) = self.fragment(entry.n as usize, Some(&rendered), &out)?;
+        fragment.map(Arc::new)
     }
 
     /// The pages whose links must be checked: all of them, unless the last

@@ -208,6 +208,11 @@ fn best(list: &[Posting]) -> Vec<Posting> {
     best
 }
 
+/// The JSON of a chunk of `terms`, as [`Made::json`].
+pub fn json(terms: &[(String, Vec<Posting>)]) -> String {
+    chunk_json(terms).1
+}
+
 /// A chunk's name (a hash of its content) and its JSON:
 /// `{"term":[f,v,…],…}`, each record's fragment number (as the difference
 /// from the previous one) and `slot * 128 + weight`.
@@ -249,7 +254,7 @@ fn chunk_json(terms: &[(String, Vec<Posting>)]) -> (String, String) {
 /// shortest start of its first term that sorts after the last term of the
 /// chunk before (the first chunk's is empty), so that a chunk holds the
 /// terms from its `from` to the next chunk's; and the common terms.
-pub fn meta<'a>(chunks: impl IntoIterator<Item = &'a Chunk>) -> String {
+pub fn meta(chunks: &[Chunk]) -> String {
     let (mut ranges, mut common) = (Vec::new(), Vec::new());
     let mut before: Option<&str> = None;
     for chunk in chunks {
@@ -284,7 +289,8 @@ mod tests {
             .iter()
             .map(|m| (m.chunk.name.clone(), m.json.clone()))
             .collect();
-        files.push(("meta".into(), meta(chunks.iter().map(|m| &m.chunk))));
+        let listed: Vec<Chunk> = chunks.iter().map(|m| m.chunk.clone()).collect();
+        files.push(("meta".into(), meta(&listed)));
         files
     }
 
@@ -327,7 +333,10 @@ mod tests {
         let none = Vec::new();
         let mut changes = Vec::new();
         for term in terms {
-            let (a, b) = (old.get(term).unwrap_or(&none), new.get(term).unwrap_or(&none));
+            let (a, b) = (
+                old.get(term).unwrap_or(&none),
+                new.get(term).unwrap_or(&none),
+            );
             let change = Change {
                 gone: a.iter().filter(|p| !b.contains(p)).copied().collect(),
                 new: b.iter().filter(|p| !a.contains(p)).copied().collect(),
@@ -353,7 +362,10 @@ mod tests {
         let chunks: Vec<Chunk> = kept.into_iter().map(|m| m.chunk).collect();
         let load = |c: &Chunk| by_name.get(&c.name).cloned();
         let pieces = update(&chunks, &changes(old, new), load).expect("it fits");
-        let made = pieces.iter().filter(|p| matches!(p, Piece::Made(_))).count();
+        let made = pieces
+            .iter()
+            .filter(|p| matches!(p, Piece::Made(_)))
+            .count();
         let chunks = pieces.into_iter().map(|piece| match piece {
             Piece::Kept(i) => make(by_name[&chunks[i].name].clone()),
             Piece::Made(made) => made,

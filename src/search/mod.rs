@@ -5,6 +5,7 @@
 pub mod chunks;
 pub mod find;
 pub mod index;
+pub mod kept;
 pub mod site;
 pub mod tokens;
 

@@ -482,3 +482,75 @@ fn a_page_changed_in_the_spare_is_written_again() {
     assert_builds_as_clean(&site, "site");
     assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), changed);
 }
+
+/// A word of letters for `n` (the index splits on anything else).
+fn word(mut n: usize) -> String {
+    let mut word = String::from("w");
+    loop {
+        word.push(char::from(b'a' + (n % 26) as u8));
+        n /= 26;
+        if n == 0 {
+            return word;
+        }
+    }
+}
+
+/// The names of the index's term chunks in the site.
+fn chunk_names(site: &Site) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(site.path("site/search/t"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn the_search_index_follows_every_edit_and_keeps_the_chunks_it_did_not_touch() {
+    let site = Site::fixture("build-cache");
+    // Enough pages sharing enough words for many chunks.
+    for p in 0..120 {
+        let words: Vec<String> = (0..250).map(|i| word((p * 131 + i * 61) % 1500)).collect();
+        let text = format!(
+            "# Page {p}\n\n{}\n\n## Part {p}\n\nMore.\n",
+            words.join(" ")
+        );
+        site.write(&format!("content/many/p{p}.md"), &text);
+    }
+    assert_builds_as_clean(&site, "site");
+    let all = chunk_names(&site);
+    assert!(all.len() >= 10, "{} chunks", all.len());
+    let page = "content/many/p7.md";
+    let steps: [(&str, &dyn Fn()); 6] = [
+        ("a word added", &|| {
+            edit(&site, page, "More.", "More quokka.")
+        }),
+        ("a heading added", &|| {
+            edit(&site, page, "More", "## Zebra\n\nText")
+        }),
+        ("a title changed", &|| {
+            edit(&site, page, "# Page 7", "# Renamed")
+        }),
+        ("a data value changed", &|| {
+            edit(&site, "data/environments.yaml", "prod: 3", "prod: 5")
+        }),
+        ("a page added", &|| {
+            site.write("content/many/zz.md", "# Added xylophone\n")
+        }),
+        ("a page removed", &|| {
+            std::fs::remove_file(site.path("content/many/zz.md")).unwrap()
+        }),
+    ];
+    for (step, change) in steps {
+        let before = chunk_names(&site);
+        change();
+        // Into both output folders.
+        assert_builds_as_clean(&site, "site");
+        assert_builds_as_clean(&site, "site");
+        let after = chunk_names(&site);
+        let made = after.difference(&before).count();
+        assert!(
+            made <= 4,
+            "{step}: {made} of {} chunks made again",
+            after.len()
+        );
+    }
+}

@@ -773,5 +773,5 @@ fn bench_search_time_in_the_browser() {
 
 /// How many records of a term the index keeps.
 fn search_common() -> usize {
-    envbook::search::index::COMMON
+    envbook::search::chunks::COMMON
 }

@@ -198,20 +198,21 @@ def main():
             on, off = preview_rebuilds(src, 15), preview_rebuilds(without_search(src), 15)
             print(f"preview, one page edited, median of 15 rebuilds: {on:.0f} ms with the index, "
                   f"{off:.0f} ms without")
-        s = sizes(os.path.join(src, "site", "search"))
+        # The site the timed builds left: this envbook's index.
+        s = sizes(os.path.join(timed, "site", "search"))
         print("index: " + ", ".join(f"{k} {v:,}" for k, v in s.items()))
         if shutil.which("mdbook") and pages <= args.mdbook_max:
             print(f"mdBook's search index for the same corpus: {mdbook_index(pages):,} bytes, loaded whole")
         print("\n| query | results | downloaded (files) | typed key by key, no pause |")
         print("|---|---:|---:|---:|")
         for q in QUERIES:
-            total, files, hits = download(src, q, False)
-            typed, typed_files, _ = download(src, q, True)
+            total, files, hits = download(timed, q, False)
+            typed, typed_files, _ = download(timed, q, True)
             print(f"| `{q}` | {hits} | {total / 1000:,.0f} KB ({files}) | "
                   f"{typed / 1000:,.0f} KB ({typed_files}) |", flush=True)
         if os.path.exists("/usr/bin/chromium"):
             print("\nIn Chromium (search.js), from the query to its results:\n")
-            print(browser_times(os.path.join(src, "site")), flush=True)
+            print(browser_times(os.path.join(timed, "site")), flush=True)
 
 
 if __name__ == "__main__":

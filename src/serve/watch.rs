@@ -19,6 +19,10 @@ use crate::project::is_editor_temp;
 /// editor's write-and-rename into one rebuild, short enough to stay out of
 /// the way (Hugo waits 500 ms).
 const DEBOUNCE: Duration = Duration::from_millis(10);
+/// After an event that ends a save (the file closed after writing, or
+/// renamed into place), a batch ends when no event came for this long: the
+/// save is whole, and waiting [`DEBOUNCE`] was a third of an edit's latency.
+const SETTLE: Duration = Duration::from_millis(1);
 const POLL_INTERVAL: Duration = Duration::from_millis(300);
 /// Changes that come within this of the last batch are a storm (an editor
 /// saving on every keystroke, a `git checkout`): they are gathered until the
@@ -190,16 +194,25 @@ impl Watcher {
     /// A batch ends after [`DEBOUNCE`] without events; in a storm, after
     /// [`QUIET`], or [`GATHER`] at most. `None` when the watcher stopped.
     pub fn next(&mut self, folders: &Folders) -> Option<Vec<Change>> {
-        let mut changes = Vec::new();
+        let (mut changes, mut saved) = (Vec::new(), false);
         while changes.is_empty() {
-            changes = sort(self.events.recv().ok()?, folders);
+            let event = self.events.recv().ok()?;
+            saved = ends_a_save(&event);
+            changes = sort(event, folders);
         }
         let storm = self.last.is_some_and(|t| t.elapsed() < STORM);
-        let quiet = if storm { QUIET } else { DEBOUNCE };
         let until = Instant::now() + GATHER;
         while let Some(left) = until.checked_duration_since(Instant::now()) {
+            let quiet = match (storm, saved) {
+                (true, _) => QUIET,
+                (false, true) => SETTLE,
+                (false, false) => DEBOUNCE,
+            };
             match self.events.recv_timeout(left.min(quiet)) {
-                Ok(event) => changes.extend(sort(event, folders)),
+                Ok(event) => {
+                    saved = ends_a_save(&event);
+                    changes.extend(sort(event, folders));
+                }
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => return None,
             }
@@ -209,6 +222,25 @@ impl Watcher {
         self.last = Some(Instant::now());
         Some(changes)
     }
+}
+
+/// Whether `event` ends the save of a file: closed after writing (inotify
+/// says so), or renamed into place (an editor's safe save). Not when that
+/// file is an editor's backup or temporary file: vim renames the page to
+/// `page.md~` before it writes the new one.
+fn ends_a_save(event: &notify::Result<Event>) -> bool {
+    use notify::event::{AccessKind, AccessMode, RenameMode};
+    let Ok(event) = event else {
+        return false;
+    };
+    let name = event.paths.last().and_then(|p| p.file_name());
+    let temp = name.is_none_or(|n| is_editor_temp(&n.to_string_lossy()));
+    !temp
+        && matches!(
+            event.kind,
+            EventKind::Access(AccessKind::Close(AccessMode::Write))
+                | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both))
+        )
 }
 
 /// The changes one event names; a lost event means everything must be read again.
@@ -256,6 +288,36 @@ mod tests {
             extra: vec![root.join("extra")],
             root,
         }
+    }
+
+    #[test]
+    fn a_save_ends_when_its_file_is_closed_or_renamed_into_place() {
+        use notify::event::{AccessKind, AccessMode, CreateKind, DataChange, RenameMode};
+        let event = |kind| Ok(Event::new(kind).add_path("/site/content/a.md".into()));
+        let ends = [
+            EventKind::Access(AccessKind::Close(AccessMode::Write)),
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
+        ];
+        for kind in ends {
+            assert!(ends_a_save(&event(kind)), "{kind:?}");
+        }
+        let goes_on = [
+            EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+            EventKind::Create(CreateKind::File),
+            EventKind::Modify(ModifyKind::Name(RenameMode::From)),
+            EventKind::Access(AccessKind::Close(AccessMode::Read)),
+            EventKind::Access(AccessKind::Open(AccessMode::Any)),
+        ];
+        for kind in goes_on {
+            assert!(!ends_a_save(&event(kind)), "{kind:?}");
+        }
+        assert!(!ends_a_save(&Err(notify::Error::generic("lost"))));
+        // Vim's backup of the page, made before the page is written again.
+        let backup = Event::new(EventKind::Modify(ModifyKind::Name(RenameMode::Both)))
+            .add_path("/site/content/a.md".into())
+            .add_path("/site/content/a.md~".into());
+        assert!(!ends_a_save(&Ok(backup)));
     }
 
     #[test]

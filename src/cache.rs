@@ -45,6 +45,11 @@ const GITIGNORE: &str = "# Created by envbook: its build cache, which is never c
 /// Past this many packs, a build that writes one merges the others into it
 /// but the largest: few files to open, little to copy.
 const MAX_PACKS: usize = 8;
+/// The packs are collected when what no build needs passes this many times
+/// what it needs (see [`Blocks::collect`])...
+const GARBAGE: u64 = 1;
+/// ...and this many bytes: a small cache is left as it is.
+const MIN_GARBAGE: u64 = 1 << 20;
 /// A temporary file this old is no build's: the slowest takes seconds.
 const ABANDONED: Duration = Duration::from_secs(3600);
 
@@ -97,6 +102,15 @@ impl Store for Salted {
     fn save(&self) {
         self.blocks.save()
     }
+
+    fn keep(&self, key: &Key) {
+        self.blocks.keep(&self.key(key))
+    }
+
+    fn collect(&self) {
+        // Errors are dropped: the garbage is collected next time.
+        let _ = self.blocks.collect();
+    }
 }
 
 /// The running binary, by its size and time; its version if it cannot be read.
@@ -138,6 +152,8 @@ struct Blocks {
     draft: Mutex<Draft>,
     /// Whether this command may write (and clean) the cache.
     writes: bool,
+    /// The keys this build read, wrote or kept (see [`Blocks::collect`]).
+    live: Mutex<HashSet<Key>>,
 }
 
 /// Where each block is, in the packs read.
@@ -180,13 +196,22 @@ impl Store for Blocks {
     fn get(&self, key: &Key) -> Option<Vec<u8>> {
         let index = self.index.read().ok()?;
         let place = *index.blocks.get(key)?;
-        index.packs[place.pack].read(key, place)
+        let bytes = index.packs[place.pack].read(key, place)?;
+        self.keep(key);
+        Some(bytes)
     }
 
     fn put(&self, key: &Key, bytes: &[u8]) {
         if !self.writes {
             return;
         }
+        // A block the store has stays where it is (each put adds to the
+        // store); one that changed (the last build's search index), or
+        // whose copy is damaged, is written again.
+        if self.get(key).is_some_and(|old| old == bytes) {
+            return;
+        }
+        self.keep(key);
         // Summed before the lock: the pages' threads share the pack.
         let sum = checksum(key, bytes);
         let Ok(mut draft) = self.draft.lock() else {
@@ -224,7 +249,61 @@ impl Blocks {
             root: root.join(DIR),
             dir,
             draft: Mutex::new(Draft::None),
+            live: Mutex::default(),
         }
+    }
+
+    fn keep(&self, key: &Key) {
+        if self.writes
+            && let Ok(mut live) = self.live.lock()
+        {
+            live.insert(*key);
+        }
+    }
+
+    /// Once what the packs hold besides the live blocks (those this build
+    /// read, wrote or kept) passes [`GARBAGE`] times what the live ones
+    /// hold, writes the live blocks into one pack and deletes the others:
+    /// each edit adds its page's new versions, and a day of editing would
+    /// otherwise only grow the cache. A pack written meanwhile by another
+    /// process (the preview) is left alone.
+    fn collect(&self) -> std::io::Result<()> {
+        let live = self.live.lock().map_err(|_| ErrorKind::Other)?;
+        let mut index = self.index.write().map_err(|_| ErrorKind::Other)?;
+        let size = |p: &Place| SUM as u64 + u64::from(p.len) + ENTRY as u64;
+        let total: u64 = index.blocks.values().map(size).sum();
+        let kept: u64 = index
+            .blocks
+            .iter()
+            .filter(|(key, _)| live.contains(key))
+            .map(|(_, place)| size(place))
+            .sum();
+        if total <= GARBAGE * kept + MIN_GARBAGE {
+            return Ok(());
+        }
+        let mut writer = self.writer()?;
+        for (key, place) in index.blocks.iter().filter(|(key, _)| live.contains(key)) {
+            if let Some(bytes) = index.packs[place.pack].read(key, *place) {
+                writer.add(key, checksum(key, &bytes), &bytes)?;
+            }
+        }
+        let (temp, sum) = writer.finish()?;
+        temp.persist(self.pack_path(&sum))?;
+        for pack in &index.packs {
+            let _ = std::fs::remove_file(&pack.path);
+        }
+        *index = Index::load(&self.dir, true);
+        Ok(())
+    }
+
+    /// Where a new pack goes: named by when it was written, so that names
+    /// sort oldest first (file times are too coarse to tell two builds'
+    /// packs apart).
+    fn pack_path(&self, sum: &[u8]) -> PathBuf {
+        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH);
+        let nanos = now.map_or(0, |d| d.as_nanos());
+        self.dir
+            .join(format!("{nanos:020}-{}.pack", hex(&sum[..8])))
     }
 
     /// A new pack, in a temporary file; the folders are made if missing
@@ -273,13 +352,7 @@ impl Blocks {
         let mut index = self.index.write().map_err(|_| ErrorKind::Other)?;
         let merged = index.merge_into(&mut writer)?;
         let (temp, sum) = writer.finish()?;
-        // Named by when it was written, so that names sort oldest first
-        // (file times are too coarse to tell two builds' packs apart).
-        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH);
-        let nanos = now.map_or(0, |d| d.as_nanos());
-        let path = self
-            .dir
-            .join(format!("{nanos:020}-{}.pack", hex(&sum[..8])));
+        let path = self.pack_path(&sum);
         temp.persist(&path)?;
         if merged.is_empty() {
             if let Some((pack, blocks)) = Pack::open(&path)? {

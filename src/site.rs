@@ -188,6 +188,14 @@ impl Cache {
         }
     }
 
+    /// After a whole build that succeeded: drops from the store what the
+    /// build did not need, once that is most of it (see `Store::collect`).
+    pub fn collect_store(&self) {
+        if let Some(store) = &self.store {
+            store.collect();
+        }
+    }
+
     /// The cached entry for `page` if it was made from the same text.
     fn get(&self, page: &Page) -> Option<&Cached> {
         self.pages
@@ -552,6 +560,8 @@ impl Job<'_> {
             return None;
         }
         let held: Held = postcard::from_bytes(&store.get(&key)?).ok()?;
+        // Its markdown, not read, is still the page's.
+        store.keep(&page);
         let indexed = views.search && !views.left_out(&views.pages[i]);
         let out = IndexOut {
             sink: self.sink,
@@ -1540,6 +1550,8 @@ struct Index<'a> {
     write: bool,
     /// A one-off build's build cache, which keeps the rows' terms.
     store: Option<&'a dyn Store>,
+    /// The last build's index, whose rows' terms the store has.
+    kept: Option<&'a Kept>,
 }
 
 /// What [`Views::search_index`] made.
@@ -1649,12 +1661,12 @@ impl Views<'_> {
             String::from_utf8(store.get(&key)?).ok()
         };
         let Some(rendered) = rendered else {
-            if out
-                .index
-                .zip(key)
-                .is_some_and(|(index, key)| index.has(i as u32, &key))
+            if let Some((store, key)) = stored
+                && out.index.is_some_and(|index| index.has(i as u32, &key))
             {
-                return Some((None, key));
+                // Its terms, not read, are still the page's.
+                store.keep(&key);
+                return Some((None, Some(key)));
             }
             // Its terms only, for the chunks: its JSON is made of the page.
             return Some((Some(Fragment::from_text(kept()?, &[])?), key));
@@ -1720,6 +1732,7 @@ impl Views<'_> {
             rows: same_rows.then_some(&cache.rows[..]),
             write: !cache.keep,
             store: cache.store.as_deref().filter(|_| !cache.keep),
+            kept: plan.index.as_ref(),
         };
         let (terms, rows, files) = self.write_index(&index, sink, problems);
         Searched {
@@ -1755,8 +1768,12 @@ impl Views<'_> {
         let rows_numbered = rows.iter().enumerate().map(|(k, row)| {
             // Made of its records, as its JSON is (its terms are in no order).
             let key = Key::of(&[b"rows fragment", row.json.as_bytes()]);
-            if let Some(store) = index.store {
-                store.put(&key, row.to_text().as_bytes());
+            let n = first_row + k as u32;
+            let stored = index.kept.is_some_and(|kept| kept.has(n, &key));
+            match index.store {
+                Some(store) if stored => store.keep(&key),
+                Some(store) => store.put(&key, row.to_text().as_bytes()),
+                None => {}
             }
             let indexed = Indexed {
                 fragment: Some(row.clone()),

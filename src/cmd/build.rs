@@ -29,6 +29,7 @@ pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
     highlighter.save_cache();
     kept.save_store();
     let summary = built?;
+    kept.collect_store();
     let built = start.elapsed();
     print_warnings(&summary.warnings, verbosity);
     staging.commit()?;

@@ -57,6 +57,12 @@ pub trait Store: Send + Sync {
     fn put(&self, key: &Key, bytes: &[u8]);
     /// Keeps what was put since the last save, for the builds to come.
     fn save(&self);
+    /// Marks `key` as still needed, though this build did not read it (a
+    /// page left as it was: its markdown stays current).
+    fn keep(&self, _key: &Key) {}
+    /// After a whole build that succeeded: drops the entries it neither
+    /// read, wrote nor kept, if they are most of the store.
+    fn collect(&self) {}
 }
 
 /// A block's name in a [`Store`]: SHA-256 of the highlighter's version,

@@ -17,7 +17,7 @@ use super::index::{Fragment, terms};
 use crate::markdown::{Key, Store};
 
 /// The last build's index.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Kept {
     /// Each fragment's key, by number.
     fragments: Vec<Option<[u8; 32]>>,
@@ -120,8 +120,11 @@ fn write(making: &Making, kept: &[Chunk], pieces: Vec<Piece>) -> Option<Vec<File
         fragments: fragments.map(|k| k.map(|k| k.0)).collect(),
         chunks,
     };
-    let next = postcard::to_stdvec(&next).expect("the index's keys serialize");
-    making.store.put(&last_key(), &next);
+    // Put again only when it changed: each put adds to the store.
+    if making.kept != Some(&next) {
+        let next = postcard::to_stdvec(&next).expect("the index's keys serialize");
+        making.store.put(&last_key(), &next);
+    }
     Some(files)
 }
 
@@ -134,7 +137,11 @@ fn file(making: &Making, kept: &[Chunk], piece: Piece) -> Option<File> {
             making.store.put(&terms_key(&made.chunk.name), &terms);
             (made.chunk, Some(made.json))
         }
-        Piece::Kept(i) => (kept[i].clone(), None),
+        Piece::Kept(i) => {
+            // Its terms, not read, are still the chunk's.
+            making.store.keep(&terms_key(&kept[i].name));
+            (kept[i].clone(), None)
+        }
     };
     let path = format!("t/{}.json", chunk.name);
     let key = Key::of(&[b"search chunk", chunk.name.as_bytes()]);

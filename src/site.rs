@@ -252,7 +252,7 @@ pub fn build(
     }
     let search = searched.as_ref().and_then(|s| match &s.terms {
         Terms::Chunks(chunks) => Some(chunks.clone()),
-        Terms::Entries(_) => None,
+        Terms::Entries(..) => None,
     });
     outputs.extend(aliases.keys().map(|a| content::file_of(a)));
     outputs.push(ANCHORS.to_string());
@@ -1552,6 +1552,10 @@ struct Index<'a> {
     store: Option<&'a dyn Store>,
     /// The last build's index, whose rows' terms the store has.
     kept: Option<&'a Kept>,
+    /// What the rows are made of in a one-off build with the build cache:
+    /// the site (config, pages, data: see [`site_key`]) and where each row
+    /// is shown.
+    rows_signature: Option<Key>,
 }
 
 /// What [`Views::search_index`] made.
@@ -1570,8 +1574,8 @@ enum Terms {
     /// or by a one-off build without the build cache.
     Chunks(Arc<Chunks>),
     /// For a one-off build with the build cache: the last build's chunks
-    /// updated (see [`kept::files`]).
-    Entries(Vec<Entry>),
+    /// updated (see [`kept::files`]); with the rows' signature and count.
+    Entries(Vec<Entry>, Option<(Key, u32)>),
 }
 
 /// Where a page's search fragment goes (see [`Views::index_entry`]).
@@ -1733,6 +1737,10 @@ impl Views<'_> {
             write: !cache.keep,
             store: cache.store.as_deref().filter(|_| !cache.keep),
             kept: plan.index.as_ref(),
+            rows_signature: (cache.store.is_some() && !cache.keep).then(|| {
+                let shown = format!("{shown:?}");
+                Key::of(&[&self.site_key.0, b"rows", shown.as_bytes()])
+            }),
         };
         let (terms, rows, files) = self.write_index(&index, sink, problems);
         Searched {
@@ -1753,49 +1761,14 @@ impl Views<'_> {
         sink: &dyn Sink,
         problems: &mut Diagnostics,
     ) -> (Terms, Vec<Arc<Fragment>>, Vec<String>) {
-        let rows: Vec<Arc<Fragment>> = match (index.rows, &self.project.data) {
-            (Some(rows), _) => rows.to_vec(),
-            (None, Some(data)) => {
-                let shown = |key: &str| index.shown.and_then(|s| s.get(key).copied());
-                let rows = row_fragments(data, shown);
-                rows.into_iter().map(Arc::new).collect()
-            }
-            (None, None) => Vec::new(),
-        };
-        let first_row = index.indexed.len() as u32;
+        let (rows, row_entries) = self.row_entries(index, sink, problems);
         let pages = index.indexed.iter().enumerate();
         let pages = pages.filter(|(_, x)| x.fragment.is_some() || x.key.is_some());
-        let rows_numbered = rows.iter().enumerate().map(|(k, row)| {
-            // Made of its records, as its JSON is (its terms are in no order).
-            let key = Key::of(&[b"rows fragment", row.json.as_bytes()]);
-            let n = first_row + k as u32;
-            let stored = index.kept.is_some_and(|kept| kept.has(n, &key));
-            match index.store {
-                Some(store) if stored => store.keep(&key),
-                Some(store) => store.put(&key, row.to_text().as_bytes()),
-                None => {}
-            }
-            let indexed = Indexed {
-                fragment: Some(row.clone()),
-                key: Some(key),
-            };
-            (first_row + k as u32, indexed)
-        });
+        let row_count = row_entries.len() as u32;
         let numbered: Vec<(u32, Indexed)> = pages
             .map(|(n, x)| (n as u32, x.clone()))
-            .chain(rows_numbered)
+            .chain(row_entries)
             .collect();
-        if index.write {
-            for (n, x) in &numbered {
-                // The rows' JSON (the pages' went with their pages).
-                let json = x.fragment.as_ref().map_or("", |f| &f.json);
-                if !json.is_empty() {
-                    let path = index_path(&search_index::fragment_path(*n));
-                    let written = put(sink, &path, json.as_bytes().to_vec());
-                    problems.0.extend(written.err().unwrap_or_default());
-                }
-            }
-        }
         let files = match index.write {
             true => numbered
                 .iter()
@@ -1813,6 +1786,7 @@ impl Views<'_> {
                         Some(Entry { n, key, fragment })
                     })
                     .collect(),
+                index.rows_signature.map(|key| (key, row_count)),
             ),
             false => Terms::Chunks(Arc::new(Chunks::new(
                 numbered
@@ -1824,6 +1798,83 @@ impl Views<'_> {
         (terms, rows, files)
     }
 
+    /// The matrix rows' fragments (for the preview, which keeps them) and
+    /// their entries, numbered after the pages': the last one-off build's,
+    /// when the rows are made of the same (see [`Index::rows_signature`])
+    /// and the sink holds their files; else made again (or taken from the
+    /// preview's last build), their terms kept in the store and their files
+    /// written by a one-off build.
+    fn row_entries(
+        &self,
+        index: &Index,
+        sink: &dyn Sink,
+        problems: &mut Diagnostics,
+    ) -> (Vec<Arc<Fragment>>, Vec<(u32, Indexed)>) {
+        let first_row = index.indexed.len() as u32;
+        if let Some(entries) = self.kept_rows(index, sink, first_row) {
+            return (Vec::new(), entries);
+        }
+        let rows: Vec<Arc<Fragment>> = match (index.rows, &self.project.data) {
+            (Some(rows), _) => rows.to_vec(),
+            (None, Some(data)) => {
+                let shown = |key: &str| index.shown.and_then(|s| s.get(key).copied());
+                let rows = row_fragments(data, shown);
+                rows.into_iter().map(Arc::new).collect()
+            }
+            (None, None) => Vec::new(),
+        };
+        let mut entries = Vec::with_capacity(rows.len());
+        for (k, row) in rows.iter().enumerate() {
+            let n = first_row + k as u32;
+            // Made of its records, as its JSON is (its terms are in no order).
+            let key = Key::of(&[b"rows fragment", row.json.as_bytes()]);
+            let stored = index.kept.is_some_and(|kept| kept.has(n, &key));
+            match index.store {
+                Some(store) if stored => store.keep(&key),
+                Some(store) => store.put(&key, row.to_text().as_bytes()),
+                None => {}
+            }
+            if index.write {
+                let path = index_path(&search_index::fragment_path(n));
+                let json = row.json.as_bytes().to_vec();
+                let key = index.store.map(|_| key);
+                let written = put_made(sink, &path, key.as_ref(), json);
+                problems.0.extend(written.err().unwrap_or_default());
+            }
+            let indexed = Indexed {
+                fragment: Some(row.clone()),
+                key: Some(key),
+            };
+            entries.push((n, indexed));
+        }
+        (rows, entries)
+    }
+
+    /// The last one-off build's row entries, if they are this build's and
+    /// the sink holds their files: their terms are not read, their files
+    /// neither made nor written.
+    fn kept_rows(
+        &self,
+        index: &Index,
+        sink: &dyn Sink,
+        first_row: u32,
+    ) -> Option<Vec<(u32, Indexed)>> {
+        let (kept, store) = (index.kept?, index.store?);
+        let count = kept.rows(&index.rows_signature?, first_row)?;
+        (first_row..first_row + count)
+            .map(|n| {
+                let key = kept.key(n)?;
+                let path = index_path(&search_index::fragment_path(n));
+                sink.holds(&path, &key).then(|| store.keep(&key))?;
+                let indexed = Indexed {
+                    fragment: None,
+                    key: Some(key),
+                };
+                Some((n, indexed))
+            })
+            .collect()
+    }
+
     /// The files of the index's term chunks, for a one-off build.
     fn chunk_files(
         &self,
@@ -1833,7 +1884,7 @@ impl Views<'_> {
         sink: &dyn Sink,
     ) -> Vec<kept::File> {
         let entries = match (terms, cache.store.as_deref()) {
-            (Terms::Entries(entries), Some(store)) => (entries, store),
+            (Terms::Entries(entries, rows), Some(store)) => (entries, *rows, store),
             (Terms::Chunks(chunks), _) => {
                 let files = chunks.files().iter();
                 let files = files.map(|(path, json)| kept::File {
@@ -1843,15 +1894,16 @@ impl Views<'_> {
                 });
                 return files.collect();
             }
-            (Terms::Entries(_), None) => unreachable!("entries come with the store"),
+            (Terms::Entries(..), None) => unreachable!("entries come with the store"),
         };
-        let (entries, store) = entries;
+        let (entries, rows, store) = entries;
         let terms = |entry: &Entry| self.terms_again(entry, store);
         let holds = |path: &str, key: &Key| sink.holds(&index_path(path), key);
         kept::files(&kept::Making {
             store,
             kept: plan.index.as_ref(),
             entries,
+            rows,
             terms: &terms,
             holds: &holds,
         })

@@ -22,6 +22,9 @@ pub struct Kept {
     /// Each fragment's key, by number.
     fragments: Vec<Option<[u8; 32]>>,
     chunks: Vec<Chunk>,
+    /// What the matrix rows' fragments, the last ones, are made of, and
+    /// how many they are.
+    rows: Option<([u8; 32], u32)>,
 }
 
 /// Where the store keeps the last build's [`Kept`] (the one key not made
@@ -44,6 +47,19 @@ impl Kept {
     /// Whether fragment `n` is the last build's (its terms need not be read).
     pub fn has(&self, n: u32, key: &Key) -> bool {
         self.fragments.get(n as usize) == Some(&Some(key.0))
+    }
+
+    /// The key of fragment `n`.
+    pub fn key(&self, n: u32) -> Option<Key> {
+        self.fragments.get(n as usize).copied().flatten().map(Key)
+    }
+
+    /// How many rows' fragments the last build had, from `first`, if they
+    /// were made of what `signature` says.
+    pub fn rows(&self, signature: &Key, first: u32) -> Option<u32> {
+        let (made_of, count) = self.rows?;
+        let whole = self.fragments.len() == (first + count) as usize;
+        (made_of == signature.0 && whole).then_some(count)
     }
 }
 
@@ -73,6 +89,8 @@ pub struct Making<'a> {
     pub kept: Option<&'a Kept>,
     /// Every fragment, in ascending number order.
     pub entries: &'a [Entry],
+    /// What the rows' fragments are made of, and how many they are.
+    pub rows: Option<(Key, u32)>,
     /// A fragment's terms, when its entry has none; `None` if they cannot
     /// be had (then it is not indexed).
     pub terms: &'a (dyn Fn(&Entry) -> Option<Arc<Fragment>> + Sync),
@@ -119,6 +137,7 @@ fn write(making: &Making, kept: &[Chunk], pieces: Vec<Piece>) -> Option<Vec<File
     let next = Kept {
         fragments: fragments.map(|k| k.map(|k| k.0)).collect(),
         chunks,
+        rows: making.rows.map(|(key, count)| (key.0, count)),
     };
     // Put again only when it changed: each put adds to the store.
     if making.kept != Some(&next) {

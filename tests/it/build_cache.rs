@@ -519,7 +519,7 @@ fn the_search_index_follows_every_edit_and_keeps_the_chunks_it_did_not_touch() {
     let all = chunk_names(&site);
     assert!(all.len() >= 10, "{} chunks", all.len());
     let page = "content/many/p7.md";
-    let steps: [(&str, &dyn Fn()); 6] = [
+    let steps: [(&str, &dyn Fn()); 7] = [
         ("a word added", &|| {
             edit(&site, page, "More.", "More quokka.")
         }),
@@ -531,6 +531,15 @@ fn the_search_index_follows_every_edit_and_keeps_the_chunks_it_did_not_touch() {
         }),
         ("a data value changed", &|| {
             edit(&site, "data/environments.yaml", "prod: 3", "prod: 5")
+        }),
+        // The rows' results tell the page that shows them.
+        ("the matrix page's title changed", &|| {
+            edit(
+                &site,
+                "content/index.md",
+                "# Cache Docs",
+                "# Cache Handbook",
+            )
         }),
         ("a page added", &|| {
             site.write("content/many/zz.md", "# Added xylophone\n")

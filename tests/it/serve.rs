@@ -349,6 +349,36 @@ fn a_save_by_writing_a_temp_file_and_renaming_it_is_picked_up() {
 }
 
 #[test]
+fn a_save_the_vim_way_is_one_rebuild_of_the_new_text() {
+    let site = Site::fixture("serve");
+    let server = Server::start(&site, &[]);
+    let page = site.path("content/runbooks/restart.md");
+    let backup = site.path("content/runbooks/restart.md~");
+    // Vim renames the page to its backup, writes the page anew, then
+    // deletes the backup: one rebuild, of the new text (that the backup's
+    // rename does not end the batch is `serve::watch`'s unit test).
+    std::fs::rename(&page, &backup).unwrap();
+    std::fs::write(&page, "# Restart\n\nWritten the vim way.\n").unwrap();
+    std::fs::remove_file(&backup).unwrap();
+    wait_for("the new text", || {
+        server
+            .get("/runbooks/restart/")
+            .body
+            .contains("Written the vim way.")
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    // One rebuild (two if the machine stalled this test for 10 ms between
+    // the rename and the write); the backup's coming and going is none.
+    let rebuilds: Vec<String> = server.stdout.try_iter().collect();
+    assert!(matches!(rebuilds.len(), 1 | 2), "{rebuilds:?}");
+    let last = rebuilds.last().unwrap();
+    assert!(
+        last.starts_with("runbooks/restart.md changed"),
+        "{rebuilds:?}"
+    );
+}
+
+#[test]
 fn paths_that_escape_the_site_and_foreign_hosts_are_refused() {
     let site = Site::fixture("serve");
     std::fs::write(site.dir.join("secret.txt"), "not part of the site").unwrap();

@@ -254,7 +254,7 @@ fn chunk_json(terms: &[(String, Vec<Posting>)]) -> (String, String) {
 /// shortest start of its first term that sorts after the last term of the
 /// chunk before (the first chunk's is empty), so that a chunk holds the
 /// terms from its `from` to the next chunk's; and the common terms.
-pub fn meta(chunks: &[Chunk]) -> String {
+pub fn meta<'a>(chunks: impl IntoIterator<Item = &'a Chunk>) -> String {
     let (mut ranges, mut common) = (Vec::new(), Vec::new());
     let mut before: Option<&str> = None;
     for chunk in chunks {
@@ -289,8 +289,7 @@ mod tests {
             .iter()
             .map(|m| (m.chunk.name.clone(), m.json.clone()))
             .collect();
-        let listed: Vec<Chunk> = chunks.iter().map(|m| m.chunk.clone()).collect();
-        files.push(("meta".into(), meta(&listed)));
+        files.push(("meta".into(), meta(chunks.iter().map(|m| &m.chunk))));
         files
     }
 

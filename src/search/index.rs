@@ -501,8 +501,7 @@ impl Chunks {
 /// `fragments`, each with its number, in ascending number order.
 fn chunks(fragments: &[(u32, Arc<Fragment>)]) -> Vec<(String, String)> {
     let made = chunks::cut(terms(fragments));
-    let listed: Vec<chunks::Chunk> = made.iter().map(|m| m.chunk.clone()).collect();
-    let meta = chunks::meta(&listed);
+    let meta = chunks::meta(made.iter().map(|m| &m.chunk));
     let files = made
         .into_iter()
         .map(|m| (format!("t/{}.json", m.chunk.name), m.json));

@@ -72,6 +72,14 @@ impl Server {
         }
     }
 
+    /// The rebuild lines printed by the time `path` shows `text` and 200 ms
+    /// more have passed (a rebuild after the one that served it would show).
+    pub fn rebuilds_until(&self, path: &str, text: &str) -> Vec<String> {
+        wait_for(text, || self.get(path).body.contains(text));
+        std::thread::sleep(Duration::from_millis(200));
+        self.stdout.try_iter().collect()
+    }
+
     /// `GET path` with this server's own Host.
     pub fn get(&self, path: &str) -> Response {
         self.request(&format!(
@@ -299,15 +307,8 @@ fn a_burst_of_saves_ends_with_the_last_one() {
             &format!("# Restart\n\nSave number {i}.\n"),
         );
     }
-    wait_for("the last save", || {
-        server
-            .get("/runbooks/restart/")
-            .body
-            .contains("Save number 100.")
-    });
     // Rebuilds were merged, and nothing comes after the last one.
-    std::thread::sleep(Duration::from_millis(200));
-    let rebuilds: Vec<String> = server.stdout.try_iter().collect();
+    let rebuilds = server.rebuilds_until("/runbooks/restart/", "Save number 100.");
     assert!(!rebuilds.is_empty() && rebuilds.len() < 100, "{rebuilds:?}");
     assert!(
         server
@@ -360,16 +361,9 @@ fn a_save_the_vim_way_is_one_rebuild_of_the_new_text() {
     std::fs::rename(&page, &backup).unwrap();
     std::fs::write(&page, "# Restart\n\nWritten the vim way.\n").unwrap();
     std::fs::remove_file(&backup).unwrap();
-    wait_for("the new text", || {
-        server
-            .get("/runbooks/restart/")
-            .body
-            .contains("Written the vim way.")
-    });
-    std::thread::sleep(Duration::from_millis(200));
     // One rebuild (two if the machine stalled this test for 10 ms between
     // the rename and the write); the backup's coming and going is none.
-    let rebuilds: Vec<String> = server.stdout.try_iter().collect();
+    let rebuilds = server.rebuilds_until("/runbooks/restart/", "Written the vim way.");
     assert!(matches!(rebuilds.len(), 1 | 2), "{rebuilds:?}");
     let last = rebuilds.last().unwrap();
     assert!(

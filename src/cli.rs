@@ -69,6 +69,10 @@ pub struct GetArgs {
     pub env: String,
     /// The setting, as SECTION.SETTING (`data-plane.storage-size`)
     pub key: String,
+    /// Print where the value was read from instead (`deploy/values-prod.yaml:12`);
+    /// nothing for a value written in the data file
+    #[arg(long)]
+    pub source: bool,
     #[command(flatten)]
     pub site: SiteArgs,
 }

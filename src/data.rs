@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Hints, Lines, Pos, closest, some_of};
+use crate::sources::{Files, NoFiles};
 use crate::yaml::{self, Kind, Node};
+
+mod from;
 
 pub const FILE_NAME: &str = "environments.yaml";
 
@@ -23,6 +26,9 @@ pub struct Data {
 pub struct Environment {
     pub id: String,
     pub title: String,
+    /// Named configuration files (`helm: deploy/values-dev.yaml`) that
+    /// settings read with `from: { source: helm, … }`, in the order written.
+    pub sources: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,8 +51,27 @@ pub struct Setting {
     pub note: Option<String>,
     /// One cell per environment, in column order.
     pub cells: Vec<Cell>,
+    /// Where each cell was read from, for those read from a configuration
+    /// file (`from:`); apart from the cells, which compare by value alone.
+    pub origins: Vec<Option<Origin>>,
     /// Where the setting is written, so a reader can find it.
     pub pos: Pos,
+}
+
+/// Where a value read from a configuration file is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// As the data file names it (relative to the site folder).
+    pub file: String,
+    pub line: usize,
+    /// To the line in the repository (`[data] source-url`).
+    pub link: Option<String>,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
 }
 
 /// How a value is shown.
@@ -114,15 +139,23 @@ impl Data {
 pub const MAX_CELLS: usize = 1_000_000;
 
 const TOP_KEYS: &[&str] = &["environments", "sections"];
-const ENV_KEYS: &[&str] = &["id", "title"];
+const ENV_KEYS: &[&str] = &["id", "title", "sources"];
 const SECTION_KEYS: &[&str] = &["id", "title", "label-header", "format", "settings"];
 const SETTING_KEYS: &[&str] = &[
-    "id", "label", "value", "values", "note", "optional", "format",
+    "id", "label", "value", "values", "from", "note", "optional", "format",
 ];
 const CELL_KEYS: &[&str] = &["text", "code", "markdown"];
 
-/// Reads the data file's text. Every problem is reported; any error means no data.
+/// Reads the data file's text, for data that reads no configuration file
+/// (see [`read`]).
 pub fn parse(text: &str, file: &Path) -> Result<Data, Diagnostics> {
+    read(text, file, &NoFiles)
+}
+
+/// Reads the data file's text, and the configuration files its settings
+/// read `from` through `files`. Every problem is reported; any error means
+/// no data.
+pub fn read(text: &str, file: &Path, files: &dyn Files) -> Result<Data, Diagnostics> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (root, mut problems) = yaml::parse(text, file);
     let mut reader = Reader {
@@ -131,6 +164,8 @@ pub fn parse(text: &str, file: &Path) -> Result<Data, Diagnostics> {
         hints: Hints::default(),
         file,
         problems: Diagnostics::default(),
+        files,
+        read: HashMap::new(),
     };
     let data = match root {
         Some(root) if !matches!(root.kind, Kind::Null) => Some(reader.data(&root)),
@@ -159,6 +194,10 @@ struct Reader<'a> {
     hints: Hints,
     file: &'a Path,
     problems: Diagnostics,
+    files: &'a dyn Files,
+    /// The configuration files read so far, by path as written (`None`:
+    /// could not be, and was reported).
+    read: HashMap<String, Option<std::sync::Arc<crate::sources::SourceFile>>>,
 }
 
 /// The fields of one mapping, checked against the keys it may have.
@@ -385,6 +424,10 @@ impl Reader<'_> {
             .into_iter()
             .map(|(id, fields, _)| Environment {
                 title: self.title(&fields, &id),
+                sources: fields
+                    .get("sources")
+                    .map(|n| self.sources(n))
+                    .unwrap_or_default(),
                 id,
             })
             .collect();
@@ -470,15 +513,17 @@ impl Reader<'_> {
                 None => false,
             };
             let format = self.format(fields.get("format")).unwrap_or(format);
-            let cells = self.cells(&fields, item, format, optional, envs);
-            if let (Some(label), Some(cells)) = (label, cells) {
-                let key = format!("{section}.{id}");
+            let key = format!("{section}.{id}");
+            let cell = CellSpec { format, optional };
+            let cells = self.cells(&fields, item, &cell, envs);
+            if let (Some(label), Some((cells, origins))) = (label, cells) {
                 settings.push(Setting {
                     id,
                     key,
                     label,
                     note,
                     cells,
+                    origins,
                     pos: item.pos,
                 });
             }
@@ -497,36 +542,55 @@ impl Reader<'_> {
         }
     }
 
-    /// One cell per environment from `value:` or `values:`.
+    /// One cell per environment from `value:`, `values:` or `from:` (which
+    /// `values:` may override), with where each was read from.
     fn cells(
         &mut self,
         fields: &Fields,
         item: &Node,
-        format: Format,
-        optional: bool,
+        spec: &CellSpec,
         envs: &[Environment],
-    ) -> Option<Vec<Cell>> {
-        match (fields.get("value"), fields.get("values")) {
-            (Some(_), Some(_)) => {
+    ) -> Option<Cells> {
+        let plain = |cells: Vec<Cell>| {
+            let origins = vec![None; cells.len()];
+            (cells, origins)
+        };
+        let format = spec.format;
+        match (fields.get("value"), fields.get("values"), fields.get("from")) {
+            (Some(_), Some(_), _) => {
                 let key = fields.key("values").expect("values is there");
                 self.error(key, "a setting has `value` (the same everywhere) or `values` (one per environment), not both").help =
                     Some("remove one of them".into());
                 None
             }
-            (Some(value), None) => {
-                let cell = self.cell(value, format)?;
-                Some(vec![cell; envs.len()])
+            (Some(_), None, Some(_)) => {
+                let key = fields.key("from").expect("from is there");
+                self.error(key, "a setting has `value` (the same everywhere) or `from` (read from files), not both").help =
+                    Some("`values` can override `from` for some environments".into());
+                None
             }
-            (None, Some(values)) => self.values(
-                values,
-                fields.key("values").expect("values is there"),
-                format,
-                optional,
-                envs,
-            ),
-            (None, None) => {
-                self.error(item, "this setting has neither `value` nor `values`").help =
-                    Some("`value: x` for the same value everywhere, `values: { dev: x, prod: y }` for one per environment".into());
+            (Some(value), None, None) => {
+                let cell = self.cell(value, format)?;
+                Some(plain(vec![cell; envs.len()]))
+            }
+            (None, values, Some(from)) => {
+                let overrides = match values {
+                    Some(values) => Some(self.value_map(values, format, envs)?),
+                    None => None,
+                };
+                self.from_files(from, overrides, spec, envs)
+            }
+            (None, Some(values), None) => self
+                .values(
+                    values,
+                    fields.key("values").expect("values is there"),
+                    spec,
+                    envs,
+                )
+                .map(plain),
+            (None, None, None) => {
+                self.error(item, "this setting has neither `value`, `values` nor `from`").help =
+                    Some("`value: x` for the same value everywhere, `values: { dev: x, prod: y }` for one per environment, `from: { source: helm, path: a.b }` to read them from files".into());
                 None
             }
         }
@@ -536,10 +600,43 @@ impl Reader<'_> {
         &mut self,
         node: &Node,
         key: &Node,
-        format: Format,
-        optional: bool,
+        spec: &CellSpec,
         envs: &[Environment],
     ) -> Option<Vec<Cell>> {
+        let cells = self.value_map(node, spec.format, envs)?;
+        let missing: Vec<&str> = envs
+            .iter()
+            .zip(&cells)
+            .filter(|(_, c)| c.is_none())
+            .map(|(e, _)| e.id.as_str())
+            .collect();
+        if !missing.is_empty() && !spec.optional {
+            let list = missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.error(key, format!("`values` has no value for {list}"))
+                .help =
+                Some("add it (`~` shows as —), or say `optional: true` on the setting".into());
+            return None;
+        }
+        Some(
+            cells
+                .into_iter()
+                .map(|c| c.unwrap_or(Cell::Empty))
+                .collect(),
+        )
+    }
+
+    /// The cells a `values:` mapping gives, by environment (`None` where
+    /// it gives none); `None` when any is wrong.
+    fn value_map(
+        &mut self,
+        node: &Node,
+        format: Format,
+        envs: &[Environment],
+    ) -> Option<Vec<Option<Cell>>> {
         let Kind::Map(pairs) = &node.kind else {
             self.error(
                 node,
@@ -570,29 +667,7 @@ impl Reader<'_> {
                 None => ok = false,
             }
         }
-        let missing: Vec<&str> = envs
-            .iter()
-            .zip(&cells)
-            .filter(|(_, c)| c.is_none())
-            .map(|(e, _)| e.id.as_str())
-            .collect();
-        if ok && !missing.is_empty() && !optional {
-            let list = missing
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            self.error(key, format!("`values` has no value for {list}"))
-                .help =
-                Some("add it (`~` shows as —), or say `optional: true` on the setting".into());
-            return None;
-        }
-        ok.then(|| {
-            cells
-                .into_iter()
-                .map(|c| c.unwrap_or(Cell::Empty))
-                .collect()
-        })
+        ok.then_some(cells)
     }
 
     /// A plain value (in the setting's format), `~`, or `{ text | code | markdown: … }`.
@@ -622,6 +697,15 @@ impl Reader<'_> {
             }
         }
     }
+}
+
+/// A setting's cells and where each was read from.
+type Cells = (Vec<Cell>, Vec<Option<Origin>>);
+
+/// What a setting's cells are read as.
+struct CellSpec {
+    format: Format,
+    optional: bool,
 }
 
 /// How a list and its items are named in messages: the list, one item, "this" item.

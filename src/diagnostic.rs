@@ -102,6 +102,10 @@ pub struct Diagnostic {
     /// Width of the underline, in characters.
     pub width: usize,
     pub help: Option<String>,
+    /// Other places the problem involves (a value read from a
+    /// configuration file: the data file's line, and the file's), each
+    /// shown after it as a `note`.
+    pub notes: Vec<Diagnostic>,
 }
 
 impl Diagnostic {
@@ -115,6 +119,7 @@ impl Diagnostic {
             source_col: 1,
             width: 1,
             help: None,
+            notes: Vec::new(),
         }
     }
 
@@ -176,6 +181,12 @@ impl Diagnostic {
         self
     }
 
+    /// Adds `note`, another place the problem involves.
+    pub fn with_note(mut self, note: Diagnostic) -> Self {
+        self.notes.push(note);
+        self
+    }
+
     pub fn warning(mut self) -> Self {
         self.severity = Severity::Warning;
         self
@@ -194,6 +205,17 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
+        self.write_as(f, label)?;
+        for note in &self.notes {
+            f.write_str("\n")?;
+            note.write_as(f, "note")?;
+        }
+        Ok(())
+    }
+}
+
+impl Diagnostic {
+    fn write_as(&self, f: &mut fmt::Formatter<'_>, label: &str) -> fmt::Result {
         writeln!(f, "{label}: {}", self.message)?;
         let file = self.file.display();
         let Some(pos) = self.pos else {

@@ -8,7 +8,7 @@ use std::ops::Range;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::escape_html;
 
-use crate::data::{Cell, Data, Format, Setting};
+use crate::data::{Cell, Data, Format, Origin, Setting};
 use crate::diagnostic::{Hints, did_you_mean, some_of};
 use crate::markdown::{Ids, inline};
 use crate::matrix::{self, State};
@@ -468,8 +468,27 @@ fn escape(s: &str) -> String {
     out
 }
 
-/// A cell as HTML: code, text, inline markdown, or — for nothing.
-fn cell_html(cell: &Cell) -> String {
+/// A cell as HTML, and where it was read from when it was.
+fn cell_html(cell: &Cell, origin: Option<&Origin>) -> String {
+    let value = value_html(cell);
+    let Some(origin) = origin else {
+        return value;
+    };
+    // Shown on hover and focus; read out by screen readers; a link to the
+    // line when the site says where the repository is.
+    let from = escape(&format!("from {origin}"));
+    let hidden = format!("<span class=\"visually-hidden\">{from}</span>");
+    match &origin.link {
+        Some(link) => format!(
+            "{value}<a class=\"from\" href=\"{}\" title=\"{from}\">{hidden}</a>",
+            escape(link)
+        ),
+        None => format!("{value}<span class=\"from\" tabindex=\"0\" title=\"{from}\">{hidden}</span>"),
+    }
+}
+
+/// A value as HTML: code, text, inline markdown, or — for nothing.
+fn value_html(cell: &Cell) -> String {
     match cell {
         Cell::Empty => "—".into(),
         Cell::Value {
@@ -545,13 +564,14 @@ fn matrix_table(args: &Args, ids: &mut Ids) -> Result<String, String> {
             inline(&row.setting.label),
             row_link(&row.setting.key)
         );
-        for (cell, state) in row.cells {
+        for ((cell, state), &e) in row.cells.into_iter().zip(&envs) {
             let class = match state {
                 State::Same => "same",
                 State::Differs => "differs",
                 State::Missing => "missing",
             };
-            let _ = write!(html, "<td class=\"{class}\">{}</td>", cell_html(cell));
+            let origin = row.setting.origins.get(e).and_then(Option::as_ref);
+            let _ = write!(html, "<td class=\"{class}\">{}</td>", cell_html(cell, origin));
         }
         html.push_str("</tr>\n");
     }
@@ -580,7 +600,8 @@ fn shared_list(args: &Args, ids: &mut Ids) -> Result<String, String> {
             inline(&setting.label)
         );
         if let Some(cell @ Cell::Value { .. }) = setting.cells.first() {
-            let _ = write!(html, ": {}", cell_html(cell));
+            let origin = setting.origins.first().and_then(Option::as_ref);
+            let _ = write!(html, ": {}", cell_html(cell, origin));
         }
         if let Some(note) = &setting.note {
             let _ = write!(html, " — {}", inline(note));
@@ -598,7 +619,8 @@ fn value(args: &Args) -> Result<String, String> {
         .data
         .setting(key)
         .ok_or_else(|| args.unknown("key", key, args.data.keys()))?;
-    Ok(cell_html(&setting.cells[env]))
+    let origin = setting.origins.get(env).and_then(Option::as_ref);
+    Ok(cell_html(&setting.cells[env], origin))
 }
 
 #[cfg(test)]

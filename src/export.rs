@@ -31,6 +31,10 @@ struct Setting<'a> {
     shared: bool,
     /// Environment id → the value as written, or null.
     values: BTreeMap<&'a str, Option<&'a str>>,
+    /// Environment id → `file:line` where the value was read, for the
+    /// values read from configuration files (`from:`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    sources: BTreeMap<&'a str, String>,
 }
 
 /// `environments.json`, pretty-printed so it diffs well.
@@ -60,6 +64,9 @@ pub fn json(data: &Data) -> Vec<u8> {
                     .iter()
                     .zip(&s.cells)
                     .map(|(e, c)| (e.id.as_str(), c.text()))
+                    .collect(),
+                sources: (data.environments.iter().zip(&s.origins))
+                    .filter_map(|(e, o)| Some((e.id.as_str(), o.as_ref()?.to_string())))
                     .collect(),
             })
             .collect(),

@@ -15,6 +15,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
 use crate::include::{self, Expansion};
 use crate::theme::{self, Theme};
 
+mod config_files;
+
 /// A non-markdown file of the content folder (an image, a download), copied as is.
 #[derive(Debug, Clone)]
 pub struct Asset {
@@ -33,6 +35,8 @@ pub struct Project {
     pub theme: Theme,
     /// `data/environments.yaml`, when the site has one.
     pub data: Option<Data>,
+    /// The configuration files it reads values from (or tried to), as real paths.
+    pub data_files: BTreeSet<PathBuf>,
     /// Files of the content and theme folders left out (a FIFO, a symlink
     /// out of the folder), by file as named in diagnostics, with the warning
     /// that says why.
@@ -74,7 +78,7 @@ impl Project {
             &mut skipped,
         );
         let theme = read_theme(root, &config, &mut problems, &mut skipped);
-        let data = read_data(root, &config, &mut problems);
+        let (data, data_files) = read_data(root, &config, &mut problems);
         if problems.has_errors() {
             problems.0.extend(skipped.into_values());
             problems.extend(config_warnings);
@@ -89,6 +93,7 @@ impl Project {
             assets,
             theme,
             data,
+            data_files,
             skipped,
         })
     }
@@ -280,21 +285,30 @@ fn read_theme(
 
 /// The data file is read whole or not at all: left out, it would change
 /// every page that uses it, so a file that is not one is an error.
-fn read_data(root: &Path, config: &Config, problems: &mut Diagnostics) -> Option<Data> {
+/// The data, and the configuration files it reads values from (or tried to).
+fn read_data(
+    root: &Path,
+    config: &Config,
+    problems: &mut Diagnostics,
+) -> (Option<Data>, BTreeSet<PathBuf>) {
     let rel = config.build.data.join(data::FILE_NAME);
     let display = display_path(root, &rel);
     let bytes = match read_file(&root.join(&rel)) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Default::default(),
         Err(e) => {
             problems.push(Diagnostic::error(display, format!("cannot read: {e}")));
-            return None;
+            return Default::default();
         }
     };
-    let text = utf8(bytes, &display).map_err(|d| problems.push(d)).ok()?;
-    data::parse(&text, &display)
+    let Some(text) = utf8(bytes, &display).map_err(|d| problems.push(d)).ok() else {
+        return Default::default();
+    };
+    let files = config_files::ConfigFiles::new(root, &config.data.source_url);
+    let data = data::read(&text, &display, &files)
         .map_err(|d| problems.extend(d))
-        .ok()
+        .ok();
+    (data, files.asked.into_inner())
 }
 
 /// A folder of the site to read, and how it is named in diagnostics.
@@ -477,6 +491,14 @@ fn read_text(path: &Path, file: &Path) -> Result<String, Diagnostic> {
     })
 }
 
+/// The repository that holds the site in `root`, as a real path: the
+/// nearest folder with `.git` from the site folder up, else the site folder.
+fn repository(root: &Path) -> Option<PathBuf> {
+    let real = fs::canonicalize(root).ok()?;
+    let repo = real.ancestors().find(|dir| dir.join(".git").exists());
+    Some(repo.unwrap_or(&real).to_path_buf())
+}
+
 /// Reads the files that pages include with mdBook's file directives: any
 /// file inside the repository that holds the book (the nearest folder with
 /// `.git` from the site folder up, else the site folder), never one outside
@@ -490,15 +512,8 @@ struct Includes {
 
 impl Includes {
     fn new(root: &Path, content: &Path) -> Includes {
-        let real = fs::canonicalize(root).ok();
-        let repo = real.as_ref().map(|real| {
-            real.ancestors()
-                .find(|dir| dir.join(".git").exists())
-                .unwrap_or(real)
-                .to_path_buf()
-        });
         Includes {
-            repo,
+            repo: repository(root),
             content: content.to_path_buf(),
         }
     }
@@ -628,12 +643,17 @@ impl Project {
         Includes::new(&self.root, &self.display(&self.config.build.content))
     }
 
-    /// Expands again the pages that include `path` (a real path), which changed.
-    pub fn refresh_included(&mut self, path: &Path) -> Refresh {
+    /// Expands again the pages that include `path` (a real path), which
+    /// changed; reads the data again if it reads values from it.
+    pub fn refresh_included(&mut self, path: &Path) -> Result<Refresh, Diagnostics> {
         // mdBook's additional css/js are copied again by the next build.
         if self.additional_files().any(|f| f == path) {
-            return Refresh::Changed;
+            return Ok(Refresh::Changed);
         }
+        let data = match self.data_files.contains(path) {
+            true => self.refresh_data()?,
+            false => Refresh::Unchanged,
+        };
         let includes = self.includes();
         let mut refresh = Refresh::Unchanged;
         for source in &mut self.sources {
@@ -650,7 +670,11 @@ impl Project {
                 refresh = Refresh::Changed;
             }
         }
-        refresh
+        Ok(if data == Refresh::Changed {
+            data
+        } else {
+            refresh
+        })
     }
 
     /// Every file the pages include (or try to), and the book's additional
@@ -661,7 +685,8 @@ impl Project {
             .iter()
             .filter_map(|s| s.expanded.as_ref())
             .flat_map(|e| e.files.iter().map(|f| real_file(f)));
-        included.chain(self.additional_files()).collect()
+        let data = self.data_files.iter().cloned();
+        included.chain(self.additional_files()).chain(data).collect()
     }
 
     /// mdBook's `additional-css` and `additional-js`, as real paths.
@@ -688,7 +713,9 @@ impl Project {
 
     pub fn refresh_data(&mut self) -> Result<Refresh, Diagnostics> {
         let mut problems = Diagnostics::default();
-        let data = read_data(&self.root, &self.config, &mut problems);
+        let (data, files) = read_data(&self.root, &self.config, &mut problems);
+        // Watched from now on, even when they are broken or missing.
+        self.data_files.extend(files);
         if problems.has_errors() {
             return Err(problems);
         }

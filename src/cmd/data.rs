@@ -47,6 +47,10 @@ pub fn get(args: GetArgs) -> Result<(), Failure> {
             .unwrap_or_else(|| "`envbook diff` lists keys".to_string());
         anyhow!("unknown key `{}` ({help})", args.key)
     })?;
+    if args.source {
+        let origin = setting.origins.get(env).and_then(Option::as_ref);
+        return print(&origin.map(|o| format!("{o}\n")).unwrap_or_default());
+    }
     // An empty cell prints nothing, so scripts can test for it.
     print(&format!("{}\n", setting.cells[env].text().unwrap_or("")))
 }

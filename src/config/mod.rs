@@ -22,6 +22,7 @@ pub struct Config {
     pub serve: Serve,
     pub links: Links,
     pub search: Search,
+    pub data: DataConfig,
     /// Which format the file was written in.
     #[serde(skip)]
     pub format: Format,
@@ -148,6 +149,16 @@ impl Default for Serve {
 #[serde(default, rename_all = "kebab-case")]
 pub struct Links {
     pub check: LinkCheck,
+}
+
+/// `[data]`: how the data is shown.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct DataConfig {
+    /// Where a value read from a configuration file links to:
+    /// `https://github.com/acme/platform/blob/main/{path}#L{line}`, `{path}`
+    /// the file's path from the repository's root. Empty: no link.
+    pub source_url: String,
 }
 
 /// `[search]`: the search index and box (mdBook's `[output.html.search]`).

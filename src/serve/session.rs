@@ -117,10 +117,9 @@ impl Session {
             let project = self.project.as_mut().expect("checked above");
             let (key, result) = match change {
                 Change::Content(rel) => (rel.clone(), project.refresh_content(rel)),
-                Change::Included(path) => (
-                    path.display().to_string(),
-                    Ok(project.refresh_included(path)),
-                ),
+                Change::Included(path) => {
+                    (path.display().to_string(), project.refresh_included(path))
+                }
                 Change::Data => ("data".into(), project.refresh_data()),
                 Change::Theme => ("theme".into(), project.refresh_theme()),
                 Change::Site => unreachable!("handled above"),

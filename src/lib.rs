@@ -26,5 +26,6 @@ pub mod render;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod sources;
 pub mod theme;
 pub mod yaml;

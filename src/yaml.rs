@@ -296,7 +296,9 @@ impl Builder<'_> {
     /// Keeps the document just read, unless nothing was written in it.
     fn end_document(&mut self) {
         match self.root.take() {
-            Some(root) if !(root.kind == Kind::Null && root.span.is_empty()) => self.docs.push(root),
+            Some(root) if !(root.kind == Kind::Null && root.span.is_empty()) => {
+                self.docs.push(root)
+            }
             _ => {}
         }
     }
@@ -542,22 +544,47 @@ spec:
         assert_eq!(
             scalars(&docs[0]),
             [
-                "apiVersion", "apps/v1", "kind", "Deployment", "metadata", "name", "web", "spec",
-                "replicas", "3", "template", "spec", "containers", "name", "web", "image",
+                "apiVersion",
+                "apps/v1",
+                "kind",
+                "Deployment",
+                "metadata",
+                "name",
+                "web",
+                "spec",
+                "replicas",
+                "3",
+                "template",
+                "spec",
+                "containers",
+                "name",
+                "web",
+                "image",
                 "nginx:1.27"
             ]
         );
         assert_eq!(
             scalars(&docs[1]),
             [
-                "apiVersion", "v1", "kind", "Service", "metadata", "name", "web", "spec", "ports",
-                "port", "80", "targetPort", "8080"
+                "apiVersion",
+                "v1",
+                "kind",
+                "Service",
+                "metadata",
+                "name",
+                "web",
+                "spec",
+                "ports",
+                "port",
+                "80",
+                "targetPort",
+                "8080"
             ]
         );
         let Kind::Map(pairs) = &docs[1].kind else {
             panic!()
         };
-        assert_eq!(pairs[1].1.pos, Pos::new(16, 7));
+        assert_eq!(pairs[1].1.pos, Pos::new(15, 7));
         assert_eq!(&MANIFEST[pairs[1].1.span.clone()], "Service");
     }
 
@@ -573,7 +600,12 @@ spec:
 
     #[test]
     fn documents_empty_or_only_comments() {
-        for text in ["", "# nothing yet\n", "---\n", "---\n---\n# still nothing\n"] {
+        for text in [
+            "",
+            "# nothing yet\n",
+            "---\n",
+            "---\n---\n# still nothing\n",
+        ] {
             let (docs, problems) = parse_documents(text, Path::new("k.yaml"));
             assert!(problems.is_empty(), "{text:?}: {problems}");
             assert!(docs.is_empty(), "{text:?}: {docs:?}");
@@ -602,7 +634,9 @@ spec:
         let (docs, problems) = parse_documents(&text, Path::new("k.yaml"));
         assert!(docs.is_empty());
         assert!(
-            problems.to_string().starts_with("error: this YAML is too large"),
+            problems
+                .to_string()
+                .starts_with("error: this YAML is too large"),
             "{problems}"
         );
     }

@@ -62,12 +62,23 @@ fn entry(reader: &mut Reader, line: &str, start: usize) -> Result<Option<(Node, 
         return Ok(None);
     };
     let text = key.to_string();
-    let key = reader.node(Kind::Scalar { text, quoted: false }, at..at + key.len())?;
+    let key = reader.node(
+        Kind::Scalar {
+            text,
+            quoted: false,
+        },
+        at..at + key.len(),
+    )?;
     Ok(Some((key, value)))
 }
 
 /// Reports a bad line, which gives no entry.
-fn bad<T>(reader: &mut Reader, message: &str, span: Range<usize>, help: Option<&str>) -> Result<Option<T>, Stop> {
+fn bad<T>(
+    reader: &mut Reader,
+    message: &str,
+    span: Range<usize>,
+    help: Option<&str>,
+) -> Result<Option<T>, Stop> {
     let Stop(mut d) = reader.syntax(message, span);
     if let Some(help) = help {
         d = d.with_help(help);

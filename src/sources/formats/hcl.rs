@@ -14,7 +14,7 @@ use hcl_edit::Span;
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 
-use super::{Format, Pairs, Reader, Stop, empty_map};
+use super::{Format, Pairs, Reader, Stop, empty_map, reported_duplicate};
 use crate::diagnostic::Diagnostics;
 use crate::yaml::{Kind, Node};
 
@@ -35,9 +35,37 @@ fn read(reader: &mut Reader, text: &str) -> Result<Node, Stop> {
         }
         Err(e) => {
             let at = e.location().offset();
+            if e.message().contains("found redefined") {
+                duplicate(reader, at);
+                return empty_map(reader);
+            }
+            if e.message().contains("nesting depth") {
+                return Err(reader.stop_at(reader.too_deep(), at..at + 1));
+            }
             Err(reader.syntax(e.message(), at..at + 1))
         }
     }
+}
+
+/// The parser turns down a second attribute or object key of one name;
+/// that is reported as a duplicate key like in every other format. `at` is
+/// where the second key starts: an identifier or a quoted string.
+fn duplicate(reader: &mut Reader, at: usize) {
+    let rest = reader.slice(at..reader.text.len());
+    let (len, name) = match rest.strip_prefix('"') {
+        Some(quoted) => {
+            let len = quoted.find('"').unwrap_or(quoted.len());
+            (len + 2, &quoted[..len])
+        }
+        None => {
+            let len = rest
+                .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-')))
+                .unwrap_or(rest.len());
+            (len, &rest[..len])
+        }
+    };
+    let name = name.to_string();
+    reported_duplicate(reader, at..at + len, &name);
 }
 
 /// A map being built from a body: blocks of one ident are merged into it.

@@ -72,7 +72,9 @@ fn convert(reader: &mut Reader, value: &Value, depth: usize) -> Result<Node, Sto
             let mut pairs = Pairs::default();
             for prop in &object.properties {
                 let key = match &prop.name {
-                    ObjectPropName::String(s) => reader.quoted(s.value.as_ref(), s.range.start..s.range.end)?,
+                    ObjectPropName::String(s) => {
+                        reader.quoted(s.value.as_ref(), s.range.start..s.range.end)?
+                    }
                     ObjectPropName::Word(w) => reader.raw(w.range.start..w.range.end)?,
                 };
                 let value = convert(reader, &prop.value, depth + 1)?;

@@ -176,7 +176,11 @@ impl<'a> Reader<'a> {
 
     /// `invalid JSON: …` and the like, at the parser's position.
     fn syntax(&self, message: &str, span: Range<usize>) -> Stop {
-        let message = format!("invalid {}: {}", self.format.name(), lowercase_first(message));
+        let what = match self.format {
+            Format::Env => ".env line",
+            format => format.name(),
+        };
+        let message = format!("invalid {what}: {}", lowercase_first(message));
         self.stop_at(message, span)
     }
 
@@ -204,6 +208,39 @@ impl<'a> Reader<'a> {
             }
         }
     }
+}
+
+/// A duplicate key reported by a parser that does not say where the first
+/// one is: the key as written at `span`, and the line of the closest earlier
+/// place where the same text is written as a key (found in the text).
+fn reported_duplicate(reader: &mut Reader, span: Range<usize>, name: &str) {
+    let raw = reader.slice(span.clone());
+    let first = earlier_key_line(reader, raw, span.start);
+    let key = Node {
+        kind: Kind::Null,
+        pos: reader.lines.pos(span.start),
+        span,
+    };
+    reader.duplicate(&key, name, first);
+}
+
+/// The line of the last place before `before` where `raw` is written as a
+/// whole word followed by `=`, `:`, `.` or `]`: a key, most likely.
+fn earlier_key_line(reader: &Reader, raw: &str, before: usize) -> Option<usize> {
+    let text = reader.text;
+    let word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-');
+    let mut end = before.min(text.len());
+    while !raw.is_empty() {
+        let i = text.get(..end)?.rfind(raw)?;
+        let starts = !text[..i].ends_with(word);
+        let after = text[i + raw.len()..].trim_start_matches([' ', '\t']);
+        let ends = !after.starts_with("==") && after.starts_with(['=', ':', '.', ']']);
+        if starts && ends {
+            return Some(reader.lines.pos(i).line);
+        }
+        end = i;
+    }
+    None
 }
 
 fn lowercase_first(message: &str) -> String {
@@ -281,9 +318,7 @@ fn too_deep(text: &str, syntax: &Syntax) -> Option<usize> {
             }
             b'"' | b'\'' => skip_string(bytes, i, syntax),
             b'#' if syntax.hash_comments => skip_line(bytes, i),
-            b'/' if syntax.slash_comments && bytes.get(i + 1) == Some(&b'/') => {
-                skip_line(bytes, i)
-            }
+            b'/' if syntax.slash_comments && bytes.get(i + 1) == Some(&b'/') => skip_line(bytes, i),
             b'/' if syntax.slash_comments && bytes.get(i + 1) == Some(&b'*') => {
                 find(bytes, i + 2, b"*/").map_or(bytes.len(), |end| end + 2)
             }

@@ -178,7 +178,7 @@ fn json_package() {
         render(&node),
         r#"{"name": "web-ui", "version": "1.10.0", "private": true, "engines": {"node": ">=20"}, "scripts": {"build": "vite build", "test": "vitest --run"}, "files": ["dist", "README.md"], "timeout": 1.10, "retries": 3, "homepage": ~, "description": "Ünïcode \"quoted\" é"}"#
     );
-    assert_eq!(at(&node, &["engines", "node"]).pos, Pos::new(5, 23));
+    assert_eq!(at(&node, &["engines", "node"]).pos, Pos::new(5, 24));
     assert_eq!(at(&node, &["files", "1"]).pos, Pos::new(10, 21));
     assert_eq!(key_at(&node, &["scripts"], "test").pos, Pos::new(8, 5));
     let timeout = at(&node, &["timeout"]);
@@ -190,7 +190,7 @@ fn json_positions_count_characters_and_survive_crlf() {
     let text = "{\r\n  \"é\": \"ü\",\r\n  \"b\": [1,\r\n 2]\r\n}\r\n";
     let node = doc(Format::Json, text);
     assert_eq!(render(&node), r#"{"é": "ü", "b": [1, 2]}"#);
-    assert_eq!(at(&node, &["é"]).pos, Pos::new(2, 9));
+    assert_eq!(at(&node, &["é"]).pos, Pos::new(2, 8));
     assert_eq!(at(&node, &["b", "1"]).pos, Pos::new(4, 2));
     assert_eq!(&text[at(&node, &["é"]).span.clone()], "\"ü\"");
 }
@@ -235,7 +235,10 @@ fn toml_cargo() {
     assert_eq!(at(&node, &["install", "mode"]).pos, Pos::new(13, 8));
     assert_eq!(at(&node, &["bin", "1", "name"]).pos, Pos::new(24, 8));
     assert_eq!(key_at(&node, &["package"], "metadata").pos, Pos::new(6, 1));
-    assert_eq!(key_at(&node, &["package", "metadata"], "docs").pos, Pos::new(6, 10));
+    assert_eq!(
+        key_at(&node, &["package", "metadata"], "docs").pos,
+        Pos::new(6, 10)
+    );
     assert_eq!(key_at(&node, &[], "install").pos, Pos::new(12, 2));
 }
 
@@ -243,7 +246,10 @@ fn toml_cargo() {
 fn toml_quoted_keys_and_crlf() {
     let text = "[\"sé rver\"]\r\n'port' = 8080\r\n\"a.b\" = 'x'\r\n";
     let node = doc(Format::Toml, text);
-    assert_eq!(render(&node), "{\"sé rver\": {\"port\": 8080, \"a.b\": \"x\"}}");
+    assert_eq!(
+        render(&node),
+        "{\"sé rver\": {\"port\": 8080, \"a.b\": \"x\"}}"
+    );
     assert_eq!(at(&node, &["sé rver", "a.b"]).pos, Pos::new(3, 9));
 }
 
@@ -304,7 +310,10 @@ resource "aws_iam_role" "ci" {}
          resource: {\"aws_s3_bucket\": {\"logs\": {bucket: \"logs\"}, \"data\": {bucket: \"data\"}}, \
          \"aws_iam_role\": {\"ci\": {}}}}"
     );
-    assert_eq!(key_at(&node, &["resource", "aws_s3_bucket"], "data").pos, Pos::new(10, 27));
+    assert_eq!(
+        key_at(&node, &["resource", "aws_s3_bucket"], "data").pos,
+        Pos::new(10, 26)
+    );
 }
 
 const DOTENV: &str = "\
@@ -330,7 +339,10 @@ fn dotenv_sample() {
     assert_eq!(at(&node, &["DATABASE_URL"]).pos, Pos::new(2, 21));
     assert_eq!(at(&node, &["PORT"]).pos, Pos::new(5, 8));
     assert_eq!(key_at(&node, &[], "log.level").pos, Pos::new(8, 3));
-    assert_eq!(&DOTENV[at(&node, &["API_KEY"]).span.clone()], "'s3cr#t $HOME'");
+    assert_eq!(
+        &DOTENV[at(&node, &["API_KEY"]).span.clone()],
+        "'s3cr#t $HOME'"
+    );
 }
 
 #[test]
@@ -360,8 +372,11 @@ fn comment(format: Format) -> &'static str {
 #[test]
 fn duplicate_keys_json() {
     assert_eq!(
-        problems(Format::Json, "{\n  \"a\": 1,\n  \"b\": {\"c\": 1, \"c\": 2},\n  \"a\": 3\n}\n"),
-        "error: duplicate key `c`\n --> package.json:3:18\n  |\n3 |   \"b\": {\"c\": 1, \"c\": 2},\n  |                  ^^^\n  = help: it is already set on line 3; only one of them can count, so remove one\n\n\
+        problems(
+            Format::Json,
+            "{\n  \"a\": 1,\n  \"b\": {\"c\": 1, \"c\": 2},\n  \"a\": 3\n}\n"
+        ),
+        "error: duplicate key `c`\n --> package.json:3:17\n  |\n3 |   \"b\": {\"c\": 1, \"c\": 2},\n  |                 ^^^\n  = help: it is already set on line 3; only one of them can count, so remove one\n\n\
          error: duplicate key `a`\n --> package.json:4:3\n  |\n4 |   \"a\": 3\n  |   ^^^\n  = help: it is already set on line 2; only one of them can count, so remove one\n"
     );
 }
@@ -381,11 +396,17 @@ fn duplicate_keys_toml() {
 #[test]
 fn duplicate_keys_hcl() {
     assert_eq!(
-        problems(Format::Hcl, "region = \"a\"\nzone = \"b\"\nregion = \"c\"\n"),
+        problems(
+            Format::Hcl,
+            "region = \"a\"\nzone = \"b\"\nregion = \"c\"\n"
+        ),
         "error: duplicate key `region`\n --> prod.tfvars:3:1\n  |\n3 | region = \"c\"\n  | ^^^^^^\n  = help: it is already set on line 1; only one of them can count, so remove one\n"
     );
     assert_eq!(
-        problems(Format::Hcl, "resource \"a\" \"x\" {}\nresource \"a\" \"x\" {}\n"),
+        problems(
+            Format::Hcl,
+            "resource \"a\" \"x\" {}\nresource \"a\" \"x\" {}\n"
+        ),
         "error: duplicate key `x`\n --> prod.tfvars:2:14\n  |\n2 | resource \"a\" \"x\" {}\n  |              ^^^\n  = help: it is already set on line 1; only one of them can count, so remove one\n"
     );
     assert_eq!(
@@ -410,7 +431,7 @@ fn syntax_errors_json() {
     );
     assert_eq!(
         problems(Format::Json, "{\"a\": tru}"),
-        "error: invalid JSON: unexpected word\n --> package.json:1:7\n  |\n1 | {\"a\": tru}\n  |       ^^^\n"
+        "error: invalid JSON: unexpected token\n --> package.json:1:7\n  |\n1 | {\"a\": tru}\n  |       ^^^\n"
     );
 }
 
@@ -418,7 +439,7 @@ fn syntax_errors_json() {
 fn syntax_errors_toml() {
     assert_eq!(
         problems(Format::Toml, "[package]\nname = \"x\nversion = 1\n"),
-        "error: invalid TOML: \n --> Cargo.toml:2:8\n  |\n2 | name = \"x\n  |        ^\n"
+        "error: invalid TOML: invalid basic string, expected `\"`\n --> Cargo.toml:2:10\n  |\n2 | name = \"x\n  |          ^\n"
     );
 }
 
@@ -426,14 +447,17 @@ fn syntax_errors_toml() {
 fn syntax_errors_hcl() {
     assert_eq!(
         problems(Format::Hcl, "region = \"eu\"\nzone = \n"),
-        "error: invalid HCL: \n --> prod.tfvars:2:8\n  |\n2 | zone = \n  |        ^\n"
+        "error: invalid HCL: invalid expression; expected `\"`, `[`, `{`, `-`, `!`, `(`, `_`, `<`, letter or digit\n --> prod.tfvars:2:8\n  |\n2 | zone = \n  |        ^\n"
     );
 }
 
 #[test]
 fn syntax_errors_dotenv() {
     assert_eq!(
-        problems(Format::Env, "A=1\njust words\n9LIVES=x\nB='open\nC=\"x\" y\n"),
+        problems(
+            Format::Env,
+            "A=1\njust words\n9LIVES=x\nB='open\nC=\"x\" y\n"
+        ),
         "error: invalid .env line: expected `KEY=value`\n --> .env:2:1\n  |\n2 | just words\n  | ^^^^^^^^^^\n\n\
          error: invalid .env line: `9LIVES` is not a valid key\n --> .env:3:1\n  |\n3 | 9LIVES=x\n  | ^^^^^^\n  = help: a key is letters, digits, `_`, `.` and `-`, and does not start with a digit\n\n\
          error: invalid .env line: the quote `'` is not closed on this line\n --> .env:4:3\n  |\n4 | B='open\n  |   ^\n\n\
@@ -457,8 +481,30 @@ fn deep_nesting_is_an_error_not_a_crash() {
         Some("error: this JSON is nested more than 64 levels deep")
     );
     assert_eq!(
-        problems(Format::Toml, &format!("a = {deep}")).lines().next(),
+        problems(Format::Toml, &format!("a = {deep}"))
+            .lines()
+            .next(),
         Some("error: this TOML is nested more than 64 levels deep")
+    );
+    assert_eq!(
+        problems(Format::Hcl, &format!("a = {deep}")).lines().next(),
+        Some("error: this HCL is nested more than 64 levels deep")
+    );
+}
+
+#[test]
+fn duplicate_keys_found_by_the_toml_and_hcl_parsers() {
+    assert_eq!(
+        problems(Format::Toml, "a.b = 1\nc = 2\na.b = 3\n"),
+        "error: duplicate key `b`\n --> Cargo.toml:3:3\n  |\n3 | a.b = 3\n  |   ^\n  = help: it is already set on line 1; only one of them can count, so remove one\n"
+    );
+    assert_eq!(
+        problems(Format::Hcl, "a = {\n  b = 1\n  b = 2\n}\n"),
+        "error: duplicate key `b`\n --> prod.tfvars:3:3\n  |\n3 |   b = 2\n  |   ^\n  = help: it is already set on line 2; only one of them can count, so remove one\n"
+    );
+    assert_eq!(
+        problems(Format::Hcl, "a = 1\na {}\n"),
+        "error: duplicate key `a`\n --> prod.tfvars:2:1\n  |\n2 | a {}\n  | ^\n  = help: it is already set on line 1; only one of them can count, so remove one\n"
     );
 }
 
@@ -469,9 +515,18 @@ fn nesting_within_the_limit_is_read() {
     let json = format!("{}{}", "[".repeat(65), "]".repeat(65));
     assert!(problems(Format::Json, &json).contains("nested more than 64"));
     // Brackets in strings and comments are no nesting.
-    let text = format!("{{\"a\": \"{}\" /* {} */}}", "[".repeat(100), "{".repeat(100));
+    let text = format!(
+        "{{\"a\": \"{}\" /* {} */}}",
+        "[".repeat(100),
+        "{".repeat(100)
+    );
     assert_eq!(render(&doc(Format::Json, &text)).len(), 109);
-    let text = format!("a = '''{}'''\nb = \"{}\" # {}\n", "[".repeat(100), "{".repeat(100), "[".repeat(100));
+    let text = format!(
+        "a = '''{}'''\nb = \"{}\" # {}\n",
+        "[".repeat(100),
+        "{".repeat(100),
+        "[".repeat(100)
+    );
     assert_eq!(docs(Format::Toml, &text).len(), 1);
 }
 

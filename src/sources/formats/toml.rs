@@ -1,7 +1,7 @@
 //! TOML through the `toml` crate's spanned tree (`DeTable`). Its tables are
 //! sorted by key, so entries are put back in the order written by their
 //! spans. The parser recovers from errors and reports duplicates itself, but
-//! without the name or the first key's line: both are found here.
+//! without the name or the first key's place: both are found here.
 
 use std::ops::Range;
 use std::path::Path;
@@ -9,7 +9,7 @@ use std::path::Path;
 use ::toml::Spanned;
 use ::toml::de::{DeString, DeTable, DeValue};
 
-use super::{Format, Pairs, Reader, Stop, Syntax, empty_map, too_deep};
+use super::{Format, Pairs, Reader, Stop, Syntax, empty_map, reported_duplicate, too_deep};
 use crate::diagnostic::Diagnostics;
 use crate::yaml::{Kind, Node};
 
@@ -37,7 +37,7 @@ fn read(reader: &mut Reader, text: &str) -> Result<Node, Stop> {
     for error in errors {
         let span = error.span().unwrap_or(text.len()..text.len());
         if error.message() == "duplicate key" {
-            duplicate(reader, doc.as_ref().ok(), span);
+            duplicate(reader, span);
         } else if syntax_error.is_none() {
             syntax_error = Some(reader.syntax(error.message(), span));
         }
@@ -48,18 +48,10 @@ fn read(reader: &mut Reader, text: &str) -> Result<Node, Stop> {
     }
 }
 
-/// Reports the key at `span` as a duplicate, with the line of the closest
-/// key of the same name before it in `doc` (the first one, kept there).
-fn duplicate(reader: &mut Reader, doc: Option<&Node>, span: Range<usize>) {
+/// Reports the key at `span` as a duplicate: the parser says no more.
+fn duplicate(reader: &mut Reader, span: Range<usize>) {
     let name = key_name(reader.slice(span.clone()));
-    let first = doc.and_then(|doc| preceding_key(doc, &name, span.start));
-    let line = first.map(|key| key.pos.line);
-    let key = Node {
-        kind: Kind::Null,
-        pos: reader.lines.pos(span.start),
-        span,
-    };
-    reader.duplicate(&key, &name, line);
+    reported_duplicate(reader, span, &name);
 }
 
 /// A key's name from its text as written: quoted keys are decoded by the
@@ -73,30 +65,6 @@ fn key_name(raw: &str) -> String {
         }
     }
     raw.to_string()
-}
-
-/// The last key named `name` that starts before `before`, searched without
-/// recursion.
-fn preceding_key<'n>(doc: &'n Node, name: &str, before: usize) -> Option<&'n Node> {
-    let mut best: Option<&Node> = None;
-    let mut stack = vec![doc];
-    while let Some(node) = stack.pop() {
-        match &node.kind {
-            Kind::Map(pairs) => {
-                for (key, value) in pairs {
-                    let earlier = key.span.start < before;
-                    let later_than_best = best.is_none_or(|b| key.span.start > b.span.start);
-                    if earlier && later_than_best && key.scalar() == Some(name) {
-                        best = Some(key);
-                    }
-                    stack.push(value);
-                }
-            }
-            Kind::Seq(items) => stack.extend(items),
-            _ => {}
-        }
-    }
-    best
 }
 
 /// Recursive, within [`crate::yaml::MAX_DEPTH`] (and the parser's own limit).

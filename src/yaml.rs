@@ -140,6 +140,26 @@ struct Size {
 /// Parses one YAML document. Duplicate keys are reported and the first one is
 /// kept; a syntax error ends the parse (the tree is then `None`).
 pub fn parse(text: &str, file: &Path) -> (Option<Node>, Diagnostics) {
+    let (builder, ok) = run(text, file, false);
+    let root = if ok { builder.root } else { None };
+    (root, builder.problems)
+}
+
+/// Parses every document of a YAML stream (`---` between them, as in a
+/// Kubernetes manifest); a document with nothing in it, such as after a
+/// trailing `---`, is skipped. The budgets count over the whole text. Like
+/// [`parse`], a syntax error ends the parse and leaves no documents.
+pub fn parse_documents(text: &str, file: &Path) -> (Vec<Node>, Diagnostics) {
+    let (mut builder, ok) = run(text, file, true);
+    if !ok {
+        return (Vec::new(), builder.problems);
+    }
+    builder.end_document();
+    (builder.docs, builder.problems)
+}
+
+/// Feeds granit's events to a builder; false when a problem ended the parse.
+fn run<'a>(text: &'a str, file: &'a Path, many: bool) -> (Builder<'a>, bool) {
     let mut builder = Builder {
         text,
         lines: Lines::new(text),
@@ -148,6 +168,8 @@ pub fn parse(text: &str, file: &Path) -> (Option<Node>, Diagnostics) {
         anchors: HashMap::new(),
         size: Size::default(),
         root: None,
+        many,
+        docs: Vec::new(),
         problems: Diagnostics::default(),
     };
     for item in Parser::new_from_str(text) {
@@ -155,7 +177,7 @@ pub fn parse(text: &str, file: &Path) -> (Option<Node>, Diagnostics) {
             Ok((event, span)) => {
                 if let Err(d) = builder.event(event, span) {
                     builder.problems.push(d);
-                    return (None, builder.problems);
+                    return (builder, false);
                 }
             }
             Err(e) => {
@@ -165,11 +187,11 @@ pub fn parse(text: &str, file: &Path) -> (Option<Node>, Diagnostics) {
                     1,
                 );
                 builder.problems.push(d);
-                return (None, builder.problems);
+                return (builder, false);
             }
         }
     }
-    (builder.root, builder.problems)
+    (builder, true)
 }
 
 struct Builder<'a> {
@@ -182,14 +204,21 @@ struct Builder<'a> {
     /// What the document costs so far, aliases copied.
     size: Size,
     root: Option<Node>,
+    /// Whether several documents are allowed, and those read so far.
+    many: bool,
+    docs: Vec<Node>,
     problems: Diagnostics,
 }
 
 impl Builder<'_> {
     fn event(&mut self, event: Event, span: Span) -> Result<(), Diagnostic> {
         match event {
-            Event::DocumentStart(..) if self.root.is_some() => {
+            Event::DocumentStart(..) if !self.many && self.root.is_some() => {
                 Err(self.error(&span, "only one YAML document is allowed here"))
+            }
+            Event::DocumentEnd if self.many => {
+                self.end_document();
+                Ok(())
             }
             Event::Scalar(value, style, anchor, _) => {
                 let plain = style == ScalarStyle::Plain;
@@ -261,6 +290,16 @@ impl Builder<'_> {
                 self.complete(node, size, 0)
             }
             _ => Ok(()),
+        }
+    }
+
+    /// Keeps the document just read, unless nothing was written in it.
+    fn end_document(&mut self) {
+        match self.root.take() {
+            Some(root) if !(root.kind == Kind::Null && root.span.is_empty()) => {
+                self.docs.push(root)
+            }
+            _ => {}
         }
     }
 
@@ -470,5 +509,135 @@ mod tests {
     fn aliases_copy_their_anchor() {
         let node = tree("a: &x [1, 2]\nb: *x\n");
         assert_eq!(scalars(&node), ["a", "1", "2", "b", "1", "2"]);
+    }
+
+    const MANIFEST: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 3
+  template:
+    spec:
+      containers:
+        - name: web
+          image: \"nginx:1.27\"
+---
+# The Service in front of it.
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  ports:
+    - port: 80
+      targetPort: 8080
+---
+";
+
+    #[test]
+    fn documents_of_a_manifest_are_read_in_order() {
+        let (docs, problems) = parse_documents(MANIFEST, Path::new("k.yaml"));
+        assert!(problems.is_empty(), "{problems}");
+        assert_eq!(docs.len(), 2, "the trailing `---` is no document");
+        assert_eq!(
+            scalars(&docs[0]),
+            [
+                "apiVersion",
+                "apps/v1",
+                "kind",
+                "Deployment",
+                "metadata",
+                "name",
+                "web",
+                "spec",
+                "replicas",
+                "3",
+                "template",
+                "spec",
+                "containers",
+                "name",
+                "web",
+                "image",
+                "nginx:1.27"
+            ]
+        );
+        assert_eq!(
+            scalars(&docs[1]),
+            [
+                "apiVersion",
+                "v1",
+                "kind",
+                "Service",
+                "metadata",
+                "name",
+                "web",
+                "spec",
+                "ports",
+                "port",
+                "80",
+                "targetPort",
+                "8080"
+            ]
+        );
+        let Kind::Map(pairs) = &docs[1].kind else {
+            panic!()
+        };
+        assert_eq!(pairs[1].1.pos, Pos::new(15, 7));
+        assert_eq!(&MANIFEST[pairs[1].1.span.clone()], "Service");
+    }
+
+    #[test]
+    fn one_document_is_still_all_that_parse_allows() {
+        let (node, problems) = parse("a: 1\n---\nb: 2\n", Path::new("d.yaml"));
+        assert!(node.is_none());
+        assert_eq!(
+            problems.to_string(),
+            "error: only one YAML document is allowed here\n --> d.yaml:2:1\n  |\n2 | ---\n  | ^\n"
+        );
+    }
+
+    #[test]
+    fn documents_empty_or_only_comments() {
+        for text in [
+            "",
+            "# nothing yet\n",
+            "---\n",
+            "---\n---\n# still nothing\n",
+        ] {
+            let (docs, problems) = parse_documents(text, Path::new("k.yaml"));
+            assert!(problems.is_empty(), "{text:?}: {problems}");
+            assert!(docs.is_empty(), "{text:?}: {docs:?}");
+        }
+        let (docs, _) = parse_documents("--- ~\n---\na: 1\n", Path::new("k.yaml"));
+        assert_eq!(docs.len(), 2, "a null written out is a document");
+    }
+
+    #[test]
+    fn documents_report_duplicates_and_syntax_errors() {
+        let (docs, problems) = parse_documents("a: 1\n---\nb: 1\nb: 2\n", Path::new("k.yaml"));
+        assert_eq!(docs.len(), 2);
+        assert_eq!(
+            problems.to_string(),
+            "error: duplicate key `b`\n --> k.yaml:4:1\n  |\n4 | b: 2\n  | ^\n  = help: it is already set on line 3; YAML keeps only one of them, so remove one\n"
+        );
+        let (docs, problems) = parse_documents("a: 1\n---\nb: [1\n", Path::new("k.yaml"));
+        assert!(docs.is_empty());
+        assert!(problems.to_string().starts_with("error: invalid YAML: "));
+    }
+
+    #[test]
+    fn the_budget_counts_over_all_documents() {
+        let doc = format!("[{}]\n", "x, ".repeat(100_000));
+        let text = format!("{doc}---\n{doc}---\n{doc}");
+        let (docs, problems) = parse_documents(&text, Path::new("k.yaml"));
+        assert!(docs.is_empty());
+        assert!(
+            problems
+                .to_string()
+                .starts_with("error: this YAML is too large"),
+            "{problems}"
+        );
     }
 }

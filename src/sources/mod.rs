@@ -3,6 +3,7 @@
 //! each format read into one tree that knows where each value was written,
 //! and a path language to find a value in it. No I/O.
 
+pub mod formats;
 pub mod path;
 
 use std::path::PathBuf;

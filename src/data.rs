@@ -556,7 +556,11 @@ impl Reader<'_> {
             (cells, origins)
         };
         let format = spec.format;
-        match (fields.get("value"), fields.get("values"), fields.get("from")) {
+        match (
+            fields.get("value"),
+            fields.get("values"),
+            fields.get("from"),
+        ) {
             (Some(_), Some(_), _) => {
                 let key = fields.key("values").expect("values is there");
                 self.error(key, "a setting has `value` (the same everywhere) or `values` (one per environment), not both").help =

@@ -483,7 +483,9 @@ fn cell_html(cell: &Cell, origin: Option<&Origin>) -> String {
             "{value}<a class=\"from\" href=\"{}\" title=\"{from}\">{hidden}</a>",
             escape(link)
         ),
-        None => format!("{value}<span class=\"from\" tabindex=\"0\" title=\"{from}\">{hidden}</span>"),
+        None => {
+            format!("{value}<span class=\"from\" tabindex=\"0\" title=\"{from}\">{hidden}</span>")
+        }
     }
 }
 
@@ -571,7 +573,11 @@ fn matrix_table(args: &Args, ids: &mut Ids) -> Result<String, String> {
                 State::Missing => "missing",
             };
             let origin = row.setting.origins.get(e).and_then(Option::as_ref);
-            let _ = write!(html, "<td class=\"{class}\">{}</td>", cell_html(cell, origin));
+            let _ = write!(
+                html,
+                "<td class=\"{class}\">{}</td>",
+                cell_html(cell, origin)
+            );
         }
         html.push_str("</tr>\n");
     }

@@ -686,7 +686,10 @@ impl Project {
             .filter_map(|s| s.expanded.as_ref())
             .flat_map(|e| e.files.iter().map(|f| real_file(f)));
         let data = self.data_files.iter().cloned();
-        included.chain(self.additional_files()).chain(data).collect()
+        included
+            .chain(self.additional_files())
+            .chain(data)
+            .collect()
     }
 
     /// mdBook's `additional-css` and `additional-js`, as real paths.

@@ -71,6 +71,7 @@ impl Reader<'_> {
         envs: &[Environment],
     ) -> Option<Cells> {
         let from = self.from(node)?;
+        let reported = self.problems.0.len();
         let (mut cells, mut origins, mut absent) = (Vec::new(), Vec::new(), Vec::new());
         let mut failed = false;
         for (i, env) in envs.iter().enumerate() {
@@ -95,11 +96,13 @@ impl Reader<'_> {
         }
         // `optional` lets environments go without, not the path find nothing at all.
         let found_somewhere = cells.iter().any(|c| *c != Cell::Empty);
-        if !absent.is_empty() && !(spec.optional && found_somewhere) {
+        let counts = !absent.is_empty() && !(spec.optional && found_somewhere);
+        if counts {
             self.problems.0.extend(absent);
-            return None;
         }
-        (!failed).then_some((cells, origins))
+        let mine = self.problems.0.split_off(reported);
+        self.problems.0.extend(merge_environments(mine));
+        (!failed && !counts).then_some((cells, origins))
     }
 
     /// `from:` checked.
@@ -204,12 +207,19 @@ impl Reader<'_> {
             }
             Err(Unread::Missing { .. }) => return None,
             Err(Unread::Refused(why)) => {
-                let d = Diagnostic::error(self.file, format!("{written} cannot be read (for `{}`): {why}", env.id));
+                let d = Diagnostic::error(
+                    self.file,
+                    format!("{written} cannot be read (for `{}`): {why}", env.id),
+                );
                 vec![d.at_span_in(&self.lines, at.span.start, at.span.end)]
             }
             Err(Unread::Invalid(problems)) => {
                 let note = self.note(at, format!("read for `{}` here", env.id));
-                problems.0.into_iter().map(|d| d.with_note(note.clone())).collect()
+                problems
+                    .0
+                    .into_iter()
+                    .map(|d| d.with_note(note.clone()))
+                    .collect()
             }
         };
         self.problems.0.extend(problem);
@@ -219,18 +229,28 @@ impl Reader<'_> {
 
     /// A note at `node` of the data file.
     fn note(&self, node: &Node, message: String) -> Diagnostic {
-        Diagnostic::error(self.file, message).at_span_in(&self.lines, node.span.start, node.span.end)
+        Diagnostic::error(self.file, message).at_span_in(
+            &self.lines,
+            node.span.start,
+            node.span.end,
+        )
     }
 
     fn no_source(&mut self, at: &Node, name: &str, env: &Environment) -> Diagnostic {
         let names = env.sources.iter().map(|(n, _)| n.as_str());
         let help = match self.hints.did_you_mean(name, names.clone()) {
             Some(hint) => hint,
-            None if env.sources.is_empty() => format!("add `sources: {{ {name}: FILE }}` to the environment `{}`, or say `optional: true` on the setting", env.id),
+            None if env.sources.is_empty() => format!(
+                "add `sources: {{ {name}: FILE }}` to the environment `{}`, or say `optional: true` on the setting",
+                env.id
+            ),
             None => format!("its sources are: {}", some_of(names)),
         };
-        self.note(at, format!("the environment `{}` has no source `{name}`", env.id))
-            .with_help(help)
+        self.note(
+            at,
+            format!("the environment `{}` has no source `{name}`", env.id),
+        )
+        .with_help(help)
     }
 
     fn missing(&mut self, written: &str, at: &Node, env: &Environment) -> Diagnostic {
@@ -248,12 +268,20 @@ impl Reader<'_> {
 
     /// The document `from` reads in `file`: its only one, or the one of
     /// its `kind` and `name`. `Ok(None)` when that was reported.
-    fn document<'f>(&mut self, from: &From, file: &'f SourceFile, env: &Environment) -> Result<Option<&'f Node>, Diagnostic> {
+    fn document<'f>(
+        &mut self,
+        from: &From,
+        file: &'f SourceFile,
+        env: &Environment,
+    ) -> Result<Option<&'f Node>, Diagnostic> {
         let documents = &file.documents;
         if from.kind.is_none() && from.name.is_none() {
             return match documents.as_slice() {
                 [one] => Ok(Some(one)),
-                [] => Err(self.note(from.path_node, format!("{} is empty (for `{}`)", file.shown.display(), env.id))),
+                [] => Err(self.note(
+                    from.path_node,
+                    format!("{} is empty (for `{}`)", file.shown.display(), env.id),
+                )),
                 many => {
                     let d = self.note(&from.place.1, format!("{} holds {} documents: say which with `kind` and `name` (for `{}`)", file.shown.display(), many.len(), env.id))
                         .with_help(format!("the documents are: {}", some_of(names(many).iter().map(String::as_str))));
@@ -264,7 +292,9 @@ impl Reader<'_> {
         }
         let wanted = |d: &&Node| {
             let kind = path::Path(vec![path::Step::Key("kind".into())]);
-            from.kind.as_deref().is_none_or(|k| kind.find(d).ok().and_then(Node::scalar) == Some(k))
+            from.kind
+                .as_deref()
+                .is_none_or(|k| kind.find(d).ok().and_then(Node::scalar) == Some(k))
                 && from.name.as_deref().is_none_or(|n| meta_name(d) == Some(n))
         };
         let found: Vec<&Node> = documents.iter().filter(wanted).collect();
@@ -275,12 +305,32 @@ impl Reader<'_> {
                 let all = names(documents);
                 let help = match closest(&asked, all.iter().map(String::as_str)) {
                     Some(c) => format!("did you mean `{c}`?"),
-                    None => format!("the documents are: {}", some_of(all.iter().map(String::as_str))),
+                    None => format!(
+                        "the documents are: {}",
+                        some_of(all.iter().map(String::as_str))
+                    ),
                 };
-                Err(self.note(&from.place.1, format!("no document of {} is `{asked}` (for `{}`)", file.shown.display(), env.id)).with_help(help))
+                Err(self
+                    .note(
+                        &from.place.1,
+                        format!(
+                            "no document of {} is `{asked}` (for `{}`)",
+                            file.shown.display(),
+                            env.id
+                        ),
+                    )
+                    .with_help(help))
             }
             many => {
-                let d = self.note(&from.place.1, format!("{} documents of {} match (for `{}`): add `name`", many.len(), file.shown.display(), env.id));
+                let d = self.note(
+                    &from.place.1,
+                    format!(
+                        "{} documents of {} match (for `{}`): add `name`",
+                        many.len(),
+                        file.shown.display(),
+                        env.id
+                    ),
+                );
                 self.problems.push(d);
                 Ok(None)
             }
@@ -289,9 +339,18 @@ impl Reader<'_> {
 
     /// A path that found nothing: at the path in the data file, with a note
     /// where it stopped in the file.
-    fn miss(&mut self, from: &From, file: &SourceFile, miss: &Miss, env: &Environment) -> Diagnostic {
+    fn miss(
+        &mut self,
+        from: &From,
+        file: &SourceFile,
+        miss: &Miss,
+        env: &Environment,
+    ) -> Diagnostic {
         let shown = file.shown.display();
-        let d = self.note(from.path_node, format!("`{}` is not in {shown} (for `{}`)", from.path, env.id));
+        let d = self.note(
+            from.path_node,
+            format!("`{}` is not in {shown} (for `{}`)", from.path, env.id),
+        );
         let d = match from.path.suggested(miss) {
             Some(path) => d.with_help(format!("did you mean `{path}`?")),
             None => d,
@@ -306,8 +365,44 @@ impl Reader<'_> {
             Why::Kind { wanted } => format!("{there} is {}, not {wanted}", miss.node.describe()),
         };
         let node = miss.node;
-        d.with_note(Diagnostic::error(&file.shown, why).at_span(&file.text, node.span.start, node.span.end))
+        d.with_note(Diagnostic::error(&file.shown, why).at_span(
+            &file.text,
+            node.span.start,
+            node.span.end,
+        ))
     }
+}
+
+/// The problems of one setting, those that differ only by the environment
+/// they are for (one file for all) made one, for all of them.
+fn merge_environments(problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    const FOR: &str = " (for `";
+    let mut merged: Vec<(Diagnostic, Vec<String>)> = Vec::new();
+    for mut d in problems {
+        let env = match d.message.rfind(FOR) {
+            Some(at) if d.message.ends_with("`)") => {
+                let env = d.message[at + FOR.len()..d.message.len() - 2].to_string();
+                d.message.truncate(at);
+                Some(env)
+            }
+            _ => None,
+        };
+        let same = merged.iter_mut().find(|(m, _)| {
+            m.message == d.message && m.file == d.file && m.pos == d.pos && m.help == d.help
+        });
+        match (same, env) {
+            (Some((_, envs)), Some(env)) => envs.push(env),
+            (_, env) => merged.push((d, env.into_iter().collect())),
+        }
+    }
+    let with_envs = |(mut d, envs): (Diagnostic, Vec<String>)| {
+        if !envs.is_empty() {
+            let list: Vec<String> = envs.iter().map(|e| format!("`{e}`")).collect();
+            d.message = format!("{}{FOR}{})", d.message, &list.join(", ")[1..]);
+        }
+        d
+    };
+    merged.into_iter().map(with_envs).collect()
 }
 
 /// A value of a configuration file as a cell: a single value in the
@@ -325,7 +420,10 @@ fn file_cell(node: &Node, format: Format) -> Cell {
 
 /// A manifest's `metadata.name`.
 fn meta_name(document: &Node) -> Option<&str> {
-    let path = path::Path(vec![path::Step::Key("metadata".into()), path::Step::Key("name".into())]);
+    let path = path::Path(vec![
+        path::Step::Key("metadata".into()),
+        path::Step::Key("name".into()),
+    ]);
     path.find(document).ok().and_then(Node::scalar)
 }
 

@@ -130,14 +130,14 @@ fn each_environment_reads_its_own_file_and_knows_the_line() {
 
 #[test]
 fn a_file_named_per_environment_and_a_document_picked_by_kind_and_name() {
-    let (cells, origins) =
+    let (regions, origins) =
         cells("      - { id: r, label: R, from: { file: \"infra/{env}.yaml\", path: region } }\n");
-    assert_eq!(cells, [code("europe-west1"), code("europe-west4")]);
+    assert_eq!(regions, [code("europe-west1"), code("europe-west4")]);
     assert_eq!(origins[1], origin("infra/prod.yaml", 1));
-    let (cells, _) = cells(
+    let (ports, _) = cells(
         "      - { id: r, label: R, from: { file: k8s/api.yaml, kind: Service, name: api, path: \"spec.ports[0].port\" } }\n",
     );
-    assert_eq!(cells, [code("80"), code("80")]);
+    assert_eq!(ports, [code("80"), code("80")]);
 }
 
 #[test]
@@ -177,22 +177,23 @@ fn a_path_that_finds_nothing_is_shown_in_both_files() {
         e,
         "\
 error: `postgres.persistence.sise` is not in deploy/values-dev.yaml (for `dev`)
-  --> data/environments.yaml:9:65
-   |
- 9 |       - { id: size, label: Size, from: { source: helm, path: postgres.persistence.sise } }
-   |                                                                 ^^^^^^^^^^^^^^^^^^^^^^^^^
-   = help: did you mean `postgres.persistence.size`?
+ --> data/environments.yaml:9:62
+  |
+9 |       - { id: size, label: Size, from: { source: helm, path: postgres.persistence.sise } }
+  |                                                              ^^^^^^^^^^^^^^^^^^^^^^^^^
+  = help: did you mean `postgres.persistence.size`?
 note: `postgres.persistence` has no key `sise`
  --> deploy/values-dev.yaml:3:5
   |
 3 |     size: 10Gi
   |     ^^^^^^^^^^
+
 error: `postgres.persistence.sise` is not in deploy/values-prod.yaml (for `prod`)
-  --> data/environments.yaml:9:65
-   |
- 9 |       - { id: size, label: Size, from: { source: helm, path: postgres.persistence.sise } }
-   |                                                                 ^^^^^^^^^^^^^^^^^^^^^^^^^
-   = help: did you mean `postgres.persistence.size`?
+ --> data/environments.yaml:9:62
+  |
+9 |       - { id: size, label: Size, from: { source: helm, path: postgres.persistence.sise } }
+  |                                                              ^^^^^^^^^^^^^^^^^^^^^^^^^
+  = help: did you mean `postgres.persistence.size`?
 note: `postgres.persistence` has no key `sise`
  --> deploy/values-prod.yaml:4:5
   |
@@ -217,22 +218,23 @@ fn every_kind_of_problem_is_named_with_its_place() {
     ))
     .unwrap_err();
     for expected in [
-        "error: `replicas.x` is not in deploy/values-dev.yaml (for `dev`)\n  --> data/environments.yaml:9:56\n",
+        "error: `replicas.x` is not in deploy/values-dev.yaml (for `dev`)\n --> data/environments.yaml:9:56\n",
         "note: `replicas` is a single value, not a mapping\n --> deploy/values-dev.yaml:5:11\n",
         "error: the environment `dev` has no source `hlem`\n  --> data/environments.yaml:10:44\n",
         "= help: did you mean `helm`?",
-        "error: there is no file deploy/values-stage.yaml (for `dev`)\n  --> data/environments.yaml:11:40\n",
+        "error: there is no file deploy/values-stage.yaml (for `dev`, `prod`)\n  --> data/environments.yaml:11:42\n",
         "= help: did you mean `deploy/values-dev.yaml`?",
-        "error: k8s/api.yaml holds 2 documents: say which with `kind` and `name` (for `dev`)\n  --> data/environments.yaml:12:40\n",
+        "error: k8s/api.yaml holds 2 documents: say which with `kind` and `name` (for `dev`, `prod`)\n  --> data/environments.yaml:12:42\n",
         "= help: the documents are: Deployment/api, Service/api",
-        "error: no document of k8s/api.yaml is `Deploymnet` (for `dev`)",
+        "error: no document of k8s/api.yaml is `Deploymnet` (for `dev`, `prod`)",
         "= help: did you mean `Deployment/api`?",
         "error: duplicate key `a`\n --> broken.yaml:2:1\n",
-        "note: read for `dev` here\n  --> data/environments.yaml:14:40\n",
+        "note: read for `dev` here\n  --> data/environments.yaml:14:42\n",
         "error: this path cannot be read: a key is missing here (this): keys with spaces, dots or brackets go in quotes\n  --> data/environments.yaml:15:59\n",
         "error: a setting has `value` (the same everywhere) or `from` (read from files), not both",
         "error: `from` takes `source` (a name each environment's `sources` gives) or `file`, not both",
     ] {
         assert!(e.contains(expected), "{expected}\nnot in:\n{e}");
     }
+    assert_eq!(e.matches("\nerror:").count() + 1, 11, "{e}");
 }

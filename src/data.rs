@@ -582,7 +582,7 @@ impl Reader<'_> {
                     Some(values) => Some(self.value_map(values, format, envs)?),
                     None => None,
                 };
-                self.from_files(from, overrides, spec, envs)
+                self.read_from(from, overrides, spec, envs)
             }
             (None, Some(values), None) => self
                 .values(

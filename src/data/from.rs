@@ -63,7 +63,7 @@ impl Reader<'_> {
 
     /// The cells of a setting with `from:`, `overrides` (its `values:`)
     /// taking the place of the files' for the environments they name.
-    pub(super) fn from_files(
+    pub(super) fn read_from(
         &mut self,
         node: &Node,
         overrides: Option<Vec<Option<Cell>>>,
@@ -96,7 +96,7 @@ impl Reader<'_> {
         }
         // `optional` lets environments go without, not the path find nothing at all.
         let found_somewhere = cells.iter().any(|c| *c != Cell::Empty);
-        let counts = !absent.is_empty() && !(spec.optional && found_somewhere);
+        let counts = !(absent.is_empty() || spec.optional && found_somewhere);
         if counts {
             self.problems.0.extend(absent);
         }
@@ -283,7 +283,7 @@ impl Reader<'_> {
                     format!("{} is empty (for `{}`)", file.shown.display(), env.id),
                 )),
                 many => {
-                    let d = self.note(&from.place.1, format!("{} holds {} documents: say which with `kind` and `name` (for `{}`)", file.shown.display(), many.len(), env.id))
+                    let d = self.note(from.place.1, format!("{} holds {} documents: say which with `kind` and `name` (for `{}`)", file.shown.display(), many.len(), env.id))
                         .with_help(format!("the documents are: {}", some_of(names(many).iter().map(String::as_str))));
                     self.problems.push(d);
                     Ok(None)
@@ -312,7 +312,7 @@ impl Reader<'_> {
                 };
                 Err(self
                     .note(
-                        &from.place.1,
+                        from.place.1,
                         format!(
                             "no document of {} is `{asked}` (for `{}`)",
                             file.shown.display(),
@@ -323,7 +323,7 @@ impl Reader<'_> {
             }
             many => {
                 let d = self.note(
-                    &from.place.1,
+                    from.place.1,
                     format!(
                         "{} documents of {} match (for `{}`): add `name`",
                         many.len(),

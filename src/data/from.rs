@@ -214,7 +214,7 @@ impl Reader<'_> {
                 vec![d.at_span_in(&self.lines, at.span.start, at.span.end)]
             }
             Err(Unread::Invalid(problems)) => {
-                let note = self.note(at, format!("read for `{}` here", env.id));
+                let note = self.note(at, "read here".to_string());
                 problems
                     .0
                     .into_iter()

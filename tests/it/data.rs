@@ -23,7 +23,8 @@ fn as_markdown(element: ElementRef) -> String {
                 out.push_str(&code.text().collect::<String>());
                 out.push('`');
             }
-            Node::Element(e) if e.attr("class") == Some("row-link") => {}
+            // The row link, and where a value read from a file is written.
+            Node::Element(e) if matches!(e.attr("class"), Some("row-link" | "from")) => {}
             Node::Element(_) => out.push_str(&as_markdown(ElementRef::wrap(child).unwrap())),
             _ => {}
         }
@@ -360,10 +361,90 @@ fn broken_data_files_report_the_exact_place() {
         "data-unknown-key",
         "data-duplicate-yaml-key",
         "data-empty",
+        "data-from-errors",
     ] {
         let site = Site::fixture(name);
         let run = site.run(&["check"]);
         assert_eq!(run.code, 1, "{name}");
         insta::assert_snapshot!(name, run.stderr);
     }
+}
+
+#[test]
+fn values_read_from_configuration_files_show_as_written_with_their_place() {
+    let site = Site::fixture("data-from-files");
+    let run = site.build();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = site.read("site/index.html");
+    let rows = &generated_tables(&html)[0];
+    let expected = [
+        ["", "Dev", "Prod"],
+        ["Storage size", "`10Gi`", "`20Gi`"],
+        [
+            "Resources",
+            "`{requests: {cpu: 250m, memory: 512Mi}}`",
+            "`{requests: {cpu: \"1\", memory: 2Gi}}`",
+        ],
+        ["Ingress host", "—", "`www.tomoda.life`"],
+        ["App label", "`tomoda`", "`tomoda`"],
+        ["Replicas", "`1`", "`3`"],
+        ["Service port", "`8080`", "`8080`"],
+        ["Region", "`europe-west1`", "`europe-west4`"],
+        ["Node pools", "`e2-standard-2`", "`n2-standard-8`"],
+        ["Log level", "`debug`", "`warn`"],
+        ["File mode", "`0o755`", "`0o755`"],
+        ["Feature flags", "`[search, exports]`", "`[search, exports]`"],
+    ];
+    assert_eq!(rows, &expected.map(|r| r.map(String::from).to_vec()).to_vec());
+    // Each value read from a file says where, on hover and to a screen
+    // reader, and links to the line (book.toml's [data] source-url); the
+    // override (`values: { dev: 1 }`) is written in the data file: no mark.
+    let page = site.page("site/index.html");
+    let titles = page.attrs("#app\\.replicas a.from", "title");
+    assert_eq!(titles, ["from deploy/k8s/api.yaml:6"]);
+    assert_eq!(
+        page.texts("#app\\.region .visually-hidden"),
+        ["from infra/envs/dev.tfvars:1", "from infra/envs/prod.tfvars:2"]
+    );
+    assert_eq!(
+        page.attrs("#app\\.log-level a.from", "href"),
+        [
+            "https://git.example.com/acme/platform/blob/main/config/dev.env#L1",
+            "https://git.example.com/acme/platform/blob/main/config/prod.env#L2"
+        ]
+    );
+    assert!(html.contains("Production stores <code>20Gi</code><a class=\"from\""));
+    let json: serde_json::Value =
+        serde_json::from_str(&site.read("site/environments.json")).unwrap();
+    let replicas = &json["settings"][4];
+    assert_eq!(replicas["key"], "app.replicas");
+    assert_eq!(replicas["values"], serde_json::json!({"dev": "1", "prod": "3"}));
+    assert_eq!(
+        replicas["sources"],
+        serde_json::json!({"prod": "deploy/k8s/api.yaml:6"})
+    );
+    let get = |args: &[&str]| site.run(args).stdout;
+    assert_eq!(get(&["get", "prod", "app.storage-size"]), "20Gi\n");
+    assert_eq!(
+        get(&["get", "prod", "app.storage-size", "--source"]),
+        "deploy/helm/values-prod.yaml:4\n"
+    );
+    assert_eq!(get(&["get", "dev", "app.replicas", "--source"]), "");
+    let diff = get(&["diff", "dev", "prod"]);
+    assert!(diff.contains("app.region"), "{diff}");
+    assert!(!diff.contains("app.file-mode"), "{diff}");
+}
+
+#[test]
+fn a_site_without_a_source_url_marks_the_place_without_a_link() {
+    let site = Site::fixture("data-from-files");
+    site.write("book.toml", "[book]\ntitle = \"From files\"\n");
+    let run = site.build();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = site.page("site/index.html");
+    assert!(page.attrs("a.from", "href").is_empty());
+    assert_eq!(
+        page.attrs("#app\\.storage-size span.from", "tabindex"),
+        ["0", "0"]
+    );
 }

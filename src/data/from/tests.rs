@@ -229,7 +229,7 @@ fn every_kind_of_problem_is_named_with_its_place() {
         "error: no document of k8s/api.yaml is `Deploymnet` (for `dev`, `prod`)",
         "= help: did you mean `Deployment/api`?",
         "error: duplicate key `a`\n --> broken.yaml:2:1\n",
-        "note: read for `dev` here\n  --> data/environments.yaml:14:42\n",
+        "note: read here\n  --> data/environments.yaml:14:42\n",
         "error: this path cannot be read: a key is missing here (this): keys with spaces, dots or brackets go in quotes\n  --> data/environments.yaml:15:59\n",
         "error: a setting has `value` (the same everywhere) or `from` (read from files), not both",
         "error: `from` takes `source` (a name each environment's `sources` gives) or `file`, not both",

@@ -10,6 +10,9 @@ use crate::sources::{Files, NoFiles};
 use crate::yaml::{self, Kind, Node};
 
 mod from;
+mod reads;
+
+pub use reads::{Changes, Reads};
 
 pub const FILE_NAME: &str = "environments.yaml";
 

@@ -8,7 +8,7 @@ use std::ops::Range;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::escape_html;
 
-use crate::data::{Cell, Data, Format, Origin, Setting};
+use crate::data::{Cell, Data, Format, Origin, Reads, Setting};
 use crate::diagnostic::{Hints, did_you_mean, some_of};
 use crate::markdown::{Ids, inline};
 use crate::matrix::{self, State};
@@ -327,6 +327,36 @@ const DIRECTIVES: &[(&str, &[&str])] = &[
     ("shared", &["section"]),
     ("value", &["key", "env"]),
 ];
+
+/// What `calls` read of the data: a section with the environments it
+/// shows. A call whose arguments are wrong reads it all (its page shows
+/// the problem until the data or the call changes).
+pub fn reads(calls: &[Call]) -> Reads {
+    let mut reads = Reads::default();
+    for call in calls {
+        let arg = |key: &str| match call.args.iter().find(|(k, _)| k == key) {
+            Some((_, Arg::Str(s))) => Some(s.clone()),
+            _ => None,
+        };
+        let envs = match call.args.iter().find(|(k, _)| k == "envs") {
+            Some((_, Arg::List(ids))) => Some(ids.clone()),
+            _ => None,
+        };
+        let read = match call.name.as_str() {
+            "matrix" => arg("section").map(|s| (s, envs)),
+            "shared" => arg("section").map(|s| (s, None)),
+            "value" => arg("key")
+                .zip(arg("env"))
+                .and_then(|(key, env)| Some((key.split_once('.')?.0.to_string(), Some(vec![env])))),
+            _ => None,
+        };
+        match read {
+            Some(read) => reads.sections.push(read),
+            None => reads.all = true,
+        }
+    }
+    reads
+}
 
 /// Whether the directive makes a block (a table, a list) rather than inline text.
 pub fn is_block(name: &str) -> bool {

@@ -418,6 +418,7 @@ impl Plan {
         let flavor = markdown::Flavor::of(&project.config);
         let links = hash(&(&views.sources, &views.site.base_url, flavor));
         let data_same = cache.data == project.data;
+        let changes = crate::data::Changes::between(cache.data.as_ref(), project.data.as_ref());
         let shared = views.fingerprint();
         let branches = views.branch_keys();
         let last: Vec<Option<&Cached>> = views.pages.iter().map(|p| cache.get(p)).collect();
@@ -425,7 +426,7 @@ impl Plan {
             .iter()
             .map(|c| {
                 let cached = c.and_then(|c| c.rendered.as_ref());
-                cache.links != links || !cached.is_some_and(|r| data_same || !r.uses_data)
+                cache.links != links || !cached.is_some_and(|r| !changes.touch(&r.reads))
             })
             .collect();
         let all_templates = cache.shared != shared || !cache.keep;

@@ -121,8 +121,8 @@ pub struct Rendered {
     pub html: String,
     /// The page has a `#` heading (see [`title`]).
     pub has_title: bool,
-    /// The page has directives: it changes when the data does.
-    pub uses_data: bool,
+    /// What its directives read of the data: it changes when that does.
+    pub reads: crate::data::Reads,
     pub headings: Vec<Heading>,
     /// The page's text for search: before its first heading, then after
     /// each heading of `headings` (code included, directives' output not:
@@ -162,7 +162,7 @@ pub fn render(input: &Input) -> Rendered {
         out: Rendered::default(),
     };
     let (calls, with_tokens) = page.find_directives(body);
-    page.out.uses_data = !calls.is_empty();
+    page.out.reads = crate::directives::reads(&calls);
     let source = with_tokens.as_deref().unwrap_or(body);
     let events: Vec<Spanned> = Parser::new_ext(source, input.flavor.options())
         .into_offset_iter()

@@ -393,9 +393,16 @@ fn values_read_from_configuration_files_show_as_written_with_their_place() {
         ["Node pools", "`e2-standard-2`", "`n2-standard-8`"],
         ["Log level", "`debug`", "`warn`"],
         ["File mode", "`0o755`", "`0o755`"],
-        ["Feature flags", "`[search, exports]`", "`[search, exports]`"],
+        [
+            "Feature flags",
+            "`[search, exports]`",
+            "`[search, exports]`",
+        ],
     ];
-    assert_eq!(rows, &expected.map(|r| r.map(String::from).to_vec()).to_vec());
+    assert_eq!(
+        rows,
+        &expected.map(|r| r.map(String::from).to_vec()).to_vec()
+    );
     // Each value read from a file says where, on hover and to a screen
     // reader, and links to the line (book.toml's [data] source-url); the
     // override (`values: { dev: 1 }`) is written in the data file: no mark.
@@ -404,7 +411,10 @@ fn values_read_from_configuration_files_show_as_written_with_their_place() {
     assert_eq!(titles, ["from deploy/k8s/api.yaml:6"]);
     assert_eq!(
         page.texts("#app\\.region .visually-hidden"),
-        ["from infra/envs/dev.tfvars:1", "from infra/envs/prod.tfvars:2"]
+        [
+            "from infra/envs/dev.tfvars:1",
+            "from infra/envs/prod.tfvars:2"
+        ]
     );
     assert_eq!(
         page.attrs("#app\\.log-level a.from", "href"),
@@ -418,7 +428,10 @@ fn values_read_from_configuration_files_show_as_written_with_their_place() {
         serde_json::from_str(&site.read("site/environments.json")).unwrap();
     let replicas = &json["settings"][4];
     assert_eq!(replicas["key"], "app.replicas");
-    assert_eq!(replicas["values"], serde_json::json!({"dev": "1", "prod": "3"}));
+    assert_eq!(
+        replicas["values"],
+        serde_json::json!({"dev": "1", "prod": "3"})
+    );
     assert_eq!(
         replicas["sources"],
         serde_json::json!({"prod": "deploy/k8s/api.yaml:6"})

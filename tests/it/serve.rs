@@ -598,10 +598,11 @@ fn each_kind_of_change_rebuilds_what_it_affects() {
             .read("data/environments.yaml")
             .replace("prod: example.com", "prod: www.example.com"),
     );
-    // The page with directives and the three environment pages.
+    // The page with directives and prod's environment page: the other
+    // environments' pages show none of prod's cells.
     let line = server.stdout.recv_timeout(WAIT).unwrap();
     assert!(
-        line.starts_with("data changed: 4 pages rendered in "),
+        line.starts_with("data changed: 2 pages rendered in "),
         "{line}"
     );
     // A new theme folder: the site is read again; then a template edit renders every page.
@@ -723,4 +724,43 @@ fn another_address_only_when_asked() {
     // By default, 127.0.0.1 only.
     let server = Server::start(&site, &[]);
     assert!(TcpStream::connect(("127.0.0.2", server.port)).is_err());
+}
+
+#[test]
+fn a_configuration_file_edit_changes_its_cells_and_only_the_pages_that_show_them() {
+    let site = Site::fixture("data-from-files");
+    let server = Server::start(&site, &[]);
+    let mut events = server.events();
+    assert_eq!(events.next(), ("build".into(), "1".into()));
+    let prod = site.read("deploy/helm/values-prod.yaml");
+    site.write(
+        "deploy/helm/values-prod.yaml",
+        &prod.replace("size: 20Gi", "size: 40Gi"),
+    );
+    // The page with the matrix and prod's environment page: not dev's, nor
+    // the page without directives.
+    let lines = server.rebuilds_until("/", "<td class=\"differs\"><code>40Gi</code>");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("values-prod.yaml changed: 2 pages rendered in "),
+        "{lines:?}"
+    );
+    assert!(
+        server
+            .get("/environments/prod/")
+            .body
+            .contains("<code>40Gi</code>")
+    );
+    assert_eq!(events.next(), ("build".into(), "2".into()));
+    // A broken file: its problem over the page, with the data file's line;
+    // the last good site still served.
+    site.write("deploy/helm/values-prod.yaml", "postgres: [\n");
+    let (event, text) = events.next();
+    assert_eq!(event, "problems");
+    assert!(text.contains("--> deploy/helm/values-prod.yaml:"), "{text}");
+    assert!(text.contains("note: read here"), "{text}");
+    assert!(server.get("/").body.contains("<code>40Gi</code>"));
+    site.write("deploy/helm/values-prod.yaml", &prod);
+    assert_eq!(events.next(), ("build".into(), "3".into()));
+    assert!(server.get("/").body.contains("<code>20Gi</code>"));
 }

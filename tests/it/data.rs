@@ -143,11 +143,11 @@ fn the_environments_page_has_no_handwritten_table() {
 }
 
 #[test]
-fn changing_one_value_changes_exactly_that_cell() {
+fn changing_one_value_in_a_deployment_file_changes_exactly_that_cell() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = tempfile::TempDir::new().unwrap();
     let site = tmp.path().join("example");
-    for dir in ["content", "data"] {
+    for dir in ["content", "data", "examples"] {
         copy_dir(&root.join(dir), &site.join(dir));
     }
     std::fs::copy(root.join("book.toml"), site.join("book.toml")).unwrap();
@@ -155,10 +155,11 @@ fn changing_one_value_changes_exactly_that_cell() {
     let before = generated_tables(
         &std::fs::read_to_string(site.join("site/environments/index.html")).unwrap(),
     );
-    let data = site.join("data/environments.yaml");
-    let text = std::fs::read_to_string(&data).unwrap();
+    // The storage size is read from the CloudNativePG manifest.
+    let manifest = site.join("examples/deploy/k8s/prod/postgres.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
     assert_eq!(text.matches("20Gi").count(), 1);
-    std::fs::write(&data, text.replace("20Gi", "25Gi")).unwrap();
+    std::fs::write(&manifest, text.replace("20Gi", "25Gi")).unwrap();
     assert_eq!(run_in(&site, &["build"]).code, 0);
     let after = generated_tables(
         &std::fs::read_to_string(site.join("site/environments/index.html")).unwrap(),

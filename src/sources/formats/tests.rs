@@ -577,3 +577,16 @@ proptest! {
         let _ = parse(format, &text, Path::new("f"));
     }
 }
+
+/// A minified file is one long line: positions found out of order would
+/// count it again for every collection (minutes, not milliseconds).
+#[test]
+fn a_minified_file_is_read_in_one_pass() {
+    let items = vec![r#"{"name":"é","tags":[1,2]}"#; 30_000].join(",");
+    let node = doc(Format::Json, &format!("[{items}]"));
+    // Each item is 25 characters and a comma; its second tag is its 23rd.
+    assert_eq!(
+        at(&node, &["29999", "tags", "1"]).pos.col,
+        2 + 29_999 * 26 + 22
+    );
+}

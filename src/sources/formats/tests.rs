@@ -316,6 +316,18 @@ resource "aws_iam_role" "ci" {}
     );
 }
 
+#[test]
+fn hcl_positions_count_characters_and_survive_crlf() {
+    let text = "owner = \"Zoë\"\r\nzones = [\"ü\", \"é-${var.x}\"]\r\n";
+    let node = doc(Format::Hcl, text);
+    assert_eq!(
+        render(&node),
+        "{owner: \"Zoë\", zones: [\"ü\", \"é-${var.x}\"]}"
+    );
+    assert_eq!(at(&node, &["zones", "1"]).pos, Pos::new(2, 15));
+    assert_eq!(&text[at(&node, &["owner"]).span.clone()], "\"Zoë\"");
+}
+
 const DOTENV: &str = "\
 # Local settings.
 export DATABASE_URL=postgres://db:5432/app

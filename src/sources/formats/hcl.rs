@@ -219,22 +219,22 @@ fn expr(reader: &mut Reader, e: &Expression, depth: usize) -> Result<Node, Stop>
             reader.quoted(text, span)
         }
         Expression::Array(array) => {
-            reader.enter(depth, span.clone())?;
+            let pos = reader.enter(depth, span.clone())?;
             let mut items = Vec::new();
             for item in array.iter() {
                 items.push(expr(reader, item, depth + 1)?);
             }
-            reader.node(Kind::Seq(items), span)
+            reader.node_at(Kind::Seq(items), span, pos)
         }
         Expression::Object(object) => {
-            reader.enter(depth, span.clone())?;
+            let pos = reader.enter(depth, span.clone())?;
             let mut pairs = Pairs::default();
             for (key, value) in object.iter() {
                 let key = object_key(reader, key)?;
                 let value = expr(reader, value.expr(), depth + 1)?;
                 pairs.insert(reader, key, value);
             }
-            reader.node(pairs.into_kind(), span)
+            reader.node_at(pairs.into_kind(), span, pos)
         }
         _ => reader.raw(span),
     }

@@ -60,15 +60,15 @@ fn convert(reader: &mut Reader, value: &Value, depth: usize) -> Result<Node, Sto
         Value::NumberLit(_) | Value::BooleanLit(_) => reader.raw(span),
         Value::NullKeyword(_) => reader.node(Kind::Null, span),
         Value::Array(array) => {
-            reader.enter(depth, span.clone())?;
+            let pos = reader.enter(depth, span.clone())?;
             let mut items = Vec::with_capacity(array.elements.len());
             for element in &array.elements {
                 items.push(convert(reader, element, depth + 1)?);
             }
-            reader.node(Kind::Seq(items), span)
+            reader.node_at(Kind::Seq(items), span, pos)
         }
         Value::Object(object) => {
-            reader.enter(depth, span.clone())?;
+            let pos = reader.enter(depth, span.clone())?;
             let mut pairs = Pairs::default();
             for prop in &object.properties {
                 let key = match &prop.name {
@@ -80,7 +80,7 @@ fn convert(reader: &mut Reader, value: &Value, depth: usize) -> Result<Node, Sto
                 let value = convert(reader, &prop.value, depth + 1)?;
                 pairs.insert(reader, key, value);
             }
-            reader.node(pairs.into_kind(), span)
+            reader.node_at(pairs.into_kind(), span, pos)
         }
     }
 }

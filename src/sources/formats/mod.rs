@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Lines};
+use crate::diagnostic::{Diagnostic, Diagnostics, Lines, Pos};
 use crate::yaml::{self, Kind, MAX_DEPTH, MAX_VALUES, Node};
 
 /// A configuration file's format, told by its name.
@@ -111,6 +111,14 @@ impl<'a> Reader<'a> {
 
     /// A node at byte range `span`, counted against [`MAX_VALUES`].
     fn node(&mut self, kind: Kind, span: Range<usize>) -> Result<Node, Stop> {
+        let pos = self.lines.pos(span.start);
+        self.node_at(kind, span, pos)
+    }
+
+    /// A node whose position was found before: a collection's, found when
+    /// it opened, as positions are cheap only when asked for in order (a
+    /// minified file is one long line).
+    fn node_at(&mut self, kind: Kind, span: Range<usize>, pos: Pos) -> Result<Node, Stop> {
         self.values += 1;
         if self.values > MAX_VALUES {
             let message = format!(
@@ -119,11 +127,7 @@ impl<'a> Reader<'a> {
             );
             return Err(self.stop_at(message, span));
         }
-        Ok(Node {
-            kind,
-            pos: self.lines.pos(span.start),
-            span,
-        })
+        Ok(Node { kind, pos, span })
     }
 
     /// A scalar of the text at `span` exactly as written.
@@ -149,13 +153,13 @@ impl<'a> Reader<'a> {
         self.text.get(span).unwrap_or_default()
     }
 
-    /// Fails past [`MAX_DEPTH`] levels: `depth` is the level of a collection
-    /// about to be read.
-    fn enter(&self, depth: usize, span: Range<usize>) -> Result<(), Stop> {
+    /// Opens a collection at level `depth`, which fails past [`MAX_DEPTH`]
+    /// levels; its position is found now, before those of what is in it.
+    fn enter(&self, depth: usize, span: Range<usize>) -> Result<Pos, Stop> {
         if depth > MAX_DEPTH {
             return Err(self.stop_at(self.too_deep(), span));
         }
-        Ok(())
+        Ok(self.lines.pos(span.start))
     }
 
     fn too_deep(&self) -> String {

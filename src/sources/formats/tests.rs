@@ -316,6 +316,18 @@ resource "aws_iam_role" "ci" {}
     );
 }
 
+#[test]
+fn hcl_positions_count_characters_and_survive_crlf() {
+    let text = "owner = \"Zoë\"\r\nzones = [\"ü\", \"é-${var.x}\"]\r\n";
+    let node = doc(Format::Hcl, text);
+    assert_eq!(
+        render(&node),
+        "{owner: \"Zoë\", zones: [\"ü\", \"é-${var.x}\"]}"
+    );
+    assert_eq!(at(&node, &["zones", "1"]).pos, Pos::new(2, 15));
+    assert_eq!(&text[at(&node, &["owner"]).span.clone()], "\"Zoë\"");
+}
+
 const DOTENV: &str = "\
 # Local settings.
 export DATABASE_URL=postgres://db:5432/app
@@ -576,4 +588,17 @@ proptest! {
         let text = format!("{{\"a\": {}", open.repeat(depth));
         let _ = parse(format, &text, Path::new("f"));
     }
+}
+
+/// A minified file is one long line: positions found out of order would
+/// count it again for every collection (minutes, not milliseconds).
+#[test]
+fn a_minified_file_is_read_in_one_pass() {
+    let items = vec![r#"{"name":"é","tags":[1,2]}"#; 30_000].join(",");
+    let node = doc(Format::Json, &format!("[{items}]"));
+    // Each item is 25 characters and a comma; its second tag is its 23rd.
+    assert_eq!(
+        at(&node, &["29999", "tags", "1"]).pos.col,
+        2 + 29_999 * 26 + 22
+    );
 }

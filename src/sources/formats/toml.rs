@@ -57,12 +57,11 @@ fn duplicate(reader: &mut Reader, span: Range<usize>) {
 /// A key's name from its text as written: quoted keys are decoded by the
 /// TOML parser itself.
 fn key_name(raw: &str) -> String {
-    if raw.starts_with(['"', '\'']) {
-        if let Ok(value) = DeValue::parse(raw) {
-            if let Some(name) = value.get_ref().as_str() {
-                return name.to_string();
-            }
-        }
+    if raw.starts_with(['"', '\''])
+        && let Ok(value) = DeValue::parse(raw)
+        && let Some(name) = value.get_ref().as_str()
+    {
+        return name.to_string();
     }
     raw.to_string()
 }
@@ -76,19 +75,19 @@ fn value(reader: &mut Reader, value: &Spanned<DeValue>, depth: usize) -> Result<
             reader.raw(span)
         }
         DeValue::Array(array) => {
-            reader.enter(depth, span.clone())?;
+            let pos = reader.enter(depth, span.clone())?;
             let mut items = Vec::with_capacity(array.len());
             for item in array.iter() {
                 items.push(self::value(reader, item, depth + 1)?);
             }
-            reader.node(Kind::Seq(items), span)
+            reader.node_at(Kind::Seq(items), span, pos)
         }
         DeValue::Table(t) => table(reader, t, span, depth),
     }
 }
 
 fn table(reader: &mut Reader, t: &DeTable, span: Range<usize>, depth: usize) -> Result<Node, Stop> {
-    reader.enter(depth, span.clone())?;
+    let pos = reader.enter(depth, span.clone())?;
     let mut entries: Vec<(&Spanned<DeString>, &Spanned<DeValue>)> = t.iter().collect();
     entries.sort_by_key(|(key, _)| key.span().start);
     let mut pairs = Pairs::default();
@@ -100,5 +99,5 @@ fn table(reader: &mut Reader, t: &DeTable, span: Range<usize>, depth: usize) -> 
         let v = value(reader, v, depth + 1)?;
         pairs.insert(reader, key, v);
     }
-    reader.node(pairs.into_kind(), span)
+    reader.node_at(pairs.into_kind(), span, pos)
 }

@@ -426,7 +426,7 @@ impl Plan {
             .iter()
             .map(|c| {
                 let cached = c.and_then(|c| c.rendered.as_ref());
-                cache.links != links || !cached.is_some_and(|r| !changes.touch(&r.reads))
+                cache.links != links || cached.is_none_or(|r| changes.touch(&r.reads))
             })
             .collect();
         let all_templates = cache.shared != shared || !cache.keep;

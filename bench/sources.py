@@ -22,11 +22,13 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "envbook")
@@ -34,14 +36,13 @@ BIN = os.path.join(ROOT, "target", "release", "envbook")
 
 def build(site):
     """Wall and CPU seconds of one build of `site`."""
-    before = os.times()
-    start = before.elapsed
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
     subprocess.run([BIN, "build", "--no-cache", "--quiet", site], check=True)
-    after = os.times()
-    cpu = (after.children_user - before.children_user) + (
-        after.children_system - before.children_system
-    )
-    return after.elapsed - start, cpu
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def example_sites(tmp):

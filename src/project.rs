@@ -68,17 +68,20 @@ impl Project {
         }
         let mut skipped = BTreeMap::new();
         let includes = Includes::new(root, &content_display);
-        let (sources, assets) = read_content(
-            &Walk {
-                dir: &content,
-                display: &content_display,
+        // The data (and the configuration files it reads) meanwhile.
+        let mut data_problems = Diagnostics::default();
+        let ((sources, assets), (data, data_files)) = rayon::join(
+            || {
+                let walk = Walk {
+                    dir: &content,
+                    display: &content_display,
+                };
+                read_content(&walk, &includes, &mut problems, &mut skipped)
             },
-            &includes,
-            &mut problems,
-            &mut skipped,
+            || read_data(root, &config, &mut data_problems),
         );
         let theme = read_theme(root, &config, &mut problems, &mut skipped);
-        let (data, data_files) = read_data(root, &config, &mut problems);
+        problems.extend(data_problems);
         if problems.has_errors() {
             problems.0.extend(skipped.into_values());
             problems.extend(config_warnings);

@@ -238,3 +238,65 @@ fn every_kind_of_problem_is_named_with_its_place() {
     }
     assert_eq!(e.matches("\nerror:").count() + 1, 11, "{e}");
 }
+
+mod any_input {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn from_line() -> impl Strategy<Value = String> {
+        let place = prop_oneof![
+            Just("source: helm".to_string()),
+            Just("source: nope".to_string()),
+            Just("file: k8s/api.yaml".to_string()),
+            Just("file: \"infra/{env}.yaml\"".to_string()),
+            Just("file: broken.yaml".to_string()),
+            "[a-z/{}.]{0,12}".prop_map(|f| format!("file: {}", serde_json::json!(f))),
+        ];
+        let path = prop_oneof![
+            "[a-z.\\[\\]0-9\"']{0,24}",
+            any::<String>(),
+            Just("postgres.persistence.size".to_string()),
+            Just("spec.ports[0].port".to_string()),
+        ];
+        let document = prop_oneof![
+            Just(String::new()),
+            Just(", kind: Service".to_string()),
+            Just(", kind: Deployment, name: api".to_string()),
+            "[A-Za-z]{0,8}".prop_map(|k| format!(", kind: {}", serde_json::json!(k))),
+        ];
+        let extra = prop_oneof![
+            Just(String::new()),
+            Just(", optional: true".to_string()),
+            Just(", values: { dev: x }".to_string()),
+            Just(", value: x".to_string()),
+        ];
+        (place, path, document, extra).prop_map(|(place, path, document, extra)| {
+            let path = serde_json::json!(path);
+            format!("      - {{ id: x, label: X{extra}, from: {{ {place}, path: {path}{document} }} }}\n")
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any `from:` gives cells or problems, each at a place in a file.
+        #[test]
+        fn any_from_gives_cells_or_placed_problems(line in from_line()) {
+            let text = format!("{ENVS}{line}");
+            match read(&text, Path::new("data/environments.yaml"), &files()) {
+                Ok(data) => {
+                    let setting = &data.sections[0].settings[0];
+                    prop_assert_eq!(setting.cells.len(), 2);
+                    prop_assert_eq!(setting.origins.len(), 2);
+                }
+                Err(problems) => {
+                    prop_assert!(!problems.0.is_empty());
+                    for d in problems.0.iter().chain(problems.0.iter().flat_map(|d| &d.notes)) {
+                        prop_assert!(d.pos.is_some(), "{}", d);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -94,8 +94,9 @@ impl Reader<'_> {
             cells.push(cell);
             origins.push(origin);
         }
-        // `optional` lets environments go without, not the path find nothing at all.
-        let found_somewhere = cells.iter().any(|c| *c != Cell::Empty);
+        // `optional` lets environments go without, not the path find
+        // nothing in any file (a typo hidden by an override, say).
+        let found_somewhere = origins.iter().any(Option::is_some);
         let counts = !(absent.is_empty() || spec.optional && found_somewhere);
         if counts {
             self.problems.0.extend(absent);

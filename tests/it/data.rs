@@ -462,3 +462,35 @@ fn a_site_without_a_source_url_marks_the_place_without_a_link() {
         ["0", "0"]
     );
 }
+
+#[test]
+fn a_file_outside_the_repository_is_never_read() {
+    let site = Site::fixture("data-from-files");
+    // Beside the site's folder: outside it, and no `.git` above makes the
+    // site's folder the repository.
+    let outside = site.dir.parent().unwrap().join("secret.yaml");
+    std::fs::write(&outside, "postgres: { persistence: { size: 1Ti } }\n").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&outside, site.path("deploy/link.yaml")).unwrap();
+    let data = site.read("data/environments.yaml");
+    site.write(
+        "data/environments.yaml",
+        &data
+            .replace("deploy/helm/values-dev.yaml", "../secret.yaml")
+            .replace("deploy/helm/values-prod.yaml", "deploy/link.yaml"),
+    );
+    let run = site.run(&["check"]);
+    assert_eq!(run.code, 1);
+    assert!(!run.stderr.contains("1Ti"), "{}", run.stderr);
+    for env in ["dev", "prod"] {
+        let file = if env == "dev" {
+            "../secret.yaml"
+        } else {
+            "deploy/link.yaml"
+        };
+        let expected = format!(
+            "error: {file} cannot be read (for `{env}`): it is outside the repository that holds the site ("
+        );
+        assert!(run.stderr.contains(&expected), "{expected}\n{}", run.stderr);
+    }
+}

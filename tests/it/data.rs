@@ -388,6 +388,7 @@ fn values_read_from_configuration_files_show_as_written_with_their_place() {
         ],
         ["Ingress host", "—", "`www.tomoda.life`"],
         ["App label", "`tomoda`", "`tomoda`"],
+        ["App label, in brackets", "`tomoda`", "`tomoda`"],
         ["Replicas", "`1`", "`3`"],
         ["Service port", "`8080`", "`8080`"],
         ["Region", "`europe-west1`", "`europe-west4`"],
@@ -427,7 +428,7 @@ fn values_read_from_configuration_files_show_as_written_with_their_place() {
     assert!(html.contains("Production stores <code>20Gi</code><a class=\"from\""));
     let json: serde_json::Value =
         serde_json::from_str(&site.read("site/environments.json")).unwrap();
-    let replicas = &json["settings"][4];
+    let replicas = &json["settings"][5];
     assert_eq!(replicas["key"], "app.replicas");
     assert_eq!(
         replicas["values"],

@@ -3,7 +3,7 @@
 
 Usage: bench/build.py [--pages 1000,10000] [--runs 5] [--mdbook-max 1000] [--in DIR]
 
-Generates each corpus with ../shared/bench/gen_corpus.py (once per size and
+Generates each corpus with bench/gen_corpus.py (once per size and
 flavour, under target/bench/), copies it into DIR (default target/bench/run;
 `--in /dev/shm/envbook-bench` puts everything on tmpfs), and builds it RUNS
 times with each tool that is installed, the tools taking turns so that a
@@ -37,7 +37,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GEN = os.path.join(ROOT, "..", "shared", "bench", "gen_corpus.py")
+GEN = os.path.join(ROOT, "bench", "gen_corpus.py")
 WORK = os.path.join(ROOT, "target", "bench")
 ENVBOOK = os.path.join(ROOT, "target", "release", "envbook")
 

@@ -3,7 +3,7 @@
 
 Usage: bench/serve.py [--pages 1000] [--edits 20] [--kinds body,title] [--envbook PATH]
 
-Generates the corpus with ../shared/bench/gen_corpus.py as bench/build.py does
+Generates the corpus with bench/gen_corpus.py as bench/build.py does
 (once per size and flavour, under target/bench/), starts each installed tool's
 preview server on its own flavour of the same pages, and edits one page (the
 middle one of corpus-manifest.json, the same file in every flavour) EDITS times

@@ -175,7 +175,7 @@ pub fn read(text: &str, file: &Path, files: &dyn Files) -> Result<Data, Diagnost
         Some(_) | None if problems.is_empty() => {
             let d = Diagnostic::error(file, "the data file is empty")
                 .at(text, Pos::new(1, 1), 1)
-                .with_help("list the environments and sections, as in DESIGN.md's example");
+                .with_help("start with `environments:` (items `- id: dev`) and `sections:` (items with an `id` and `settings`)");
             problems.push(d);
             None
         }

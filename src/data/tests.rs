@@ -130,7 +130,7 @@ fn optional_settings_show_missing_environments_as_empty() {
 fn empty_file() {
     assert_eq!(
         err(""),
-        "error: the data file is empty\n --> data/environments.yaml:1:1\n  |\n1 | \n  | ^\n  = help: list the environments and sections, as in DESIGN.md's example\n"
+        "error: the data file is empty\n --> data/environments.yaml:1:1\n  |\n1 | \n  | ^\n  = help: start with `environments:` (items `- id: dev`) and `sections:` (items with an `id` and `settings`)\n"
     );
     assert!(err("# only a comment\n").starts_with("error: the data file is empty"));
 }

@@ -1,4 +1,4 @@
-//! The standard benchmark corpus (../shared/bench/gen_corpus.py) builds cleanly.
+//! The standard benchmark corpus (bench/gen_corpus.py) builds cleanly.
 //! Its speed is measured by bench/build.py, never here.
 
 use std::path::{Path, PathBuf};
@@ -8,14 +8,9 @@ use tempfile::TempDir;
 
 use crate::support::run_in;
 
-/// A corpus of `pages` pages in `flavor`, in a temp folder; `None` (with a
-/// note) on a clone without ../shared beside it. CI has it.
-fn generate(pages: &str, flavor: &str) -> Option<(TempDir, PathBuf)> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen_corpus.py");
-    if !script.exists() {
-        eprintln!("skipped: {} is not here (it is in CI)", script.display());
-        return None;
-    }
+/// A corpus of `pages` pages in `flavor`, in a temp folder.
+fn generate(pages: &str, flavor: &str) -> (TempDir, PathBuf) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/gen_corpus.py");
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path().join("corpus");
     let status = Command::new("python3")
@@ -26,14 +21,12 @@ fn generate(pages: &str, flavor: &str) -> Option<(TempDir, PathBuf)> {
         .status()
         .expect("python3 runs");
     assert!(status.success());
-    Some((tmp, dir))
+    (tmp, dir)
 }
 
 #[test]
 fn the_1000_page_corpus_builds_without_errors() {
-    let Some((_tmp, dir)) = generate("1000", "envbook") else {
-        return;
-    };
+    let (_tmp, dir) = generate("1000", "envbook");
     let run = run_in(&dir, &["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // 1,000 pages, their folders' section pages, and one page per environment.
@@ -104,9 +97,7 @@ fn the_1000_page_corpus_builds_without_errors() {
 
 #[test]
 fn an_mdbook_summary_with_parts_and_draft_chapters_builds_and_its_links_resolve() {
-    let Some((_tmp, dir)) = generate("120", "mdbook") else {
-        return;
-    };
+    let (_tmp, dir) = generate("120", "mdbook");
     // mdBook's own book.toml has mdBook's keys, and this flavour's data file is
     // not in envbook's format: the content folder is what is shared.
     std::fs::remove_file(dir.join("book.toml")).unwrap();

@@ -38,6 +38,18 @@ pub enum Command {
     Diff(DiffArgs),
     /// Search the built site as its search box does: `envbook search "prod storage"`
     Search(SearchArgs),
+    /// Write a small working site to start from (into an empty folder)
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to write the site into (made if missing)
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Write into a folder that is not empty: add the missing files, keep every file there
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

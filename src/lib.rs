@@ -27,5 +27,6 @@ pub mod search;
 pub mod serve;
 pub mod site;
 pub mod sources;
+pub mod starter;
 pub mod theme;
 pub mod yaml;

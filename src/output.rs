@@ -28,6 +28,7 @@ use crate::markdown::Key;
 use crate::project::Project;
 use crate::site::Sink;
 
+pub mod new_site;
 mod stamps;
 
 use anyhow::{Context, Result, bail};

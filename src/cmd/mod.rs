@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod data;
+mod init;
 mod search;
 mod serve;
 
@@ -38,6 +39,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Get(args) => data::get(args),
         Command::Diff(args) => data::diff(args),
         Command::Search(args) => search::run(args),
+        Command::Init(args) => init::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,6 +12,7 @@ mod fuzz;
 mod fuzz_book;
 mod highlight;
 mod includes;
+mod init;
 mod links;
 mod mdbook;
 mod mdbook_markdown;

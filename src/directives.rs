@@ -369,6 +369,8 @@ pub fn is_block(name: &str) -> bool {
 pub struct PageScope {
     pub ids: Ids,
     pub hints: Hints,
+    /// The matrices' legend was shown (once per page).
+    pub legend: bool,
 }
 
 /// Expands directives with the site's environment data.
@@ -406,7 +408,7 @@ impl Expander<'_> {
             hints: &page.hints,
         };
         match call.name.as_str() {
-            "matrix" if block => matrix_table(&args, &mut page.ids),
+            "matrix" if block => matrix_table(&args, &mut page.ids, &mut page.legend),
             "shared" if block => shared_list(&args, &mut page.ids),
             "value" => value(&args),
             name => Err(format!(
@@ -556,7 +558,7 @@ fn id_attr(key: &str, ids: &mut Ids) -> String {
     }
 }
 
-fn matrix_table(args: &Args, ids: &mut Ids) -> Result<String, String> {
+fn matrix_table(args: &Args, ids: &mut Ids, legend: &mut bool) -> Result<String, String> {
     let section = args.section()?;
     let envs = args.envs()?;
     let rows = matrix::rows(section, &envs, args.flag("all")?);
@@ -588,10 +590,16 @@ fn matrix_table(args: &Args, ids: &mut Ids) -> Result<String, String> {
         let _ = write!(html, "<th scope=\"col\">{title}</th>");
     }
     html.push_str("</tr></thead>\n<tbody>\n");
+    let mut odd = false;
     for row in rows {
+        // A row the same everywhere, in a table of several environments, is muted.
+        let shared = match row.shared && envs.len() > 1 {
+            true => " class=\"shared\"",
+            false => "",
+        };
         let _ = write!(
             html,
-            "<tr{}><th scope=\"row\">{} {}</th>",
+            "<tr{}{shared}><th scope=\"row\">{} {}</th>",
             id_attr(&row.setting.key, ids),
             inline(&row.setting.label),
             row_link(&row.setting.key)
@@ -600,8 +608,10 @@ fn matrix_table(args: &Args, ids: &mut Ids) -> Result<String, String> {
             let class = match state {
                 State::Same => "same",
                 State::Differs => "differs",
+                State::Odd => "differs odd",
                 State::Missing => "missing",
             };
+            odd |= state == State::Odd;
             let origin = row.setting.origins.get(e).and_then(Option::as_ref);
             let _ = write!(
                 html,
@@ -612,8 +622,15 @@ fn matrix_table(args: &Args, ids: &mut Ids) -> Result<String, String> {
         html.push_str("</tr>\n");
     }
     html.push_str("</tbody>\n</table></div>\n");
+    if odd && !*legend {
+        *legend = true;
+        html.push_str(LEGEND);
+    }
     Ok(html)
 }
+
+/// Under a page's first matrix with a marked cell.
+const LEGEND: &str = "<p class=\"matrix-legend\"><span class=\"odd\">Marked</span>: differs from most environments.</p>\n";
 
 fn shared_list(args: &Args, ids: &mut Ids) -> Result<String, String> {
     let settings: Vec<&Setting> = match args.string("section")? {

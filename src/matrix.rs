@@ -10,6 +10,9 @@ pub enum State {
     Same,
     /// Some chosen environment has another value.
     Differs,
+    /// Differs from the row's most common value (dev and staging `10Gi`,
+    /// prod `20Gi`: prod's); no cell is when no value is the most common.
+    Odd,
     /// No value here (shown as —).
     Missing,
 }
@@ -44,13 +47,21 @@ pub fn rows<'a>(section: &'a Section, envs: &[usize], all: bool) -> Vec<Row<'a>>
 
 fn row<'a>(setting: &'a Setting, envs: &[usize]) -> Row<'a> {
     let shared = is_shared(setting, envs);
-    let cells = envs
+    let chosen: Vec<&Cell> = envs.iter().map(|&e| &setting.cells[e]).collect();
+    let count = |cell: &Cell| chosen.iter().filter(|c| **c == cell).count();
+    let most = chosen
         .iter()
-        .map(|&e| {
-            let cell = &setting.cells[e];
+        .filter(|c| ***c != Cell::Empty)
+        .map(|c| count(c))
+        .max()
+        .unwrap_or(0);
+    let cells = chosen
+        .iter()
+        .map(|&cell| {
             let state = match cell {
                 Cell::Empty => State::Missing,
                 _ if shared => State::Same,
+                _ if count(cell) < most => State::Odd,
                 _ => State::Differs,
             };
             (cell, state)
@@ -138,6 +149,9 @@ mod tests {
         let states = |i: usize| all[i].cells.iter().map(|c| c.1).collect::<Vec<_>>();
         assert_eq!(states(1), [State::Same; 3]);
         assert_eq!(states(2), [State::Differs, State::Missing, State::Missing]);
+        // dev's 1 against staging's and prod's 2; a, b, c have no majority.
+        assert_eq!(states(0), [State::Odd, State::Differs, State::Differs]);
+        assert_eq!(states(3), [State::Differs; 3]);
         assert!(all[1].shared && !all[0].shared);
     }
 

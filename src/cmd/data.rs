@@ -5,7 +5,7 @@ use comfy_table::{Table, presets};
 
 use super::{Failure, print};
 use crate::cli::{DiffArgs, GetArgs, SiteArgs};
-use crate::data::{Cell, Data};
+use crate::data::{Cell, Data, Format};
 use crate::diagnostic::did_you_mean;
 use crate::matrix;
 use crate::project::Project;
@@ -34,9 +34,16 @@ fn env(data: &Data, id: &str) -> anyhow::Result<usize> {
     })
 }
 
-/// A value as written, `—` for none.
-fn shown(cell: &Cell) -> &str {
-    cell.text().unwrap_or("—")
+/// A value as plain text (`{ markdown: … }` without its marks), `—` for none.
+fn shown(cell: &Cell) -> String {
+    match cell {
+        Cell::Empty => "—".into(),
+        Cell::Value {
+            text,
+            format: Format::Markdown,
+        } => crate::markdown::inline_text(text),
+        Cell::Value { text, .. } => text.clone(),
+    }
 }
 
 pub fn get(args: GetArgs) -> Result<(), Failure> {
@@ -75,7 +82,7 @@ pub fn diff(args: DiffArgs) -> Result<(), Failure> {
     ]);
     for setting in settings {
         table.add_row([
-            setting.key.as_str(),
+            setting.key.clone(),
             shown(&setting.cells[a]),
             shown(&setting.cells[b]),
         ]);

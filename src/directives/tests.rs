@@ -122,11 +122,12 @@ fn matrix_html() {
     <div class="matrix-wrap"><table class="matrix" data-section="k">
     <thead><tr><th scope="col">Purpose</th><th scope="col">Dev</th><th scope="col">Staging</th><th scope="col">Prod</th></tr></thead>
     <tbody>
-    <tr id="k.replicas"><th scope="row">Replicas <a class="row-link" href="#k.replicas" title="Link to this row" aria-label="Link to this row">🔗</a></th><td class="differs"><code>1</code></td><td class="differs"><code>2</code></td><td class="differs"><code>2</code></td></tr>
-    <tr id="k.mode"><th scope="row">Backend <code>GIN_MODE</code> <a class="row-link" href="#k.mode" title="Link to this row" aria-label="Link to this row">🔗</a></th><td class="differs">(default)</td><td class="differs"><code>release</code></td><td class="differs"><code>release</code></td></tr>
+    <tr id="k.replicas"><th scope="row">Replicas <a class="row-link" href="#k.replicas" title="Link to this row" aria-label="Link to this row">🔗</a></th><td class="differs odd"><code>1</code></td><td class="differs"><code>2</code></td><td class="differs"><code>2</code></td></tr>
+    <tr id="k.mode"><th scope="row">Backend <code>GIN_MODE</code> <a class="row-link" href="#k.mode" title="Link to this row" aria-label="Link to this row">🔗</a></th><td class="differs odd">(default)</td><td class="differs"><code>release</code></td><td class="differs"><code>release</code></td></tr>
     <tr id="k.host"><th scope="row">Host <a class="row-link" href="#k.host" title="Link to this row" aria-label="Link to this row">🔗</a></th><td class="missing">—</td><td class="differs"><code>b</code></td><td class="differs"><code>c</code> (main)</td></tr>
     </tbody>
     </table></div>
+    <p class="matrix-legend"><span class="odd">Marked</span>: differs from most environments.</p>
     "##);
 }
 
@@ -255,5 +256,34 @@ fn many_braces_on_one_line_are_each_closed_or_reported() {
     assert_eq!(
         problems.iter().map(|p| p.range.clone()).collect::<Vec<_>>(),
         [0..2, 27..29]
+    );
+}
+
+#[test]
+fn the_legend_comes_once_a_page_and_rows_the_same_everywhere_are_muted() {
+    let data = data();
+    let expander = Expander { data: Some(&data) };
+    let mut page = PageScope::default();
+    let mut html = String::new();
+    for s in [
+        "{{ matrix(section=\"k\", all=true) }}",
+        "{{ matrix(section=\"k\") }}",
+    ] {
+        html += &expander.expand(&call(s), true, &mut page).unwrap();
+    }
+    assert_eq!(html.matches("class=\"matrix-legend\"").count(), 1);
+    assert!(
+        html.contains("<tr id=\"k.region\" class=\"shared\">"),
+        "{html}"
+    );
+    // One environment: nothing to compare, nothing muted or marked.
+    let one = expand(
+        "{{ matrix(section=\"k\", envs=[\"dev\"], all=true) }}",
+        true,
+    )
+    .unwrap();
+    assert!(
+        !one.contains("class=\"shared\"") && !one.contains(" odd"),
+        "{one}"
     );
 }

@@ -11,7 +11,9 @@ use clap::{Args, Parser, Subcommand};
     about = "Documentation sites from markdown pages plus environment data",
     long_about = "Builds a static documentation site from markdown pages (content/) plus \
                   structured environment data (data/), with environment matrices generated \
-                  from the data."
+                  from the data.",
+    // Ours, so that `envbook help --help` is help too.
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     /// Print only errors
@@ -40,6 +42,14 @@ pub enum Command {
     Search(SearchArgs),
     /// Write a small working site to start from (into an empty folder)
     Init(InitArgs),
+    /// Print the help of envbook, or of a command: `envbook help build`
+    Help(HelpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HelpArgs {
+    /// The command (`build`, `serve`, …)
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -43,14 +43,27 @@ const STAGING_MARKER: &str = ".envbook-staging";
 /// it is never removed unseen.
 const MOVING_MARKER: &str = ".envbook-moving";
 
+/// Where the output folder was named: the refusal says what to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    /// `output` under [build] in book.toml (or its default).
+    InConfig,
+    /// `-o`/`--output` on the command line.
+    ByFlag,
+}
+
 /// Checks, before anything is touched, that `out` is a safe output folder for `project`.
-pub fn check_target(out: &Path, project: &Project) -> Result<()> {
+pub fn check_target(out: &Path, named: Named, project: &Project) -> Result<()> {
     let out_abs = absolute(out)?;
     let root = absolute(&project.root)?;
     let home = std::env::var_os("HOME").map(PathBuf::from);
+    let change = match named {
+        Named::InConfig => "set `output` under [build] in book.toml to",
+        Named::ByFlag => "give `-o` (`--output`)",
+    };
     let refuse = |what: &str| -> Result<()> {
         bail!(
-            "refusing to use {} as the output folder: it {what}; set `output` under [build] in book.toml to a folder of its own, such as \"site\"",
+            "refusing to use {} as the output folder: it {what}; {change} a folder of its own, such as \"site\"",
             out.display()
         )
     };
@@ -160,8 +173,12 @@ impl Staging {
     /// Checks `out` (see [`check_target`]), waits for any other build into
     /// the same folder, and readies the spare beside it. `note` hears why it
     /// waits, and of leftovers it keeps.
-    pub fn create(out: &Path, project: &Project, note: &dyn Fn(&str)) -> Result<Staging> {
-        check_target(out, project)?;
+    pub fn create(
+        (out, named): (&Path, Named),
+        project: &Project,
+        note: &dyn Fn(&str),
+    ) -> Result<Staging> {
+        check_target(out, named, project)?;
         let abs = absolute(out)?;
         let parent = abs.parent().context("the output folder has no parent")?;
         let name = abs

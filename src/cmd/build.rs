@@ -9,9 +9,12 @@ use crate::{cache, output, site};
 pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
     let start = Instant::now();
     let project = Project::load(&args.site.dir)?;
-    let out = match args.output {
-        Some(dir) => dir,
-        None => display_path(&project.root, &project.config.build.output),
+    let (out, named) = match args.output {
+        Some(dir) => (dir, output::Named::ByFlag),
+        None => (
+            display_path(&project.root, &project.config.build.output),
+            output::Named::InConfig,
+        ),
     };
     // Refuses a dangerous output folder before spending time on the build.
     let note = |message: &str| {
@@ -19,7 +22,7 @@ pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
             eprintln!("{message}");
         }
     };
-    let staging = output::Staging::create(&out, &project, &note)?;
+    let staging = output::Staging::create((&out, named), &project, &note)?;
     let loaded = start.elapsed();
     let access = cache::Access::writing(args.cache.no_cache);
     let highlighter = cache::highlighter(&project.root, access);
@@ -45,8 +48,8 @@ pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
         return Ok(());
     }
     print(&format!(
-        "Built {} pages into {} in {} ms\n",
-        summary.pages,
+        "Built {} into {} in {} ms\n",
+        super::count(summary.pages, "page"),
         out.display(),
         start.elapsed().as_millis()
     ))

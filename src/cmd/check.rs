@@ -32,9 +32,9 @@ pub fn run(args: CheckArgs, verbosity: Verbosity) -> Result<(), Failure> {
         return Ok(());
     }
     print(&format!(
-        "{}: {} pages, no problems found\n",
+        "{}: {}, no problems found\n",
         args.site.dir.display(),
-        summary.pages
+        super::count(summary.pages, "page")
     ))
 }
 

@@ -40,6 +40,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Diff(args) => data::diff(args),
         Command::Search(args) => search::run(args),
         Command::Init(args) => init::run(args),
+        Command::Help(args) => help(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -68,6 +69,36 @@ fn print(text: &str) -> Result<(), Failure> {
             Err(anyhow::Error::from(e).context("writing the output").into())
         }
         _ => Ok(()),
+    }
+}
+
+/// `envbook help [COMMAND]`: what `envbook [COMMAND] --help` prints.
+fn help(args: crate::cli::HelpArgs) -> Result<(), Failure> {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    if let Some(name) = &args.command
+        && cli.find_subcommand(name).is_none()
+    {
+        let names: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+        let help = crate::diagnostic::did_you_mean(name, names.iter().copied())
+            .unwrap_or_else(|| format!("the commands are: {}", names.join(", ")));
+        return Err(anyhow::anyhow!("unknown command `{name}` ({help})").into());
+    }
+    let argv = ["envbook"]
+        .into_iter()
+        .chain(args.command.as_deref())
+        .chain(["--help"]);
+    match cli.try_get_matches_from(argv) {
+        Err(shown) => print(&shown.render().to_string()),
+        Ok(_) => unreachable!("--help always ends the parse"),
+    }
+}
+
+/// `1 page`, `2 pages`.
+fn count(n: usize, thing: &str) -> String {
+    match n {
+        1 => format!("1 {thing}"),
+        n => format!("{n} {thing}s"),
     }
 }
 

@@ -71,3 +71,27 @@ fn the_site_folder_can_be_given() {
     );
     assert!(site.path("site/index.html").is_file());
 }
+
+#[test]
+fn help_is_a_command_with_help_of_its_own() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let run = |args: &[&str]| run_in(tmp.path(), args);
+    let help = run(&["help", "--help"]);
+    assert_eq!(help.code, 0, "{}", help.stderr);
+    assert!(
+        help.stdout
+            .contains("Usage: envbook help [OPTIONS] [COMMAND]"),
+        "{}",
+        help.stdout
+    );
+    for command in ["build", "init", "get"] {
+        let (a, b) = (run(&["help", command]), run(&[command, "--help"]));
+        assert_eq!((a.code, &a.stdout), (0, &b.stdout), "{command}");
+    }
+    assert_eq!(run(&["help"]).stdout, run(&["--help"]).stdout);
+    let typo = run(&["help", "bild"]);
+    assert_eq!(
+        (typo.code, typo.stderr.as_str()),
+        (1, "error: unknown command `bild` (did you mean `build`?)\n")
+    );
+}

@@ -14,7 +14,7 @@ fn check_finishes_on_the_javascript_block_that_hung_syntect() {
     let run = site.run_within(&["check"], LIMIT);
     assert_eq!(
         (run.code, run.stdout.as_str(), run.stderr.as_str()),
-        (0, ".: 1 pages, no problems found\n", "")
+        (0, ".: 1 page, no problems found\n", "")
     );
 }
 

@@ -410,7 +410,7 @@ fn no_failure_prints_error_twice() {
         run.stderr,
         format!(
             "error: refusing to use file/site as the output folder: it is inside {}, a file; \
-             set `output` under [build] in book.toml to a folder of its own, such as \"site\"\n",
+             give `-o` (`--output`) a folder of its own, such as \"site\"\n",
             site.path("file").canonicalize().unwrap().display()
         )
     );

@@ -146,7 +146,17 @@ pub struct BuildArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
     #[command(flatten)]
+    pub base: BaseUrlArgs,
+    #[command(flatten)]
     pub cache: CacheArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BaseUrlArgs {
+    /// Where the site will be hosted, instead of book.toml's `base-url`: a
+    /// preview deployment's `/pr-42/` or `https://host/pr-42/`
+    #[arg(long, value_name = "URL", env = "ENVBOOK_BASE_URL")]
+    pub base_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

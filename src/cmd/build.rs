@@ -8,7 +8,10 @@ use crate::{cache, output, site};
 
 pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
     let start = Instant::now();
-    let project = Project::load(&args.site.dir)?;
+    let mut project = Project::load(&args.site.dir)?;
+    if let Some(url) = &args.base.base_url {
+        project.config.set_base_url(url)?;
+    }
     let (out, named) = match args.output {
         Some(dir) => (dir, output::Named::ByFlag),
         None => (

@@ -266,6 +266,13 @@ impl Config {
         Err(d.into())
     }
 
+    /// `base-url` as the command line gives it (`--base-url`,
+    /// `ENVBOOK_BASE_URL`), checked as book.toml's is.
+    pub fn set_base_url(&mut self, url: &str) -> Result<(), Diagnostics> {
+        self.build.base_url = url.to_string();
+        self.validate("", std::path::Path::new("the command line"), "--base-url")
+    }
+
     /// The path part of `base-url`, always starting and ending with `/`.
     pub fn base_path(&self) -> String {
         let url = &self.build.base_url;

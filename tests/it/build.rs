@@ -282,3 +282,34 @@ fn the_example_site_builds() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(out_dir.join("runbooks/db-failover/index.html").is_file());
 }
+
+#[test]
+fn a_preview_deployment_gives_its_own_base_url() {
+    let site = Site::fixture("basic");
+    let css = |site: &Site| {
+        let page = site.read("site/index.html");
+        let at = page.find("envbook.css").unwrap();
+        page[page[..at].rfind("href=\"").unwrap() + 6..at].to_string()
+    };
+    assert_eq!(site.run(&["build", "--base-url", "/pr-42/"]).code, 0);
+    assert_eq!(css(&site), "/pr-42/static/");
+    let run = crate::support::collect(
+        crate::support::envbook(&["build"])
+            .current_dir(&site.dir)
+            .env("ENVBOOK_BASE_URL", "https://preview.example.com/pr-7/"),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(css(&site), "/pr-7/static/");
+    let bad = site.run(&["build", "--base-url", "pr-1"]);
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stderr.starts_with(
+            "error: `--base-url` must start with `/`, `http://` or `https://`, not `pr-1`\n  --> the command line\n"
+        ),
+        "{}",
+        bad.stderr
+    );
+    // Without it, book.toml's.
+    assert_eq!(site.run(&["build"]).code, 0);
+    assert_eq!(css(&site), "/static/");
+}

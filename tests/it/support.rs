@@ -164,7 +164,7 @@ pub fn wait_within(mut child: Child, limit: Duration) -> Run {
     }
 }
 
-fn collect(command: &mut Command) -> Run {
+pub fn collect(command: &mut Command) -> Run {
     let Output {
         status,
         stdout,

@@ -42,8 +42,22 @@ pub enum Command {
     Search(SearchArgs),
     /// Write a small working site to start from (into an empty folder)
     Init(InitArgs),
+    /// Print the published URL of a matrix row, page or heading: `envbook url data-plane.storage-size`
+    Url(UrlArgs),
     /// Print the help of envbook, or of a command: `envbook help build`
     Help(HelpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UrlArgs {
+    /// A setting's key (`data-plane.storage-size`), or a page's file in the
+    /// content folder, maybe with an anchor (`runbooks/restart.md#rollback`)
+    pub target: String,
+    /// Print a markdown link, `[label](url)`
+    #[arg(long)]
+    pub markdown: bool,
+    #[command(flatten)]
+    pub site: SiteArgs,
 }
 
 #[derive(Debug, Args)]

@@ -101,6 +101,17 @@ pub struct Summary {
     /// The search index's term chunks: written by a one-off build, made on
     /// demand by the preview server (under [`SEARCH_DIR`]).
     pub search: Option<Arc<Chunks>>,
+    /// Every page: its URL, source (content-relative; empty for a generated
+    /// page) and title, in the order of the pages.
+    pub listing: Vec<Listed>,
+}
+
+/// A page as [`Summary::listing`] names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub url: String,
+    pub source: String,
+    pub title: String,
 }
 
 /// What the preview server keeps between builds, so that a change re-renders
@@ -301,6 +312,16 @@ pub fn build(
         anchors,
         aliases,
         search,
+        listing: (prepared.pages.iter().zip(&prepared.titles))
+            .map(|(page, title)| Listed {
+                url: page.url.clone(),
+                source: page
+                    .is_source()
+                    .then(|| page.source.clone())
+                    .unwrap_or_default(),
+                title: title.clone(),
+            })
+            .collect(),
     })
 }
 

@@ -6,6 +6,7 @@ mod data;
 mod init;
 mod search;
 mod serve;
+mod url;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Diff(args) => data::diff(args),
         Command::Search(args) => search::run(args),
         Command::Init(args) => init::run(args),
+        Command::Url(args) => url::run(args),
         Command::Help(args) => help(args),
     };
     match result {

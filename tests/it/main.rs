@@ -25,3 +25,4 @@ mod search_browser;
 mod serve;
 mod serve_survives;
 mod support;
+mod url;

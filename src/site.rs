@@ -315,10 +315,10 @@ pub fn build(
         listing: (prepared.pages.iter().zip(&prepared.titles))
             .map(|(page, title)| Listed {
                 url: page.url.clone(),
-                source: page
-                    .is_source()
-                    .then(|| page.source.clone())
-                    .unwrap_or_default(),
+                source: match page.is_source() {
+                    true => page.source.clone(),
+                    false => String::new(),
+                },
                 title: title.clone(),
             })
             .collect(),

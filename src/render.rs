@@ -2,6 +2,8 @@
 //! rendering. Templates only ever see these views, never internal types, so
 //! the internals can change without breaking a site's own templates.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use tera::value::Key;
 use tera::{Context, ErrorKind, Tera, Value};
@@ -99,6 +101,9 @@ pub struct PageView<'a> {
 pub struct PageContext<'a> {
     pub site: &'a SiteView,
     pub static_url: &'a str,
+    /// Each static file's URL under its content-hashed name
+    /// (`envbook.css` → `/static/envbook.3f2a9c1b.css`), cacheable for ever.
+    pub assets: &'a BTreeMap<String, String>,
     pub page: PageView<'a>,
     /// The [`NavItem`]s of the page's branch, its own marked current (see
     /// [`BranchNav::items`]).

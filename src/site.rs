@@ -990,6 +990,8 @@ struct Views<'a> {
     /// A hash of the theme's files.
     theme: u64,
     static_url: String,
+    /// See [`PageContext::assets`].
+    assets: BTreeMap<String, String>,
     highlighter: &'a Highlighter,
     expander: Expander<'a>,
     redirects: &'a Redirects,
@@ -1028,6 +1030,15 @@ impl<'a> Views<'a> {
             renderer: &prepared.renderer.1,
             theme: prepared.renderer.0,
             static_url: format!("{base}static/"),
+            assets: static_files(project)
+                .iter()
+                .map(|(name, bytes)| {
+                    (
+                        name.clone(),
+                        format!("{base}static/{}", hashed(name, bytes)),
+                    )
+                })
+                .collect(),
             highlighter,
             expander: Expander {
                 data: project.data.as_ref(),
@@ -1237,16 +1248,14 @@ impl<'a> Views<'a> {
             .iter()
             .map(|p| content::file_of(&p.url))
             .collect();
-        outputs.extend(["404.html", "sitemap.xml", "static/highlight.css"].map(String::from));
+        outputs.extend(["404.html", "sitemap.xml"].map(String::from));
         if self.project.data.is_some() {
             outputs.push("environments.json".into());
         }
-        outputs.extend(
-            self.project
-                .theme
-                .statics()
-                .map(|(n, _)| format!("static/{n}")),
-        );
+        for (name, bytes) in static_files(self.project) {
+            outputs.push(format!("static/{}", hashed(&name, &bytes)));
+            outputs.push(format!("static/{name}"));
+        }
         outputs.extend(self.project.assets.iter().map(|a| a.rel.clone()));
         outputs.extend(self.redirects.files.keys().cloned());
         if self.whole_book {
@@ -1274,6 +1283,7 @@ impl<'a> Views<'a> {
         let context = PageContext {
             site: self.site,
             static_url: &self.static_url,
+            assets: &self.assets,
             page: PageView {
                 title: &self.titles[i],
                 description: page.front.description.as_deref().unwrap_or_default(),
@@ -1389,6 +1399,7 @@ impl<'a> Views<'a> {
         PageContext {
             site: self.site,
             static_url: &self.static_url,
+            assets: &self.assets,
             page: PageView {
                 title,
                 description: "",
@@ -1478,10 +1489,6 @@ impl<'a> Views<'a> {
                     .render("sitemap.xml", &sitemap, theme)
                     .map(String::into_bytes),
             ),
-            (
-                "static/highlight.css".to_string(),
-                Ok(Highlighter::stylesheet().into_bytes()),
-            ),
         ];
         // A page of the book may be the not-found page (mdBook's `404.md`).
         if self
@@ -1494,11 +1501,13 @@ impl<'a> Views<'a> {
         if let Some(data) = &self.project.data {
             files.push(("environments.json".to_string(), Ok(export::json(data))));
         }
-        files.extend(
-            theme
-                .statics()
-                .map(|(name, f)| (format!("static/{name}"), Ok(f.bytes.clone()))),
-        );
+        for (name, bytes) in static_files(self.project) {
+            files.push((
+                format!("static/{}", hashed(&name, &bytes)),
+                Ok(bytes.clone()),
+            ));
+            files.push((format!("static/{name}"), Ok(bytes)));
+        }
         let mut problems = Vec::new();
         for (path, result) in files {
             match result {
@@ -1507,6 +1516,30 @@ impl<'a> Views<'a> {
             }
         }
         problems
+    }
+}
+
+/// The files under `static/`: the theme's and the highlighting's stylesheet.
+fn static_files(project: &Project) -> Vec<(String, Vec<u8>)> {
+    let theme = project.theme.statics();
+    let mut files: Vec<(String, Vec<u8>)> = theme
+        .map(|(n, f)| (n.to_string(), f.bytes.to_vec()))
+        .collect();
+    files.push((
+        "highlight.css".into(),
+        Highlighter::stylesheet().into_bytes(),
+    ));
+    files
+}
+
+/// `envbook.css` as `envbook.3f2a9c1b.css`: its name with the first 8 hex
+/// digits of the SHA-256 of its bytes, the same on every machine.
+fn hashed(name: &str, bytes: &[u8]) -> String {
+    let key = Key::of(&[bytes]);
+    let hex: String = key.0[..4].iter().map(|b| format!("{b:02x}")).collect();
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{hex}.{ext}"),
+        None => format!("{name}.{hex}"),
     }
 }
 

@@ -1,6 +1,6 @@
 //! A good site builds into the pages, navigation and markup users expect.
 
-use crate::support::Site;
+use crate::support::{Site, unhashed, unhashed_all};
 
 #[test]
 fn pages_are_written_at_their_urls() {
@@ -209,7 +209,7 @@ fn sub_path_base_url_prefixes_every_internal_link() {
         ]
     );
     assert_eq!(
-        home.attrs("link[rel=stylesheet]", "href"),
+        unhashed_all(home.attrs("link[rel=stylesheet]", "href")),
         ["/docs/static/envbook.css", "/docs/static/highlight.css"]
     );
     assert_eq!(home.attrs(".site-title", "href"), ["/docs/"]);
@@ -229,7 +229,7 @@ fn sub_path_base_url_prefixes_every_internal_link() {
     );
     let not_found = site.page("site/404.html");
     assert_eq!(
-        not_found.attrs("link[rel=stylesheet]", "href")[0],
+        unhashed(&not_found.attrs("link[rel=stylesheet]", "href")[0]),
         "/docs/static/envbook.css"
     );
 }
@@ -287,9 +287,10 @@ fn the_example_site_builds() {
 fn a_preview_deployment_gives_its_own_base_url() {
     let site = Site::fixture("basic");
     let css = |site: &Site| {
-        let page = site.read("site/index.html");
-        let at = page.find("envbook.css").unwrap();
-        page[page[..at].rfind("href=\"").unwrap() + 6..at].to_string()
+        let href = &site
+            .page("site/index.html")
+            .attrs("link[rel=stylesheet]", "href")[0];
+        unhashed(href).trim_end_matches("envbook.css").to_string()
     };
     assert_eq!(site.run(&["build", "--base-url", "/pr-42/"]).code, 0);
     assert_eq!(css(&site), "/pr-42/static/");
@@ -312,4 +313,44 @@ fn a_preview_deployment_gives_its_own_base_url() {
     // Without it, book.toml's.
     assert_eq!(site.run(&["build"]).code, 0);
     assert_eq!(css(&site), "/static/");
+}
+
+#[test]
+fn static_files_have_content_hashed_names_that_every_page_links_to() {
+    let site = Site::fixture("basic");
+    site.build();
+    let links = |site: &Site| {
+        [
+            "site/index.html",
+            "site/runbooks/db-failover/index.html",
+            "site/404.html",
+        ]
+        .map(|p| site.page(p).attrs("link[rel=stylesheet]", "href")[0].clone())
+    };
+    let before = links(&site);
+    assert!(before.iter().all(|l| *l == before[0]), "{before:?}");
+    let name = before[0].trim_start_matches("/static/").to_string();
+    assert!(
+        name.starts_with("envbook.")
+            && name.ends_with(".css")
+            && name.len() == "envbook.12345678.css".len(),
+        "{name}"
+    );
+    // The hashed file is the stylesheet, and so is the plain name.
+    let css = site.read("site/static/envbook.css");
+    assert_eq!(site.read(&format!("site/static/{name}")), css);
+    // The site's own envbook.css: a new name on every page, the old one gone.
+    site.write(
+        "theme/static/envbook.css",
+        &format!("{css}\n.mine {{ color: red }}\n"),
+    );
+    site.build();
+    let after = links(&site);
+    assert!(after.iter().all(|l| *l == after[0]), "{after:?}");
+    assert_ne!(after[0], before[0]);
+    assert!(
+        site.read(&after[0].replacen("/static/", "site/static/", 1))
+            .contains(".mine")
+    );
+    assert!(!site.path(&format!("site/static/{name}")).exists());
 }

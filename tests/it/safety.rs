@@ -25,9 +25,12 @@ fn injections(html: &str) -> Vec<String> {
         let theirs = match e.name() {
             // The theme's scripts, and the redirect of an alias page.
             "script" => {
-                !(e.attr("src").is_some_and(|s| {
-                    s.ends_with("/static/envbook.js") || s.ends_with("/static/search.js")
-                }) && text.is_empty()
+                !(e.attr("src")
+                    .map(crate::support::unhashed)
+                    .is_some_and(|s| {
+                        s.ends_with("/static/envbook.js") || s.ends_with("/static/search.js")
+                    })
+                    && text.is_empty()
                     || e.attr("src").is_none() && text.starts_with("location.replace(\"/"))
             }
             "img" | "iframe" | "object" | "embed" | "base" => true,

@@ -227,3 +227,20 @@ impl Page {
             .inner_html()
     }
 }
+
+/// A static file's URL without its content hash: `/static/envbook.3f2a9c1b.css`
+/// → `/static/envbook.css` (other URLs as they are).
+pub fn unhashed(url: &str) -> String {
+    let (dir, name) = url.rsplit_once('/').map_or(("", url), |(d, n)| (d, n));
+    let parts: Vec<&str> = name.split('.').collect();
+    let hash = |p: &str| p.len() == 8 && p.bytes().all(|b| b.is_ascii_hexdigit());
+    match parts.as_slice() {
+        [stem, h, ext] if dir.ends_with("static") && hash(h) => format!("{dir}/{stem}.{ext}"),
+        _ => url.to_string(),
+    }
+}
+
+/// [`unhashed`] of each.
+pub fn unhashed_all(urls: Vec<String>) -> Vec<String> {
+    urls.iter().map(|u| unhashed(u)).collect()
+}

@@ -148,6 +148,11 @@ pub struct CheckArgs {
     /// Also fail when a page or anchor of this published anchors.json is gone with no alias to catch it
     #[arg(long, value_name = "ANCHORS_JSON")]
     pub baseline: Option<PathBuf>,
+    /// Also check every link into the site (under its full base URL) in the files of these folders: runbooks, alert rules, dashboards
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    pub inbound: Vec<PathBuf>,
+    #[command(flatten)]
+    pub base: BaseUrlArgs,
     #[command(flatten)]
     pub cache: CacheArgs,
 }

@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod directives;
 pub mod export;
 pub mod frontmatter;
+pub mod inbound;
 pub mod include;
 pub mod links;
 pub mod markdown;

@@ -11,7 +11,10 @@ use crate::project::Project;
 use crate::site::{self, Summary};
 
 pub fn run(args: CheckArgs, verbosity: Verbosity) -> Result<(), Failure> {
-    let project = Project::load(&args.site.dir)?;
+    let mut project = Project::load(&args.site.dir)?;
+    if let Some(url) = &args.base.base_url {
+        project.config.set_base_url(url)?;
+    }
     let access = match args.cache.no_cache {
         true => cache::Access::Off,
         false => cache::Access::Read,
@@ -28,14 +31,77 @@ pub fn run(args: CheckArgs, verbosity: Verbosity) -> Result<(), Failure> {
     if let Some(baseline) = &args.baseline {
         compare(baseline, &summary)?;
     }
+    let mut inbound = String::new();
+    if !args.inbound.is_empty() {
+        let found = check_inbound(&args.inbound, &project, &summary)?;
+        inbound = format!(
+            ", {} into it from {}",
+            super::count(found, "link"),
+            shown(&args.inbound)
+        );
+    }
     if verbosity.quiet {
         return Ok(());
     }
     print(&format!(
-        "{}: {}, no problems found\n",
+        "{}: {}{inbound}, no problems found\n",
         args.site.dir.display(),
         super::count(summary.pages, "page")
     ))
+}
+
+/// Every link into the site in the text files under `dirs` (hidden ones
+/// left out): how many there are, or the problems.
+fn check_inbound(
+    dirs: &[std::path::PathBuf],
+    project: &Project,
+    summary: &Summary,
+) -> Result<usize, Failure> {
+    let url = &project.config.build.base_url;
+    let Some((_, base)) = url.split_once("://") else {
+        return Err(anyhow::anyhow!(
+            "`--inbound` looks for links under the site's full URL, and base-url is `{url}`: set base-url = \"https://…/\" in book.toml, or give --base-url"
+        )
+        .into());
+    };
+    let base = format!("{}/", base.trim_end_matches('/'));
+    let site = crate::inbound::Site {
+        base: &base,
+        anchors: &summary.anchors,
+        aliases: &summary.aliases,
+    };
+    let (mut found, mut problems) = (0, Diagnostics::default());
+    for dir in dirs {
+        let walk = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter();
+        let visible = walk
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in visible {
+            let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+            // Text files only, and not huge ones: a binary or a dump links nowhere.
+            let small = entry
+                .metadata()
+                .is_ok_and(|m| m.is_file() && m.len() <= 8 << 20);
+            let Some(text) = small
+                .then(|| std::fs::read(entry.path()).ok())
+                .flatten()
+                .and_then(|b| String::from_utf8(b).ok())
+            else {
+                continue;
+            };
+            let (n, mut broken) = crate::inbound::check(entry.path(), &text, &site);
+            found += n;
+            problems.0.append(&mut broken);
+        }
+    }
+    match problems.is_empty() {
+        true => Ok(found),
+        false => Err(problems.into()),
+    }
+}
+
+fn shown(dirs: &[std::path::PathBuf]) -> String {
+    let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+    names.join(", ")
 }
 
 /// Every page and anchor the baseline had that no longer resolves.

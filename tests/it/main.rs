@@ -11,6 +11,7 @@ mod errors;
 mod fuzz;
 mod fuzz_book;
 mod highlight;
+mod inbound;
 mod includes;
 mod init;
 mod links;

@@ -16,22 +16,20 @@ pub fn run(args: UrlArgs) -> Result<(), Failure> {
     let store = cache::pages(&project.root, cache::Access::Read);
     let mut kept = site::Cache::default().with_store(store);
     let summary = site::build(&project, &highlighter, &site::Discard, &mut kept)?;
-    let (url, label) = match &project.data {
-        Some(data) if let Some(setting) = data.setting(&args.target) => {
+    let setting = project.data.as_ref().and_then(|d| d.setting(&args.target));
+    let (url, label) = match setting {
+        Some(setting) => {
             let page = row_page(&summary, &setting.key).ok_or_else(|| {
+                let section = setting.key.split_once('.').map_or("", |(s, _)| s);
                 anyhow!(
-                    "no page shows the row `{}`: add {{{{ matrix(section=\"{}\") }}}} to one",
-                    setting.key,
-                    data.sections
-                        .iter()
-                        .find(|s| s.settings.iter().any(|t| t.key == setting.key))
-                        .map_or("", |s| s.id.as_str())
+                    "no page shows the row `{}`: add {{{{ matrix(section=\"{section}\") }}}} to one",
+                    setting.key
                 )
             })?;
             let label = crate::markdown::inline_text(&setting.label);
             (format!("{}#{}", page.url, setting.key), label)
         }
-        _ => page_url(&summary, &args.target, &project)?,
+        None => page_url(&summary, &args.target, &project)?,
     };
     let published = format!("{}{url}", base(&project.config.build.base_url));
     match args.markdown {

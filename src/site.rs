@@ -992,6 +992,8 @@ struct Views<'a> {
     static_url: String,
     /// See [`PageContext::assets`].
     assets: BTreeMap<String, String>,
+    /// The files under `static/`, once a build.
+    statics: Vec<Static>,
     highlighter: &'a Highlighter,
     expander: Expander<'a>,
     redirects: &'a Redirects,
@@ -1014,6 +1016,7 @@ impl<'a> Views<'a> {
     ) -> Views<'a> {
         let base = &prepared.site.base_url;
         let pages = &prepared.pages;
+        let statics = static_files(project);
         Views {
             project,
             hrefs: pages.iter().map(|p| format!("{base}{}", p.url)).collect(),
@@ -1030,15 +1033,11 @@ impl<'a> Views<'a> {
             renderer: &prepared.renderer.1,
             theme: prepared.renderer.0,
             static_url: format!("{base}static/"),
-            assets: static_files(project)
+            assets: statics
                 .iter()
-                .map(|(name, bytes)| {
-                    (
-                        name.clone(),
-                        format!("{base}static/{}", hashed(name, bytes)),
-                    )
-                })
+                .map(|s| (s.name.clone(), format!("{base}static/{}", s.hashed)))
                 .collect(),
+            statics,
             highlighter,
             expander: Expander {
                 data: project.data.as_ref(),
@@ -1252,9 +1251,9 @@ impl<'a> Views<'a> {
         if self.project.data.is_some() {
             outputs.push("environments.json".into());
         }
-        for (name, bytes) in static_files(self.project) {
-            outputs.push(format!("static/{}", hashed(&name, &bytes)));
-            outputs.push(format!("static/{name}"));
+        for file in &self.statics {
+            outputs.push(format!("static/{}", file.hashed));
+            outputs.push(format!("static/{}", file.name));
         }
         outputs.extend(self.project.assets.iter().map(|a| a.rel.clone()));
         outputs.extend(self.redirects.files.keys().cloned());
@@ -1501,12 +1500,9 @@ impl<'a> Views<'a> {
         if let Some(data) = &self.project.data {
             files.push(("environments.json".to_string(), Ok(export::json(data))));
         }
-        for (name, bytes) in static_files(self.project) {
-            files.push((
-                format!("static/{}", hashed(&name, &bytes)),
-                Ok(bytes.clone()),
-            ));
-            files.push((format!("static/{name}"), Ok(bytes)));
+        for file in &self.statics {
+            files.push((format!("static/{}", file.hashed), Ok(file.bytes.clone())));
+            files.push((format!("static/{}", file.name), Ok(file.bytes.clone())));
         }
         let mut problems = Vec::new();
         for (path, result) in files {
@@ -1519,17 +1515,27 @@ impl<'a> Views<'a> {
     }
 }
 
+/// A file under `static/`, with its content-hashed name (see [`hashed`]).
+struct Static {
+    name: String,
+    hashed: String,
+    bytes: Vec<u8>,
+}
+
 /// The files under `static/`: the theme's and the highlighting's stylesheet.
-fn static_files(project: &Project) -> Vec<(String, Vec<u8>)> {
+fn static_files(project: &Project) -> Vec<Static> {
     let theme = project.theme.statics();
-    let mut files: Vec<(String, Vec<u8>)> = theme
-        .map(|(n, f)| (n.to_string(), f.bytes.to_vec()))
-        .collect();
-    files.push((
-        "highlight.css".into(),
+    let files = theme.map(|(n, f)| (n.to_string(), f.bytes.to_vec()));
+    let highlight = (
+        "highlight.css".to_string(),
         Highlighter::stylesheet().into_bytes(),
-    ));
-    files
+    );
+    let file = |(name, bytes): (String, Vec<u8>)| Static {
+        hashed: hashed(&name, &bytes),
+        name,
+        bytes,
+    };
+    files.chain([highlight]).map(file).collect()
 }
 
 /// `envbook.css` as `envbook.3f2a9c1b.css`: its name with the first 8 hex

@@ -26,4 +26,5 @@ mod search_browser;
 mod serve;
 mod serve_survives;
 mod support;
+mod theme_browser;
 mod url;

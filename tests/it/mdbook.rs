@@ -158,6 +158,7 @@ fn repository_edit_css_and_js_links_are_on_every_page() {
     assert_eq!(
         unhashed_all(page.attrs("script[src]", "src")),
         [
+            "/fixture/static/theme.js",
             "/fixture/static/envbook.js",
             "/fixture/static/search.js",
             "/fixture/scripts/extra.js"

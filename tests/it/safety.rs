@@ -28,7 +28,9 @@ fn injections(html: &str) -> Vec<String> {
                 !(e.attr("src")
                     .map(crate::support::unhashed)
                     .is_some_and(|s| {
-                        s.ends_with("/static/envbook.js") || s.ends_with("/static/search.js")
+                        ["envbook.js", "search.js", "theme.js"]
+                            .iter()
+                            .any(|n| s.ends_with(&format!("/static/{n}")))
                     })
                     && text.is_empty()
                     || e.attr("src").is_none() && text.starts_with("location.replace(\"/"))

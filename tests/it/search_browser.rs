@@ -484,7 +484,7 @@ window.alert = window.confirm = window.prompt = (m) => { window.envbookAlerts.pu
 window.addEventListener("error", (e) => window.envbookErrors.push(String(e.message || e.target && e.target.outerHTML)), true);"##;
 
 /// Chromium, or None when it is not installed (and not required: CI has it).
-fn chromium() -> Option<Browser> {
+pub(crate) fn chromium() -> Option<Browser> {
     have_chromium().then(|| launch(None))
 }
 
@@ -501,7 +501,7 @@ fn trapped_tab(browser: &Browser) -> Arc<Tab> {
 }
 
 /// Opens `url` (again, if it is open) and waits for its search box.
-fn open(tab: &Tab, url: &str) {
+pub(crate) fn open(tab: &Tab, url: &str) {
     let _ = tab.evaluate("window.envbookTestOld = true", false);
     tab.navigate_to(url).unwrap();
     let shown = format!(
@@ -548,7 +548,7 @@ fn landing(tab: &Tab, url: &str) -> Landed {
 }
 
 /// Polls `done` until it gives a value, for at most [`WAIT`].
-fn wait<T>(tab: &Tab, what: &str, done: impl Fn(&Tab) -> Option<T>) -> T {
+pub(crate) fn wait<T>(tab: &Tab, what: &str, done: impl Fn(&Tab) -> Option<T>) -> T {
     let deadline = Instant::now() + WAIT;
     loop {
         if let Some(value) = done(tab) {
@@ -563,13 +563,13 @@ fn wait<T>(tab: &Tab, what: &str, done: impl Fn(&Tab) -> Option<T>) -> T {
     }
 }
 
-fn eval(tab: &Tab, script: &str) {
+pub(crate) fn eval(tab: &Tab, script: &str) {
     tab.evaluate(script, false)
         .unwrap_or_else(|e| panic!("{script}: {e}"));
 }
 
 /// The JSON (or boolean) `script` gives.
-fn value<T: for<'de> Deserialize<'de>>(tab: &Tab, script: &str) -> T {
+pub(crate) fn value<T: for<'de> Deserialize<'de>>(tab: &Tab, script: &str) -> T {
     try_value(tab, script).unwrap_or_else(|| panic!("no answer to {script}"))
 }
 
@@ -585,7 +585,7 @@ fn value_async<T: for<'de> Deserialize<'de>>(tab: &Tab, script: &str) -> T {
 }
 
 /// None while the tab has no page to ask (it is loading one).
-fn try_value<T: for<'de> Deserialize<'de>>(tab: &Tab, script: &str) -> Option<T> {
+pub(crate) fn try_value<T: for<'de> Deserialize<'de>>(tab: &Tab, script: &str) -> Option<T> {
     let answer = tab.evaluate(script, false).ok()?.value?;
     match answer {
         serde_json::Value::String(json) => serde_json::from_str(&json).ok(),
@@ -594,13 +594,13 @@ fn try_value<T: for<'de> Deserialize<'de>>(tab: &Tab, script: &str) -> Option<T>
 }
 
 /// `envbook serve --port 0` in the site folder, stopped when dropped.
-struct Serve {
+pub(crate) struct Serve {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Serve {
-    fn start(dir: &Path) -> Serve {
+    pub(crate) fn start(dir: &Path) -> Serve {
         let mut child = envbook(&["serve", "--port", "0"])
             .current_dir(dir)
             .stdin(Stdio::null())

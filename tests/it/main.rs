@@ -25,6 +25,7 @@ mod search;
 mod search_browser;
 mod serve;
 mod serve_survives;
+mod sources_real;
 mod support;
 mod theme_browser;
 mod url;

@@ -562,9 +562,10 @@ fn matrix_table(args: &Args, ids: &mut Ids, legend: &mut bool) -> Result<String,
     let section = args.section()?;
     let envs = args.envs()?;
     let rows = matrix::rows(section, &envs, args.flag("all")?);
+    let environments = &args.data.environments;
     let titles: Vec<String> = envs
         .iter()
-        .map(|&e| escape(&args.data.environments[e].title))
+        .map(|&e| escape(&environments[e].title))
         .collect();
     if rows.is_empty() {
         let text = match titles.as_slice() {
@@ -586,8 +587,10 @@ fn matrix_table(args: &Args, ids: &mut Ids, legend: &mut bool) -> Result<String,
         escape(&section.id),
         inline(&section.label_header)
     );
-    for title in &titles {
-        let _ = write!(html, "<th scope=\"col\">{title}</th>");
+    // The environment's id lets matrix.js pick columns by environment.
+    for (title, &e) in titles.iter().zip(&envs) {
+        let id = escape(&environments[e].id);
+        let _ = write!(html, "<th scope=\"col\" data-env=\"{id}\">{title}</th>");
     }
     html.push_str("</tr></thead>\n<tbody>\n");
     let mut odd = false;

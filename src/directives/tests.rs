@@ -120,7 +120,7 @@ fn matrix_html() {
     let html = expand("{{ matrix(section=\"k\") }}", true).unwrap();
     insta::assert_snapshot!(html, @r##"
     <div class="matrix-wrap"><table class="matrix" data-section="k">
-    <thead><tr><th scope="col">Purpose</th><th scope="col">Dev</th><th scope="col">Staging</th><th scope="col">Prod</th></tr></thead>
+    <thead><tr><th scope="col">Purpose</th><th scope="col" data-env="dev">Dev</th><th scope="col" data-env="staging">Staging</th><th scope="col" data-env="prod">Prod</th></tr></thead>
     <tbody>
     <tr id="k.replicas"><th scope="row">Replicas <a class="row-link" href="#k.replicas" title="Link to this row" aria-label="Link to this row">🔗</a></th><td class="differs odd"><code>1</code></td><td class="differs"><code>2</code></td><td class="differs"><code>2</code></td></tr>
     <tr id="k.mode"><th scope="row">Backend <code>GIN_MODE</code> <a class="row-link" href="#k.mode" title="Link to this row" aria-label="Link to this row">🔗</a></th><td class="differs odd">(default)</td><td class="differs"><code>release</code></td><td class="differs"><code>release</code></td></tr>
@@ -146,7 +146,7 @@ fn matrix_subsets_and_all() {
     )
     .unwrap();
     assert!(
-        html.contains("<th scope=\"col\">Prod</th><th scope=\"col\">Dev</th>"),
+        html.contains("<th scope=\"col\" data-env=\"prod\">Prod</th><th scope=\"col\" data-env=\"dev\">Dev</th>"),
         "{html}"
     );
 }

@@ -160,6 +160,7 @@ fn repository_edit_css_and_js_links_are_on_every_page() {
         [
             "/fixture/static/theme.js",
             "/fixture/static/envbook.js",
+            "/fixture/static/matrix.js",
             "/fixture/static/search.js",
             "/fixture/scripts/extra.js"
         ]

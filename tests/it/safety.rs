@@ -28,7 +28,7 @@ fn injections(html: &str) -> Vec<String> {
                 !(e.attr("src")
                     .map(crate::support::unhashed)
                     .is_some_and(|s| {
-                        ["envbook.js", "search.js", "theme.js"]
+                        ["envbook.js", "matrix.js", "search.js", "theme.js"]
                             .iter()
                             .any(|n| s.ends_with(&format!("/static/{n}")))
                     })

@@ -1,7 +1,7 @@
 //! The matrix's marks and the theme switch in a real browser (issue 13):
 //! headless Chromium on `envbook serve`'s preview of a three-environment site.
 
-use crate::search_browser::{Serve, chromium, eval, open, value};
+use crate::search_browser::{Serve, chromium, eval, open, value, wait};
 use crate::support::Site;
 
 const THEME: &str = "JSON.stringify([document.documentElement.dataset.theme || 'auto', \
@@ -53,4 +53,122 @@ fn the_odd_cell_is_marked_and_a_chosen_theme_outlives_a_reload() {
     eval(&tab, "document.getElementById('envbook-theme').click()");
     open(&tab, &serve.url);
     theme(["auto", "rgb(255, 255, 255)", ""]);
+}
+
+/// What the page's matrices show: per table, its visible rows as
+/// "Label: class value, …", or "hidden" with the note shown instead.
+const TABLES: &str = "JSON.stringify([...document.querySelectorAll('table.matrix')].map(t => \
+    t.closest('[hidden]') ? 'hidden: ' + t.closest('[hidden]').nextElementSibling.innerText : \
+    [...t.rows].filter(r => !r.hidden).map(r => [...r.cells].filter(c => !c.hidden) \
+    .map((c, i) => i ? [c.className, c.innerText].filter(Boolean).join(' ') : \
+        (c.firstChild ? c.firstChild.textContent.trim() : '') + (r.classList.contains('shared') ? ' (shared)' : '') + ':') \
+    .join(' '))))";
+
+fn click(tab: &headless_chrome::Tab, selector: &str) {
+    eval(
+        tab,
+        &format!("document.querySelector({selector:?}).click()"),
+    );
+}
+
+#[test]
+fn the_controls_show_only_differences_among_the_environments_picked() {
+    let Some(browser) = chromium() else { return };
+    let site = Site::fixture("three-envs");
+    let serve = Serve::start(&site.dir);
+    let tab = browser.new_tab().unwrap();
+    open(&tab, &serve.url);
+    let tables = || -> Vec<Vec<String>> {
+        let seen: Vec<serde_json::Value> = value(&tab, TABLES);
+        seen.into_iter()
+            .map(|t| match t {
+                serde_json::Value::String(s) => vec![s],
+                rows => serde_json::from_value(rows).unwrap(),
+            })
+            .collect()
+    };
+    let full = tables();
+    assert_eq!(
+        full,
+        [
+            vec![
+                ": Staging Prod",
+                "Host: differs staging.example.com differs example.com"
+            ],
+            vec![
+                ": Dev Staging Prod",
+                "Replicas: differs odd 1 differs 3 differs 3",
+                "Log level: differs odd debug differs info differs info",
+                "Host: differs dev.example.com differs staging.example.com differs example.com",
+                "Region (shared): same eu-west-1 same eu-west-1 same eu-west-1",
+            ],
+        ]
+    );
+    let controls: String = value(
+        &tab,
+        "JSON.stringify(document.querySelector('.matrix-controls').innerText)",
+    );
+    assert_eq!(controls, "Only differences\nEnvironments:\nDev\nStaging\nProd");
+
+    click(&tab, ".matrix-only input");
+    assert_eq!(tables()[0], full[0]);
+    assert_eq!(tables()[1], full[1][..4]);
+
+    // Without dev, replicas and log level are the same: hidden with the rest.
+    click(&tab, ".matrix-envs input[value=dev]");
+    let host = vec![
+        ": Staging Prod",
+        "Host: differs staging.example.com differs example.com",
+    ];
+    assert_eq!(tables(), [host.clone(), host.clone()]);
+
+    // All settings again, marked among staging and prod.
+    click(&tab, ".matrix-only input");
+    assert_eq!(
+        tables()[1],
+        [
+            ": Staging Prod",
+            "Replicas (shared): same 3 same 3",
+            "Log level (shared): same info same info",
+            "Host: differs staging.example.com differs example.com",
+            "Region (shared): same eu-west-1 same eu-west-1",
+        ]
+    );
+
+    // Prod alone: the last box cannot be unticked; with only differences,
+    // each table says why it is empty.
+    click(&tab, ".matrix-envs input[value=staging]");
+    let disabled: Vec<bool> = value(
+        &tab,
+        "JSON.stringify([...document.querySelectorAll('.matrix-envs input')].map(i => i.disabled))",
+    );
+    assert_eq!(disabled, [false, false, true]);
+    click(&tab, ".matrix-only input");
+    let empty = vec!["hidden: Only Prod is shown: nothing to compare.".to_string()];
+    assert_eq!(tables(), [empty.clone(), empty]);
+
+    // A link to a hidden row shows everything again.
+    eval(&tab, "location.hash = '#app.region'");
+    wait(&tab, "the full tables", |_| {
+        (tables() == full).then_some(())
+    });
+    let boxes: Vec<bool> = value(
+        &tab,
+        "JSON.stringify([...document.querySelectorAll('.matrix-controls input')].map(i => i.checked))",
+    );
+    assert_eq!(boxes, [false, true, true, true]);
+
+    // Every box ticked again gives the server's marks back.
+    click(&tab, ".matrix-envs input[value=dev]");
+    click(&tab, ".matrix-envs input[value=dev]");
+    assert_eq!(tables(), full);
+}
+
+#[test]
+fn without_javascript_the_tables_are_whole_and_have_no_controls() {
+    let site = Site::fixture("three-envs");
+    site.build();
+    let html = site.read("site/index.html");
+    assert!(!html.contains("matrix-controls"));
+    assert!(html.contains("<th scope=\"col\" data-env=\"dev\">Dev</th>"));
 }

@@ -108,7 +108,10 @@ fn the_controls_show_only_differences_among_the_environments_picked() {
         &tab,
         "JSON.stringify(document.querySelector('.matrix-controls').innerText)",
     );
-    assert_eq!(controls, "Only differences\nEnvironments:\nDev\nStaging\nProd");
+    assert_eq!(
+        controls,
+        "Only differences\nEnvironments:\nDev\nStaging\nProd"
+    );
 
     click(&tab, ".matrix-only input");
     assert_eq!(tables()[0], full[0]);
@@ -171,4 +174,45 @@ fn without_javascript_the_tables_are_whole_and_have_no_controls() {
     let html = site.read("site/index.html");
     assert!(!html.contains("matrix-controls"));
     assert!(html.contains("<th scope=\"col\" data-env=\"dev\">Dev</th>"));
+}
+
+#[test]
+fn a_wide_table_fades_at_the_edge_with_more_table_beyond() {
+    let Some(browser) = chromium() else { return };
+    let site = Site::fixture("three-envs");
+    let row = |cell: &str| format!("| {} |\n", vec![cell; 14].join(" | "));
+    site.write(
+        "content/wide.md",
+        &format!(
+            "# Wide\n\n{}{}{}\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+            row("a column with a long name"),
+            row("---"),
+            row("a value")
+        ),
+    );
+    let serve = Serve::start(&site.dir);
+    let tab = browser.new_tab().unwrap();
+    open(&tab, &format!("{}wide/", serve.url));
+    let cues = |want: [&str; 2]| {
+        wait(&tab, "the scroll cues", |tab| {
+            let seen: Vec<String> = crate::search_browser::try_value(
+                tab,
+                "JSON.stringify([...document.querySelectorAll('.content table')]\
+                 .map(t => [...t.classList].sort().join(' ') + (getComputedStyle(t).maskImage === 'none' ? '' : ' masked')))",
+            )?;
+            (seen == want).then_some(())
+        })
+    };
+    // The wide table fades on the right only; the narrow one not at all.
+    cues(["scrolls-right masked", ""]);
+    eval(
+        &tab,
+        "document.querySelector('.content table').scrollLeft = 200",
+    );
+    cues(["scrolls-left scrolls-right masked", ""]);
+    eval(
+        &tab,
+        "document.querySelector('.content table').scrollLeft = 1e6",
+    );
+    cues(["scrolls-left masked", ""]);
 }

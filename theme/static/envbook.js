@@ -7,6 +7,7 @@
 //  5. An old #fragment that moved (mdBook's redirects) leads to its new place.
 //  6. Hidden code lines (mdBook's `# ` lines) are hidden, with a button that
 //     shows them; without the script every line shows.
+//  7. A table wider than its box fades at the edge with more table beyond it.
 (function () {
   "use strict";
 
@@ -154,4 +155,29 @@
     show(false);
     wrap.appendChild(button);
   });
+
+  // 7. The scroll cue on wide tables (the classes envbook.css fades).
+  var tables = document.querySelectorAll(".content table");
+  function cue(table) {
+    var beyond = table.scrollWidth - table.clientWidth;
+    table.classList.toggle("scrolls-left", beyond > 1 && table.scrollLeft > 1);
+    table.classList.toggle("scrolls-right", beyond > 1 && table.scrollLeft < beyond - 1);
+  }
+  if (tables.length && "ResizeObserver" in window) {
+    var resized = new ResizeObserver(function (entries) {
+      entries.forEach(function (entry) {
+        cue(entry.target);
+      });
+    });
+    tables.forEach(function (table) {
+      resized.observe(table);
+      table.addEventListener("scroll", function () {
+        cue(table);
+      }, { passive: true });
+    });
+    // The matrix controls change a table's columns, not always its box.
+    document.addEventListener("change", function () {
+      tables.forEach(cue);
+    });
+  }
 })();

@@ -305,11 +305,11 @@ mod tests {
     #[test]
     fn finds_ids_of_every_origin() {
         let ids = ids_in(
-            "<h2 id=\"a\">A</h2><tr id=\"k.x\"><div id='raw'></div><a name=\"old\"></a><li id=\"fn-1\"><p data-id=\"no\">",
+            "<h2 id=\"a\">A</h2><tr id=\"k.x\"><div id='raw'></div><a name=\"old\"></a><li id=\"fn-1\"><p data-id=\"no\"><meta name=\"viewport\"><input name=\"q\"><A\nclass=x name='up'>",
         );
         assert_eq!(
             ids.iter().collect::<Vec<_>>(),
-            ["a", "fn-1", "k.x", "old", "raw"]
+            ["a", "fn-1", "k.x", "old", "raw", "up"]
         );
     }
 

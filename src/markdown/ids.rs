@@ -99,17 +99,34 @@ impl Ids {
     }
 }
 
-/// The values of the `id` and `name` attributes in a piece of HTML.
+/// The fragment targets of a piece of HTML: every `id`, and the `name` of an
+/// `<a>` (a `<meta name="viewport">` is not one).
 pub fn html_ids(html: &str) -> impl Iterator<Item = String> + '_ {
     // A vectorised substring search: whole pages are scanned for their ids.
     [" id=", " name="].into_iter().flat_map(move |attr| {
         memchr::memmem::find_iter(html.as_bytes(), attr).filter_map(move |i| {
+            if attr == " name=" && !in_a_tag(&html[..=i]) {
+                return None;
+            }
             let rest = &html[i + attr.len()..];
             let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
             let value = &rest[1..];
             value.find(quote).map(|end| unescape(&value[..end]))
         })
     })
+}
+
+/// Whether the HTML before an attribute (and its space) ends inside an `<a …`
+/// start tag.
+fn in_a_tag(before: &str) -> bool {
+    let Some(open) = before.rfind('<') else {
+        return false;
+    };
+    let tag = before[open + 1..].as_bytes();
+    tag.len() > 1
+        && tag[0].eq_ignore_ascii_case(&b'a')
+        && tag[1].is_ascii_whitespace()
+        && !tag.contains(&b'>')
 }
 
 /// Undoes the HTML escaping of an attribute value.

@@ -19,6 +19,7 @@ mod mdbook;
 mod mdbook_markdown;
 mod output;
 mod preview;
+mod recipes;
 mod robust;
 mod safety;
 mod search;

@@ -122,7 +122,7 @@ fn in_a_tag(before: &str) -> bool {
     let Some(open) = before.rfind('<') else {
         return false;
     };
-    let tag = before[open + 1..].as_bytes();
+    let tag = &before.as_bytes()[open + 1..];
     tag.len() > 1
         && tag[0].eq_ignore_ascii_case(&b'a')
         && tag[1].is_ascii_whitespace()

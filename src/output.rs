@@ -61,9 +61,14 @@ pub fn check_target(out: &Path, named: Named, project: &Project) -> Result<()> {
         Named::InConfig => "set `output` under [build] in book.toml to",
         Named::ByFlag => "give `-o` (`--output`)",
     };
+    // "site" is the suggestion, unless that is the folder refused.
+    let such_as = match out.file_name().is_some_and(|n| n == "site") {
+        true => "an empty one",
+        false => "\"site\"",
+    };
     let refuse = |what: &str| -> Result<()> {
         bail!(
-            "refusing to use {} as the output folder: it {what}; {change} a folder of its own, such as \"site\"",
+            "refusing to use {} as the output folder: it {what}; {change} a folder of its own, such as {such_as}",
             out.display()
         )
     };

@@ -89,6 +89,15 @@ fn a_folder_envbook_did_not_write_is_never_replaced() {
         run.stderr
     );
     assert_eq!(site.read("docs/keep.txt"), "mine");
+    // The folder refused is not the one suggested.
+    site.write("site/keep.txt", "mine");
+    let run = site.run(&["build"]);
+    assert_eq!(
+        run.stderr,
+        "error: refusing to use site as the output folder: it holds files that envbook did not \
+         write; set `output` under [build] in book.toml to a folder of its own, such as an empty one\n"
+    );
+    std::fs::remove_file(site.path("site/keep.txt")).unwrap();
     // An empty folder, or envbook's own output, is fine.
     site.build();
     site.build();

@@ -13,7 +13,8 @@
 
   var tables = [].map.call(document.querySelectorAll(".content table.matrix"), model);
   var envs = [];
-  var titles = {};
+  // Keyed by ids and values from the data: no prototype to collide with.
+  var titles = Object.create(null);
   // Environments in the order of the widest table, then any others'.
   tables.slice().sort(function (a, b) {
     return b.envs.length - a.envs.length;
@@ -66,13 +67,13 @@
   // The classes of a row's shown cells (by column index), and whether the row
   // is the same in all of them.
   function marks(keys, shown) {
-    var count = {};
+    var count = new Map();
     var most = 0;
     shown.forEach(function (i) {
       var key = keys[i];
       if (key === null) return;
-      count[key] = (count[key] || 0) + 1;
-      most = Math.max(most, count[key]);
+      count.set(key, (count.get(key) || 0) + 1);
+      most = Math.max(most, count.get(key));
     });
     var shared = shown.every(function (i) {
       return keys[i] === keys[shown[0]];
@@ -80,7 +81,7 @@
     var classes = {};
     shown.forEach(function (i) {
       var key = keys[i];
-      classes[i] = key === null ? "missing" : shared ? "same" : count[key] < most ? "differs odd" : "differs";
+      classes[i] = key === null ? "missing" : shared ? "same" : count.get(key) < most ? "differs odd" : "differs";
     });
     return { classes: classes, shared: shared };
   }
@@ -143,7 +144,7 @@
   tables[0].wrap.before(bar);
 
   function update() {
-    var picked = {};
+    var picked = Object.create(null);
     var boxes = pick.querySelectorAll("input");
     var count = 0;
     boxes.forEach(function (box) {

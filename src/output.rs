@@ -62,7 +62,7 @@ pub fn check_target(out: &Path, named: Named, project: &Project) -> Result<()> {
         Named::ByFlag => "give `-o` (`--output`)",
     };
     // "site" is the suggestion, unless that is the folder refused.
-    let such_as = match out.file_name().is_some_and(|n| n == "site") {
+    let such_as = match out_abs == root.join("site") {
         true => "an empty one",
         false => "\"site\"",
     };

@@ -152,7 +152,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR", num_args = 1..)]
     pub inbound: Vec<PathBuf>,
     #[command(flatten)]
-    pub base: BaseUrlArgs,
+    pub settings: SettingArgs,
     #[command(flatten)]
     pub cache: CacheArgs,
 }
@@ -165,17 +165,30 @@ pub struct BuildArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
     #[command(flatten)]
-    pub base: BaseUrlArgs,
+    pub settings: SettingArgs,
     #[command(flatten)]
     pub cache: CacheArgs,
 }
 
+/// Settings given for one run instead of book.toml's.
 #[derive(Debug, Args)]
-pub struct BaseUrlArgs {
+pub struct SettingArgs {
     /// Where the site will be hosted, instead of book.toml's `base-url`: a
     /// preview deployment's `/pr-42/` or `https://host/pr-42/`
     #[arg(long, value_name = "URL", env = "ENVBOOK_BASE_URL")]
     pub base_url: Option<String>,
+    /// What a broken internal link does, instead of book.toml's `[links] check`:
+    /// fails the build, is reported, or is not looked for (an mdBook
+    /// book.toml cannot hold `[links]`: mdBook refuses keys it does not know)
+    #[arg(long, value_name = "WHAT", value_enum)]
+    pub links: Option<Links>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Links {
+    Error,
+    Warn,
+    Off,
 }
 
 #[derive(Debug, Args)]

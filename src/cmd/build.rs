@@ -9,9 +9,7 @@ use crate::{cache, output, site};
 pub fn run(args: BuildArgs, verbosity: Verbosity) -> Result<(), Failure> {
     let start = Instant::now();
     let mut project = Project::load(&args.site.dir)?;
-    if let Some(url) = &args.base.base_url {
-        project.config.set_base_url(url)?;
-    }
+    super::apply(&args.settings, &mut project.config)?;
     let (out, named) = match args.output {
         Some(dir) => (dir, output::Named::ByFlag),
         None => (

@@ -12,9 +12,7 @@ use crate::site::{self, Summary};
 
 pub fn run(args: CheckArgs, verbosity: Verbosity) -> Result<(), Failure> {
     let mut project = Project::load(&args.site.dir)?;
-    if let Some(url) = &args.base.base_url {
-        project.config.set_base_url(url)?;
-    }
+    super::apply(&args.settings, &mut project.config)?;
     let access = match args.cache.no_cache {
         true => cache::Access::Off,
         false => cache::Access::Read,

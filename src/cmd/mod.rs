@@ -10,7 +10,8 @@ mod url;
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, Verbosity};
+use crate::cli::{Cli, Command, Links, SettingArgs, Verbosity};
+use crate::config::{Config, LinkCheck};
 use crate::diagnostic::Diagnostics;
 
 /// Why a command failed: problems in the site, or something else (I/O).
@@ -97,6 +98,21 @@ fn help(args: crate::cli::HelpArgs) -> Result<(), Failure> {
 }
 
 /// `1 page`, `2 pages`.
+/// The settings given on the command line, over book.toml's.
+fn apply(settings: &SettingArgs, config: &mut Config) -> Result<(), Diagnostics> {
+    if let Some(url) = &settings.base_url {
+        config.set_base_url(url)?;
+    }
+    if let Some(links) = settings.links {
+        config.links.check = match links {
+            Links::Error => LinkCheck::Error,
+            Links::Warn => LinkCheck::Warn,
+            Links::Off => LinkCheck::Off,
+        };
+    }
+    Ok(())
+}
+
 fn count(n: usize, thing: &str) -> String {
     match n {
         1 => format!("1 {thing}"),

@@ -37,6 +37,48 @@ fn the_check_level_is_set_in_book_toml() {
 }
 
 #[test]
+fn the_check_level_is_given_for_one_run_on_the_command_line() {
+    let site = Site::fixture("links-broken");
+    site.write("book.toml", "[links]\ncheck = \"warn\"\n");
+    assert_eq!(site.run(&["check", "--links", "error"]).code, 1);
+    let run = site.run(&["build", "--links", "off"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    let run = site.run(&["build", "--links", "sometimes"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("[possible values: error, warn, off]"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// An mdBook book.toml cannot hold `[links]` (mdBook refuses keys it does
+/// not know): a book with a broken link builds as mdBook builds it with
+/// `--links warn`.
+#[test]
+fn an_mdbook_book_with_a_broken_link_builds_with_links_warn() {
+    let site = Site::fixture("mdbook-book");
+    let intro = site.read("src/intro.md");
+    site.write("src/intro.md", &format!("{intro}\n[Setup](#setup-typo)\n"));
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("error: broken link [Setup]: there is no `#setup-typo`"),
+        "{}",
+        run.stderr
+    );
+    let run = site.run(&["build", "--links", "warn"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning: broken link [Setup]: there is no `#setup-typo`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn anchors_json_lists_every_page_and_id() {
     let site = Site::fixture("links-valid");
     site.build();

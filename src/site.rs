@@ -94,6 +94,9 @@ pub struct Summary {
     pub rendered: usize,
     /// Problems that did not stop the build.
     pub warnings: Diagnostics,
+    /// Those of `warnings` that are broken links (`[links] check = "warn"`,
+    /// and always in the preview, which shows them in the pages).
+    pub broken_links: Diagnostics,
     /// Every page and the ids on it.
     pub anchors: Anchors,
     /// Alias URL → the URL of the page it leads to.
@@ -136,6 +139,9 @@ pub struct Cache {
     extras: u64,
     /// A hash of every file's path.
     files: u64,
+    /// The last build found no broken link: the next checks only the pages
+    /// an edit may have broken (see [`Views::links_to_check`]).
+    links_clean: bool,
     /// A hash of where each matrix row is shown (see [`Views::rows_shown`]).
     rows_key: Option<u64>,
     anchors: Anchors,
@@ -276,6 +282,7 @@ pub fn build(
         || links::check(&checked, &anchors, &files, project.config.links.check),
         || terms.map(|t| views.chunk_files(t, &plan, cache, sink)),
     );
+    let broken_links = Diagnostics(link_problems.clone()).sorted();
     problems.0.extend(link_problems);
     for file in chunk_files.into_iter().flatten() {
         let path = index_path(&file.path);
@@ -303,12 +310,14 @@ pub fn build(
             cache.anchors = anchors.clone();
         }
         (cache.data, cache.files) = (project.data.clone(), files_key);
+        cache.links_clean = broken_links.is_empty();
     }
     Ok(Summary {
         pages: prepared.pages.len(),
         outputs,
         rendered: plan.dirty.iter().filter(|d| **d).count(),
         warnings: problems.sorted(),
+        broken_links,
         anchors,
         aliases,
         search,
@@ -886,9 +895,13 @@ fn site_key(project: &Project, prepared: &Prepared, highlighter: &Highlighter) -
         .filter(|p| p.is_source())
         .map(|p| (p.source.as_str(), p.url.as_str()))
         .collect();
+    // How broken links count changes no page: `build --links warn` and the
+    // preview share the cache with `build`.
+    let mut config = project.config.clone();
+    config.links.check = Default::default();
     let described = format!(
         "{:?}\0{:?}\0{:?}\0{}",
-        project.config,
+        config,
         sources,
         project.data,
         highlighter.version()
@@ -1995,10 +2008,9 @@ impl Views<'_> {
     }
 
     /// The pages whose links must be checked: all of them, unless the last
-    /// build's links were all good (the preview keeps only a good build, and
-    /// with `[links] check = "error"` none was broken) and the site has the
-    /// same pages and `files` (a hash): then those with new markdown and
-    /// those linking to a page whose ids changed.
+    /// build's links were all checked and good, and the site has the same
+    /// pages and `files` (a hash): then those with new markdown and those
+    /// linking to a page whose ids changed.
     fn links_to_check<'v>(
         &'v self,
         plan: &Plan,
@@ -2023,7 +2035,8 @@ impl Views<'_> {
         files: u64,
     ) -> Option<Vec<bool>> {
         let same = cache.keep
-            && self.project.config.links.check == LinkCheck::Error
+            && cache.links_clean
+            && self.project.config.links.check != LinkCheck::Off
             && cache.files == files
             && cache.pages.len() == self.pages.len();
         if !same {

@@ -183,6 +183,17 @@ pub enum LinkCheck {
     Off,
 }
 
+impl LinkCheck {
+    /// The level for the preview: a broken link is shown, not a reason to
+    /// stop showing the pages (`build` and `check` still fail on it).
+    pub fn for_preview(self) -> LinkCheck {
+        match self {
+            LinkCheck::Error => LinkCheck::Warn,
+            other => other,
+        }
+    }
+}
+
 /// What reading a book.toml gives: the config and the warnings about it.
 pub type Parsed = (Config, Diagnostics);
 

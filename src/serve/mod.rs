@@ -172,6 +172,7 @@ fn rebuild(
             shared.hub.publish(Status {
                 build: session.build,
                 problems: None,
+                broken_links: summary.broken_links.to_string(),
             });
             if !quiet {
                 eprint!("{}", summary.warnings);
@@ -203,6 +204,8 @@ fn rebuild(
             shared.hub.publish(Status {
                 build: session.build,
                 problems: Some(problems.to_string()),
+                // Not shown while the problems are.
+                broken_links: String::new(),
             });
             false
         }

@@ -18,11 +18,13 @@ pub const HEARTBEAT: Duration = Duration::from_secs(15);
 
 const HEAD: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n";
 
-/// Where the site is: the last good build, and the problems of the last one if it failed.
+/// Where the site is: the last good build, and the problems of the last one
+/// if it failed; the broken links of the last good build (empty: none).
 #[derive(Debug, Clone, Default)]
 pub struct Status {
     pub build: u64,
     pub problems: Option<String>,
+    pub broken_links: String,
 }
 
 #[derive(Default)]
@@ -104,14 +106,18 @@ fn forget_closed(clients: &mut Vec<TcpStream>) {
     });
 }
 
-/// The events that describe `status`.
+/// The events that describe `status`: a build's number, then its broken
+/// links, in one event (a tab that asks the listening tab where the site is
+/// hears the last event only); or the problems of a failed build.
 fn events(status: &Status) -> String {
+    let data = |text: &str| -> String { text.lines().map(|l| format!("data: {l}\n")).collect() };
     match &status.problems {
-        None => format!("event: build\ndata: {}\n\n", status.build),
-        Some(text) => {
-            let data: String = text.lines().map(|l| format!("data: {l}\n")).collect();
-            format!("event: problems\n{data}\n")
-        }
+        None => format!(
+            "event: build\ndata: {}\n{}\n",
+            status.build,
+            data(&status.broken_links)
+        ),
+        Some(text) => format!("event: problems\n{}\n", data(text)),
     }
 }
 
@@ -151,12 +157,40 @@ pub fn script(path: &str, build: u64) -> String {
     box.append(title, pre);
     document.body.append(box);
   }};
+  // The broken links of a build that was served: a note in a corner, not
+  // over the page (`envbook build` fails on them; the preview shows them).
+  const note = (text) => {{
+    document.getElementById("envbook-note")?.remove();
+    if (!text) return;
+    const box = document.createElement("div");
+    box.id = "envbook-note";
+    box.setAttribute("role", "status");
+    box.style.cssText = "position:fixed;right:1rem;bottom:1rem;z-index:2147483646;max-width:min(44rem,calc(100vw - 2rem));max-height:40vh;overflow:auto;background:rgba(20,20,24,.93);color:#f5f5f5;padding:.75rem 1rem;border-radius:6px;font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace";
+    const close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "\u00d7";
+    close.setAttribute("aria-label", "Close");
+    close.style.cssText = "float:right;margin:0 0 .25rem .75rem;background:none;border:0;color:inherit;font:20px/1 system-ui,sans-serif;cursor:pointer";
+    close.onclick = () => box.remove();
+    const title = document.createElement("p");
+    title.style.cssText = "margin:0 0 .5rem;font:600 14px system-ui,sans-serif;color:#ffd180";
+    title.textContent = "Broken links (`envbook check` reports them too):";
+    const pre = document.createElement("pre");
+    pre.style.cssText = "margin:0;white-space:pre-wrap";
+    pre.textContent = text;
+    box.append(close, title, pre);
+    document.body.append(box);
+  }};
   const handle = ([type, data]) => {{
-    if (type === "problems") show(data);
-    else if (Number(data) !== build) {{
+    if (type === "problems") return show(data);
+    const [number, ...links] = data.split("\n");
+    if (Number(number) !== build) {{
       sessionStorage.setItem(key, String(window.scrollY));
       location.reload();
-    }} else hide();
+    }} else {{
+      hide();
+      note(links.join("\n"));
+    }}
   }};
   // One stream for all the tabs of this preview: a browser opens at most six
   // connections to a host, so with a stream each the seventh tab would never
@@ -242,7 +276,7 @@ mod tests {
         let hub = Hub::default();
         hub.publish(Status {
             build: 1,
-            problems: None,
+            ..Status::default()
         });
         let (server, mut tab) = tab(&listener);
         hub.connect(server);
@@ -254,6 +288,7 @@ mod tests {
         hub.publish(Status {
             build: 1,
             problems: Some("error: x\n --> a.md:1:1".into()),
+            ..Status::default()
         });
         assert_eq!(
             read_until_blank(&mut tab),
@@ -261,9 +296,19 @@ mod tests {
         );
         hub.publish(Status {
             build: 2,
-            problems: None,
+            ..Status::default()
         });
         assert_eq!(read_until_blank(&mut tab), "event: build\ndata: 2\n\n");
+        // A build with broken links: its number, then them, in one event.
+        hub.publish(Status {
+            build: 3,
+            broken_links: "warning: broken link [x]\n --> a.md:2:1\n".into(),
+            ..Status::default()
+        });
+        assert_eq!(
+            read_until_blank(&mut tab),
+            "event: build\ndata: 3\ndata: warning: broken link [x]\ndata:  --> a.md:2:1\n\n"
+        );
     }
 
     #[test]
@@ -296,6 +341,7 @@ mod tests {
             hub.publish(Status {
                 build: 1,
                 problems: Some(big.clone()),
+                ..Status::default()
             });
         }
         assert_eq!(hub.clients(), 0);

@@ -93,7 +93,9 @@ impl Session {
     pub fn reload(&mut self) {
         self.unreadable.clear();
         match Project::load(&self.root) {
-            Ok(project) => {
+            Ok(mut project) => {
+                let links = &mut project.config.links.check;
+                *links = links.for_preview();
                 self.project = Some(project);
                 self.cache.forget();
             }

@@ -281,6 +281,39 @@ fn a_broken_build_shows_its_problems_and_keeps_the_last_good_site() {
     );
 }
 
+/// A link to a heading not written yet is a problem of one link, not of
+/// the site: the preview serves the pages and names the link in them (as a
+/// note in a corner), while `build` still fails on it.
+#[test]
+fn a_broken_link_is_named_in_the_pages_which_are_still_served() {
+    let site = Site::fixture("serve");
+    let page = site.read("content/index.md");
+    site.write("content/index.md", &format!("{page}\n[Later](#later)\n"));
+    assert_eq!(site.run(&["build"]).code, 1);
+    let server = Server::start(&site, &[]);
+    let home = server.get("/");
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("Version one.") && home.body.contains("envbook-note"));
+    let mut events = server.events();
+    let (event, data) = events.next();
+    assert_eq!(event, "build");
+    let (number, links) = data.split_once('\n').expect("the broken link");
+    assert_eq!(number, "1");
+    assert!(
+        links.starts_with(
+            "warning: broken link [Later]: there is no `#later` on /\n --> content/index.md:"
+        ),
+        "{links}"
+    );
+    // Written: the next build has no broken link, and neither has the note.
+    site.write(
+        "content/index.md",
+        &format!("{page}\n[Later](#later)\n\n## Later\n"),
+    );
+    assert_eq!(events.next(), ("build".into(), "2".into()));
+    assert_eq!(site.run(&["check"]).code, 0);
+}
+
 #[test]
 fn broken_then_fixed_book_toml_keeps_the_old_config_then_takes_the_new() {
     let site = Site::fixture("serve");

@@ -1,7 +1,7 @@
 //! The matrix's marks and the theme switch in a real browser (issue 13):
 //! headless Chromium on `envbook serve`'s preview of a three-environment site.
 
-use crate::search_browser::{Serve, chromium, eval, open, value, wait};
+use crate::search_browser::{Serve, chromium, eval, open, try_value, value, wait};
 use crate::support::Site;
 
 const THEME: &str = "JSON.stringify([document.documentElement.dataset.theme || 'auto', \
@@ -195,7 +195,7 @@ fn a_wide_table_fades_at_the_edge_with_more_table_beyond() {
     open(&tab, &format!("{}wide/", serve.url));
     let cues = |want: [&str; 2]| {
         wait(&tab, "the scroll cues", |tab| {
-            let seen: Vec<String> = crate::search_browser::try_value(
+            let seen: Vec<String> = try_value(
                 tab,
                 "JSON.stringify([...document.querySelectorAll('.content table')]\
                  .map(t => [...t.classList].sort().join(' ') + (getComputedStyle(t).maskImage === 'none' ? '' : ' masked')))",
@@ -215,4 +215,39 @@ fn a_wide_table_fades_at_the_edge_with_more_table_beyond() {
         "document.querySelector('.content table').scrollLeft = 1e6",
     );
     cues(["scrolls-left masked", ""]);
+}
+
+/// The preview with a broken link: the page is shown, the link named in a
+/// note in a corner (the problems of a failed build cover the page
+/// instead), and the note is gone once the link leads somewhere.
+#[test]
+fn a_broken_link_is_a_note_in_a_corner_until_it_leads_somewhere() {
+    let Some(browser) = chromium() else { return };
+    let site = Site::fixture("three-envs");
+    let page = site.read("content/index.md");
+    site.write("content/index.md", &format!("{page}\n[Later](#later)\n"));
+    let serve = Serve::start(&site.dir);
+    let tab = browser.new_tab().unwrap();
+    open(&tab, &serve.url);
+    const NOTE: &str = "JSON.stringify([document.getElementById('envbook-note')?.innerText ?? null, \
+        !!document.getElementById('later'), !!document.getElementById('envbook-overlay')])";
+    type Seen = (Option<String>, bool, bool);
+    let note = wait(&tab, "the note", |tab| {
+        let (note, _, overlay): Seen = try_value(tab, NOTE)?;
+        assert!(!overlay, "the page is covered");
+        note
+    });
+    assert!(
+        note.contains("Broken links (`envbook check` reports them too):")
+            && note.contains("warning: broken link [Later]: there is no `#later` on /"),
+        "{note}"
+    );
+    site.write(
+        "content/index.md",
+        &format!("{page}\n[Later](#later)\n\n## Later\n"),
+    );
+    wait(&tab, "the page reloaded without the note", |tab| {
+        let seen: Seen = try_value(tab, NOTE)?;
+        (seen == (None, true, false)).then_some(())
+    });
 }

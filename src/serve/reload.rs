@@ -141,45 +141,44 @@ pub fn script(path: &str, build: u64) -> String {
     const restore = () => window.scrollTo({{ top: Number(saved), behavior: "instant" }});
     if (document.readyState === "complete") restore(); else addEventListener("load", restore);
   }}
-  const hide = () => document.getElementById("envbook-overlay")?.remove();
-  const show = (text) => {{
-    hide();
+  // A box of text over the page: its id, role and look, a heading and the text.
+  const panel = (id, role, css, heading, headingCss, text) => {{
+    document.getElementById(id)?.remove();
     const box = document.createElement("div");
-    box.id = "envbook-overlay";
-    box.setAttribute("role", "alert");
-    box.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,24,.93);color:#f5f5f5;padding:2rem;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace";
+    box.id = id;
+    box.setAttribute("role", role);
+    box.style.cssText = css + ";overflow:auto;background:rgba(20,20,24,.93);color:#f5f5f5;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace";
     const title = document.createElement("p");
-    title.style.cssText = "margin:0 0 1rem;font:600 16px system-ui,sans-serif;color:#ff8a80";
-    title.textContent = "The site did not build. The page shows the last good build until the problem is fixed.";
+    title.style.cssText = headingCss + ";font-family:system-ui,sans-serif;font-weight:600";
+    title.textContent = heading;
     const pre = document.createElement("pre");
     pre.style.cssText = "margin:0;white-space:pre-wrap";
     pre.textContent = text;
     box.append(title, pre);
     document.body.append(box);
+    return box;
   }};
+  const hide = () => document.getElementById("envbook-overlay")?.remove();
+  const show = (text) => panel("envbook-overlay", "alert",
+    "position:fixed;inset:0;z-index:2147483647;padding:2rem;font-size:14px;line-height:1.5",
+    "The site did not build. The page shows the last good build until the problem is fixed.",
+    "margin:0 0 1rem;font-size:16px;color:#ff8a80", text);
   // The broken links of a build that was served: a note in a corner, not
   // over the page (`envbook build` fails on them; the preview shows them).
   const note = (text) => {{
     document.getElementById("envbook-note")?.remove();
     if (!text) return;
-    const box = document.createElement("div");
-    box.id = "envbook-note";
-    box.setAttribute("role", "status");
-    box.style.cssText = "position:fixed;right:1rem;bottom:1rem;z-index:2147483646;max-width:min(44rem,calc(100vw - 2rem));max-height:40vh;overflow:auto;background:rgba(20,20,24,.93);color:#f5f5f5;padding:.75rem 1rem;border-radius:6px;font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace";
+    const box = panel("envbook-note", "status",
+      "position:fixed;right:1rem;bottom:1rem;z-index:2147483646;max-width:min(44rem,calc(100vw - 2rem));max-height:40vh;padding:.75rem 1rem;border-radius:6px;font-size:13px;line-height:1.45",
+      "Broken links (`envbook check` reports them too):",
+      "margin:0 0 .5rem;font-size:14px;color:#ffd180", text);
     const close = document.createElement("button");
     close.type = "button";
     close.textContent = "\u00d7";
     close.setAttribute("aria-label", "Close");
     close.style.cssText = "float:right;margin:0 0 .25rem .75rem;background:none;border:0;color:inherit;font:20px/1 system-ui,sans-serif;cursor:pointer";
     close.onclick = () => box.remove();
-    const title = document.createElement("p");
-    title.style.cssText = "margin:0 0 .5rem;font:600 14px system-ui,sans-serif;color:#ffd180";
-    title.textContent = "Broken links (`envbook check` reports them too):";
-    const pre = document.createElement("pre");
-    pre.style.cssText = "margin:0;white-space:pre-wrap";
-    pre.textContent = text;
-    box.append(close, title, pre);
-    document.body.append(box);
+    box.prepend(close);
   }};
   const handle = ([type, data]) => {{
     if (type === "problems") return show(data);

@@ -97,7 +97,6 @@ fn help(args: crate::cli::HelpArgs) -> Result<(), Failure> {
     }
 }
 
-/// `1 page`, `2 pages`.
 /// The settings given on the command line, over book.toml's.
 fn apply(settings: &SettingArgs, config: &mut Config) -> Result<(), Diagnostics> {
     if let Some(url) = &settings.base_url {
@@ -113,6 +112,7 @@ fn apply(settings: &SettingArgs, config: &mut Config) -> Result<(), Diagnostics>
     Ok(())
 }
 
+/// `1 page`, `2 pages`.
 fn count(n: usize, thing: &str) -> String {
     match n {
         1 => format!("1 {thing}"),

@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::config::{self, Config};
@@ -229,19 +230,27 @@ fn read_content(
     problems: &mut Diagnostics,
     skipped: &mut BTreeMap<PathBuf, Diagnostic>,
 ) -> (Vec<Source>, Vec<Asset>) {
-    let mut sources = Vec::new();
-    let mut assets = Vec::new();
-    for (rel, path) in walk.files(problems, skipped) {
-        if !rel.ends_with(".md") {
-            assets.push(Asset { rel, path });
-            continue;
-        }
-        match read_text(&path, &walk.display.join(&rel)) {
-            Ok(text) => sources.push(includes.source(rel, text.into())),
+    let (pages, assets): (Vec<_>, Vec<_>) = walk
+        .files(problems, skipped)
+        .into_iter()
+        .partition(|(rel, _)| rel.ends_with(".md"));
+    let assets = assets.into_iter().map(|(rel, path)| Asset { rel, path });
+    // Read on every core (a big site's pages are most of a cold build's reading).
+    let read: Vec<Result<Source, Diagnostic>> = pages
+        .into_par_iter()
+        .map(|(rel, path)| {
+            let text = read_text(&path, &walk.display.join(&rel))?;
+            Ok(includes.source(rel, text.into()))
+        })
+        .collect();
+    let mut sources = Vec::with_capacity(read.len());
+    for source in read {
+        match source {
+            Ok(source) => sources.push(source),
             Err(d) => problems.push(d),
         }
     }
-    (sources, assets)
+    (sources, assets.collect())
 }
 
 fn read_theme(

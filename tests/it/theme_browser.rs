@@ -165,6 +165,18 @@ fn the_controls_show_only_differences_among_the_environments_picked() {
     click(&tab, ".matrix-envs input[value=dev]");
     click(&tab, ".matrix-envs input[value=dev]");
     assert_eq!(tables(), full);
+
+    // An environment's own page has one column per table: nothing to pick,
+    // and nothing added.
+    open(&tab, &format!("{}environments/dev/", serve.url));
+    let added: usize = value(
+        &tab,
+        "document.querySelectorAll('table.matrix').length && \
+         document.querySelectorAll('.matrix-controls, .matrix-empty').length",
+    );
+    assert_eq!(added, 0);
+    let matrices: usize = value(&tab, "document.querySelectorAll('table.matrix').length");
+    assert!(matrices > 0);
 }
 
 #[test]

@@ -28,34 +28,14 @@
   });
   if (envs.length < 2) return;
 
-  // A table as its environment columns and, per row, each cell's value as a
-  // key (null when missing) for comparing; the link mark says where a value
-  // came from, not what it is, so it is left out.
+  // A table as its environment columns and its rows' cells.
   function model(table) {
     var heads = [].slice.call(table.tHead ? table.tHead.querySelectorAll("th[data-env]") : []);
     var rows = [].map.call(table.tBodies[0] ? table.tBodies[0].rows : [], function (tr) {
-      var cells = [].slice.call(tr.cells, 1);
-      return {
-        tr: tr,
-        cells: cells,
-        keys: cells.map(function (td) {
-          if (td.classList.contains("missing")) return null;
-          var copy = td.cloneNode(true);
-          copy.querySelectorAll(".from").forEach(function (from) {
-            from.remove();
-          });
-          return copy.innerHTML;
-        })
-      };
+      return { tr: tr, cells: [].slice.call(tr.cells, 1) };
     });
-    var note = document.createElement("p");
-    note.className = "matrix-empty";
-    note.hidden = true;
-    var wrap = table.parentNode.classList.contains("matrix-wrap") ? table.parentNode : table;
-    wrap.after(note);
     return {
-      wrap: wrap,
-      note: note,
+      wrap: table.parentNode.classList.contains("matrix-wrap") ? table.parentNode : table,
       heads: heads,
       envs: heads.map(function (th) {
         return th.dataset.env;
@@ -63,6 +43,26 @@
       rows: rows
     };
   }
+
+  // Each cell's value as a key for comparing (null when missing): the link
+  // mark says where a value came from, not what it is, so it is left out.
+  // And the note a table shows when the choice leaves it empty.
+  tables.forEach(function (table) {
+    table.rows.forEach(function (row) {
+      row.keys = row.cells.map(function (td) {
+        if (td.classList.contains("missing")) return null;
+        var copy = td.cloneNode(true);
+        copy.querySelectorAll(".from").forEach(function (from) {
+          from.remove();
+        });
+        return copy.innerHTML;
+      });
+    });
+    table.note = document.createElement("p");
+    table.note.className = "matrix-empty";
+    table.note.hidden = true;
+    table.wrap.after(table.note);
+  });
 
   // The classes of a row's shown cells (by column index), and whether the row
   // is the same in all of them.

@@ -31,17 +31,25 @@ pub fn fold_into(text: &str, out: &mut String) {
             out[start..].make_ascii_lowercase();
             return;
         }
-        // Lower case after the compatibility form (`𝛢` → `Α` → `α`), and
-        // decomposed again, since it can add diacritics (`İ` → `i̇`).
-        out.extend(
-            part.nfkd()
-                .flat_map(char::to_lowercase)
-                .nfkd()
-                .filter(|&c| !is_diacritic(c))
-                .map(|c| if c == 'ς' { 'σ' } else { c })
-                .nfc(),
-        );
+        out.extend(fold_chars(part));
     });
+}
+
+/// [`fold`] by Unicode's forms, for text that is not all ASCII: lower case
+/// after the compatibility form (`𝛢` → `Α` → `α`), and decomposed again,
+/// since it can add diacritics (`İ` → `i̇`).
+fn fold_chars(text: &str) -> impl Iterator<Item = char> + '_ {
+    let chars = text.nfkd().flat_map(char::to_lowercase).nfkd();
+    chars
+        .filter(|&c| !is_diacritic(c))
+        .map(|c| match c {
+            'ς' => 'σ',
+            // Typographic apostrophes are typed as `'` (the Rust book
+            // writes `doesn’t`, a search box gets `doesn't`).
+            '\u{2018}' | '\u{2019}' | '\u{02BC}' => '\'',
+            c => c,
+        })
+        .nfc()
 }
 
 /// `text` in parts, in order: runs of ASCII, and the tokens between them
@@ -244,6 +252,8 @@ mod tests {
         assert_eq!(fold("ﬁle Ｐｒｏｄ"), "file prod");
         assert_eq!(fold("Straße"), "straße");
         assert_eq!(fold("Tiếng Việt İstanbul"), "tieng viet istanbul");
+        assert_eq!(fold("We’ll ‘see’ donʼt"), "we'll 'see' don't");
+        assert_eq!(terms("It doesn’t."), ["it", "doesn't"]);
     }
 
     proptest::proptest! {
@@ -259,14 +269,7 @@ mod tests {
         #[test]
         fn text_is_folded_and_split_as_a_whole_is(text in "([a-zA-Z0-9 .'\t]|\\PC){0,24}") {
             // The general path, over the text whole.
-            let folded: String = text
-                .nfkd()
-                .flat_map(char::to_lowercase)
-                .nfkd()
-                .filter(|&c| !is_diacritic(c))
-                .map(|c| if c == 'ς' { 'σ' } else { c })
-                .nfc()
-                .collect();
+            let folded: String = fold_chars(&text).collect();
             proptest::prop_assert_eq!(fold(&text), folded.clone());
             let mut general = Vec::new();
             folded.split_whitespace().for_each(|t| token_terms(t, &mut |w| general.push(w)));

@@ -45,6 +45,7 @@ const SAMPLES: &[&str] = &[
     "-- … ! ¿ · ‧ .leading trailing. __init__",
     "e\u{301}te\u{301} cafe\u{301} \u{200d}x \u{200b}",
     "a¨b ´x ˘ \u{fe70}",
+    "We’ll ‘see’ doesn’t donʼt 1’000 ’tis",
 ];
 
 #[test]
@@ -105,6 +106,8 @@ const QUERIES: &[&str] = &[
     "commonword w00042",
     "commonword 4150",
     "\"commonword 4150\"",
+    "doesn’t",
+    "\"we’ll see\"",
 ];
 
 #[derive(Debug, PartialEq, Deserialize)]

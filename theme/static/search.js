@@ -35,7 +35,9 @@
     // Character by character, as Rust's char::to_lowercase (the string's
     // would make a word-final Σ a ς); and ς is σ anyway.
     for (const c of text.normalize("NFKD")) lower += c.toLowerCase();
-    return lower.normalize("NFKD").replace(DIACRITIC, "").normalize("NFC").replace(/ς/g, "σ");
+    // Typographic apostrophes are typed as ' (tokens.rs says why).
+    const plain = lower.normalize("NFKD").replace(DIACRITIC, "").replace(/[\u2018\u2019\u02bc]/g, "'");
+    return plain.normalize("NFC").replace(/ς/g, "σ");
   }
 
   // UAX #29's Word_Break classes, from the Unicode properties that define

@@ -117,6 +117,11 @@ const ROW_TEXT: u8 = 8;
 /// Body text counts 1 for a word found once, up to this for a word the page
 /// is about (1 + log2 of its count).
 const BODY_MAX: u8 = 4;
+/// A page whose body has more terms counts a word as if it had this many:
+/// a changelog naming `CARGO_HOME` nine times in 38,000 words must not
+/// rank above the page about it, which names it three times in 600
+/// (Cargo's book).
+const BODY_LENGTH: u32 = 1000;
 
 /// Matrix rows per fragment file.
 pub const ROWS_PER_FRAGMENT: usize = 16;
@@ -146,15 +151,18 @@ impl Fragment {
     pub fn new(records: &[Record]) -> Fragment {
         let (folded, fields) = fields(records);
         let mut terms: HashMap<Word, Term> = HashMap::with_capacity(folded.len() / 16);
+        let mut length = 0;
         for field in &fields {
             each_term(&folded[field.range.clone()], &mut |term| {
                 let t = terms.entry(Word(term)).or_default();
                 t.count += u32::from(field.body);
+                length += u32::from(field.body);
                 if field.weight > 0 {
                     t.weigh(field.slot, field.weight);
                 }
             });
         }
+        let long = length.max(BODY_LENGTH);
         let mut fragment = Fragment {
             json: records_json(records),
             terms: String::with_capacity(folded.len() / 2),
@@ -166,7 +174,10 @@ impl Fragment {
             // of it and its title's.
             let body = match t.count {
                 0 => 0,
-                n => (1 + n.ilog2()).min(u32::from(BODY_MAX)) as u8,
+                n => {
+                    let n = u64::from(n) * u64::from(BODY_LENGTH) / u64::from(long);
+                    (1 + n.max(1).ilog2()).min(u32::from(BODY_MAX)) as u8
+                }
             };
             if t.weights.is_empty() && body == 0 {
                 continue;

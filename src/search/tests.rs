@@ -119,6 +119,28 @@ fn a_title_ranks_above_a_heading_above_a_row_above_the_body() {
 }
 
 #[test]
+fn a_long_page_naming_a_word_often_ranks_below_a_short_page_about_it() {
+    let filler = "lorem ipsum dolor sit amet consectetur ".repeat(2000);
+    let changelog = format!("{filler} CARGO_HOME {filler} CARGO_HOME ").repeat(4);
+    let files = index(&[
+        page("changelog/", "Changelog", &changelog, &[]),
+        page(
+            "guide/home/",
+            "Cargo Home",
+            "Set CARGO_HOME to move it. CARGO_HOME holds the registry.",
+            &[],
+        ),
+    ]);
+    assert_eq!(urls(&files, "CARGO_HOME"), ["guide/home/", "changelog/"]);
+    // Below its length, a page counts its words as they are.
+    let files = index(&[
+        page("a/", "A", "cache cache cache cache", &[]),
+        page("b/", "B", "cache", &[]),
+    ]);
+    assert_eq!(urls(&files, "cache"), ["a/", "b/"]);
+}
+
+#[test]
 fn keys_and_values_find_their_row_as_typed() {
     let files = site();
     let row = "environments/#data-plane.storage-size";

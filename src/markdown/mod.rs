@@ -168,12 +168,12 @@ pub fn render(input: &Input) -> Rendered {
         .into_offset_iter()
         .collect();
     page.reserve_ids(&events);
-    let events = page.expand_directives(events, &calls);
+    let mut events = page.expand_directives(events, &calls);
     if input.flavor.search {
         page.out.sections = sections(&events);
     }
-    let events = page.headings(events);
-    let events = rewrite_links(events, input, &mut page.out);
+    page.headings(&mut events);
+    rewrite_links(&mut events, input, &mut page.out);
     let events = code_blocks(events, input, &mut page.out);
     let events = alerts(events);
     let events = footnotes(events, &mut page.scope.ids);
@@ -372,12 +372,12 @@ impl Page<'_> {
     /// Gives every heading an id (its `{#id}` or a slug of its text, unique
     /// on the page) and a `¶` permalink; in an mdBook book, definition terms
     /// too, as mdBook does.
-    fn headings<'a>(&mut self, events: Vec<Spanned<'a>>) -> Vec<Spanned<'a>> {
-        let mut result = Vec::with_capacity(events.len());
-        let mut iter = events.into_iter();
-        while let Some((event, range)) = iter.next() {
+    /// In place: each heading's start and end become its HTML, its words stay.
+    fn headings(&mut self, events: &mut Vec<Spanned>) {
+        let mut i = 0;
+        while i < events.len() {
             // The heading's level (none for a term), `{#id}`, and classes and attributes.
-            let (level, id, attributes) = match event {
+            let (level, id, attributes) = match &events[i].0 {
                 Event::Start(Tag::Heading {
                     level,
                     id,
@@ -385,30 +385,28 @@ impl Page<'_> {
                     attrs,
                 }) => {
                     let mut attributes = String::new();
-                    write_classes_and_attrs(&mut attributes, &classes, &attrs);
-                    (Some(level), id, attributes)
+                    write_classes_and_attrs(&mut attributes, classes, attrs);
+                    (Some(*level), id.as_deref().map(str::to_string), attributes)
                 }
                 Event::Start(Tag::DefinitionListTitle) if self.input.flavor.mdbook => {
                     (None, None, String::new())
                 }
-                event => {
-                    result.push((event, range));
+                _ => {
+                    i += 1;
                     continue;
                 }
             };
-            let inner: Vec<Spanned> = iter
-                .by_ref()
-                .take_while(|(e, _)| {
-                    !matches!(
+            let end = events[i + 1..]
+                .iter()
+                .position(|(e, _)| {
+                    matches!(
                         e,
                         Event::End(TagEnd::Heading(_) | TagEnd::DefinitionListTitle)
                     )
                 })
-                .collect();
-            let id = match id {
-                Some(id) => id.to_string(),
-                None => self.heading_id(&inner),
-            };
+                .map_or(events.len(), |n| i + 1 + n);
+            let inner = &events[i + 1..end];
+            let id = id.unwrap_or_else(|| self.heading_id(inner));
             let tag = level.map_or("dt".to_string(), |l| l.to_string());
             let open = format!("<{tag}{}{attributes}>", id_attr(&id));
             let close = format!(
@@ -423,11 +421,15 @@ impl Page<'_> {
                     id,
                 });
             }
-            result.push((Event::Html(open.into()), range.clone()));
-            result.extend(inner);
-            result.push((Event::Html(close.into()), range));
+            let range = events[i].1.clone();
+            events[i].0 = Event::Html(open.into());
+            let close = (Event::Html(close.into()), range);
+            match events.get_mut(end) {
+                Some(at) => *at = close,
+                None => events.push(close),
+            }
+            i = end + 1;
         }
-        result
     }
 
     /// The id for a heading without `{#id}`: GitHub's slug of its text, or
@@ -550,71 +552,43 @@ fn inline_html<'a>(events: impl Iterator<Item = Event<'a>>) -> String {
 }
 
 /// Rewrites link and image destinations for the built site and records links.
-fn rewrite_links<'a>(
-    events: Vec<Spanned<'a>>,
-    input: &Input,
-    out: &mut Rendered,
-) -> Vec<Spanned<'a>> {
-    let mut result = Vec::with_capacity(events.len());
+fn rewrite_links(events: &mut [Spanned], input: &Input, out: &mut Rendered) {
     let mut found: Vec<Link> = Vec::new();
     let mut open: Option<usize> = None; // index in `found` of the link being read
     for (event, range) in events {
-        let event = match event {
+        match event {
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
-                title,
-                id,
+                ..
             }) => {
                 // `<help@crates.io>`: the HTML writer adds `mailto:`.
                 let (href, target) = match link_type {
                     LinkType::Email => (dest_url.to_string(), Target::External),
-                    _ => links::rewrite(&dest_url, &input.links),
+                    _ => links::rewrite(dest_url, &input.links),
                 };
                 found.push(Link {
                     dest: dest_url.to_string(),
                     target,
                     text: String::new(),
-                    span: input.at(&range),
+                    span: input.at(range),
                 });
                 open = Some(found.len() - 1);
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url: href.into(),
-                    title,
-                    id,
-                })
+                *dest_url = href.into();
             }
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let (href, _) = links::rewrite(&dest_url, &input.links);
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url: href.into(),
-                    title,
-                    id,
-                })
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                *dest_url = links::rewrite(dest_url, &input.links).0.into();
             }
-            Event::End(TagEnd::Link) => {
-                open = None;
-                event
-            }
-            Event::Text(ref t) | Event::Code(ref t) => {
+            Event::End(TagEnd::Link) => open = None,
+            Event::Text(t) | Event::Code(t) => {
                 if let Some(i) = open {
                     found[i].text.push_str(t);
                 }
-                event
             }
-            other => other,
-        };
-        result.push((event, range));
+            _ => {}
+        }
     }
     out.links = found.into();
-    result
 }
 
 /// Replaces code blocks with highlighted HTML (plain, escaped, for unknown

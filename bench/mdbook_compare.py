@@ -280,10 +280,13 @@ def listed(items, n=LIST_MAX):
 
 
 def git_state(book):
-    """The book's repository status (including ignored files), or None outside git."""
+    """The book's repository status (including ignored files), or None outside git. The
+    build cache beside book.toml is left out: envbook keeps it there by design, as cargo
+    keeps target/ (README: "Build cache")."""
     p = subprocess.run(["git", "-C", book, "status", "--porcelain", "--ignored", "--untracked-files=all", "."],
                        capture_output=True, text=True)
-    return p.stdout if p.returncode == 0 else None
+    lines = [l for l in p.stdout.splitlines() if not l[3:].startswith(".envbook-cache/")]
+    return "\n".join(lines) if p.returncode == 0 else None
 
 
 def book_toml(book):

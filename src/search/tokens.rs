@@ -75,7 +75,7 @@ fn fold_chars(text: &str) -> impl Iterator<Item = char> + '_ {
 /// would: no character composes with white space, and tokens end there.
 fn by_ascii<'t>(text: &'t str, mut f: impl FnMut(&'t str, bool)) {
     let b = text.as_bytes();
-    let space = |c: &u8| matches!(c, b' ' | b'\t'..=b'\r');
+    let space = |c: &u8| is_space(*c);
     let mut at = 0;
     while at < b.len() {
         let Some(p) = b[at..].iter().position(|c| !c.is_ascii()).map(|p| at + p) else {
@@ -157,14 +157,13 @@ fn each_word<'t>(token: &'t str, f: &mut impl FnMut(&'t str)) {
 /// this to the general path.
 fn ascii_terms<'t>(text: &'t str, f: &mut impl FnMut(&'t str)) {
     let b = text.as_bytes();
-    let space = |c: u8| matches!(c, b' ' | b'\t'..=b'\r');
     let alnum = |i: usize| b.get(i).is_some_and(u8::is_ascii_alphanumeric);
     let mut i = 0;
     while i < b.len() {
         // One token, to the next space: its words, each as it ends, and
         // the extent of its letters and digits.
         let (mut count, mut first, mut extent) = (0, (0, 0), None);
-        while i < b.len() && !space(b[i]) {
+        while i < b.len() && !is_space(b[i]) {
             if !alnum(i) {
                 i += 1;
                 continue;
@@ -188,6 +187,12 @@ fn ascii_terms<'t>(text: &'t str, f: &mut impl FnMut(&'t str)) {
         }
         i += 1;
     }
+}
+
+/// ASCII white space as `char::is_whitespace` has it (with `\x0b`, unlike
+/// `u8::is_ascii_whitespace`): where tokens end.
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t'..=b'\r')
 }
 
 /// Whether the mark `c` at `i` joins the letters or digits around it into

@@ -199,13 +199,31 @@ fn make(terms: Terms) -> Made {
 }
 
 /// The best [`COMMON`] postings of a common term (by weight, then place),
-/// in order.
+/// in order: those above the weight at which [`COMMON`] is reached, then
+/// the first ones of that weight. Weights are small numbers: counted, not
+/// sorted (a big site has hundreds of such terms, each in most pages).
 fn best(list: &[Posting]) -> Vec<Posting> {
-    let mut best = list.to_vec();
-    best.sort_unstable_by(|a, b| b.2.cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
-    best.truncate(COMMON);
-    best.sort_unstable();
-    best
+    let mut counts = [0usize; 256];
+    for &(_, _, weight) in list {
+        counts[usize::from(weight)] += 1;
+    }
+    let (mut above, mut at) = (0, 255);
+    while above + counts[at] < COMMON && at > 0 {
+        above += counts[at];
+        at -= 1;
+    }
+    let mut room = COMMON - above;
+    let best = list
+        .iter()
+        .filter(|&&(_, _, weight)| match usize::from(weight) {
+            w if w > at => true,
+            w if w == at && room > 0 => {
+                room -= 1;
+                true
+            }
+            _ => false,
+        });
+    best.copied().collect()
 }
 
 /// The JSON of a chunk of `terms`, as [`Made::json`].
@@ -416,6 +434,20 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// A common term keeps its postings of most weight, the first of
+        /// them where weights tie, as sorting by weight then place would.
+        #[test]
+        fn a_common_term_keeps_its_best_postings_as_a_sort_would(
+            weights in prop::collection::vec(prop_oneof![Just(1u8), Just(2), Just(64), 1u8..=255], COMMON + 1..COMMON + 300),
+        ) {
+            let list: Vec<Posting> = weights.iter().enumerate().map(|(n, &w)| (n as u32 / 2, (n % 2) as u16, w)).collect();
+            let mut sorted = list.clone();
+            sorted.sort_by(|a, b| b.2.cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
+            sorted.truncate(COMMON);
+            sorted.sort_unstable();
+            prop_assert_eq!(best(&list), sorted);
+        }
 
         /// Whatever changed, the chunks updated are those made anew.
         #[test]

@@ -168,8 +168,9 @@ impl Fragment {
             terms: String::with_capacity(folded.len() / 2),
         };
         let mut number = itoa::Buffer::new();
-        // In no order: `chunks` sorts each term's postings.
-        for (Word(term), t) in terms {
+        // Terms in no order (`terms` sorts them), each one's marks by slot:
+        // fragments are merged in order, so its postings come in order.
+        for (Word(term), mut t) in terms {
             // The body's weight counts as slot 0's (the page's), the best
             // of it and its title's.
             let body = match t.count {
@@ -186,7 +187,8 @@ impl Fragment {
             if !(t.weights.is_empty() && body == 1) {
                 let titled = t.weights.iter().any(|&(slot, _)| slot == 0);
                 let untitled_body = (body > 0 && !titled).then_some((0, body));
-                for (slot, weight) in t.weights.iter().copied().chain(untitled_body) {
+                t.weights.sort_unstable();
+                for (slot, weight) in untitled_body.into_iter().chain(t.weights) {
                     let weight = if slot == 0 { weight.max(body) } else { weight };
                     fragment.terms.push(' ');
                     fragment.terms.push_str(number.format(slot));
@@ -554,7 +556,8 @@ pub fn terms(fragments: &[(u32, Arc<Fragment>)]) -> Terms {
     let terms = postings.into_iter();
     let mut terms: Terms = terms.map(|(Word(t), list)| (t.to_string(), list)).collect();
     terms.par_iter_mut().for_each(|(_, list)| {
-        // Fragments come in order; a term's slots in one may not.
+        // In order as made (see `Fragment::new`); a fragment the cache
+        // kept may not be.
         if !list.is_sorted() {
             list.sort_unstable();
         }

@@ -375,9 +375,10 @@ fn a_term_in_several_records_keeps_each_place_through_the_cache() {
     lines.sort();
     // Slot 0 the best of its title's 64 and its body's 3 (found 4 times);
     // a heading's title is in the page's body too; `x` is found once.
+    // Marks by slot, so that the site's postings come in order.
     assert_eq!(
         lines,
-        ["class 1 32 0 1", "other 2 32 0 1", "storage 0 64 1 32", "x"]
+        ["class 0 1 1 32", "other 0 1 2 32", "storage 0 64 1 32", "x"]
     );
     let text = fragment.to_text().to_string();
     assert_eq!(Fragment::from_text(text, &records), Some(fragment));

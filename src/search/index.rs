@@ -7,6 +7,7 @@
 //! results on screen. The format is described for both sides in
 //! `theme/static/search.js`. No I/O.
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use foldhash::{HashMap, HashMapExt};
@@ -27,7 +28,7 @@ pub enum Kind {
 
 /// One thing a search can find.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Record {
+pub struct Record<'t> {
     #[serde(rename = "k")]
     pub kind: Kind,
     /// Where a result leads, from the site's root: `runbooks/db/#promote`.
@@ -40,9 +41,10 @@ pub struct Record {
     #[serde(rename = "s")]
     pub section: String,
     /// A page's text before its first heading; a heading's section; a row's
-    /// key, section, values and notes.
+    /// key, section, values and notes. A page's text as rendered, not a
+    /// copy, where it can (a big site's text is most of the index's input).
     #[serde(rename = "x")]
-    pub text: String,
+    pub text: Cow<'t, str>,
     /// A row's key, which counts as much as its label (empty otherwise).
     #[serde(skip)]
     pub key: String,
@@ -78,8 +80,8 @@ pub(super) struct Stored<'a> {
 /// runbook's section is a few hundred).
 pub const STORED_CHARS: usize = 2000;
 
-impl<'a> From<&'a Record> for Stored<'a> {
-    fn from(r: &'a Record) -> Stored<'a> {
+impl<'a> From<&'a Record<'_>> for Stored<'a> {
+    fn from(r: &'a Record<'_>) -> Stored<'a> {
         let x = r.text.trim();
         // No shorter in characters than in bytes: most texts need no count;
         // nor do those whose first characters are ASCII.
@@ -148,7 +150,7 @@ pub fn fragment_path(n: u32) -> String {
 
 impl Fragment {
     /// A page's fragment (the page first, then its headings) or some rows'.
-    pub fn new(records: &[Record]) -> Fragment {
+    pub fn new(records: &[Record<'_>]) -> Fragment {
         let (folded, fields) = fields(records);
         let mut terms: HashMap<Word, Term> = HashMap::with_capacity(folded.len() / 16);
         let mut length = 0;
@@ -214,7 +216,7 @@ impl Fragment {
     /// its checksum, and the chunks, which read them, stop at anything that
     /// is not a term (reading them twice was a fifth of a warm build's
     /// index time).
-    pub fn from_text(text: String, records: &[Record]) -> Option<Fragment> {
+    pub fn from_text(text: String, records: &[Record<'_>]) -> Option<Fragment> {
         let whole = text.is_empty() || text.ends_with('\n');
         whole.then(|| Fragment {
             json: records_json(records),
@@ -340,7 +342,7 @@ impl Term {
 
 /// The fragment file of `records`: serde's JSON of their [`Stored`] form,
 /// written here into one string.
-fn records_json(records: &[Record]) -> String {
+fn records_json(records: &[Record<'_>]) -> String {
     let size: usize = records
         .iter()
         .map(|r| r.url.len() + r.title.len())
@@ -428,7 +430,7 @@ struct Field {
 /// The text of `records` folded, and their fields in it (a page's: its
 /// title, text, headings' titles and texts, all but the title being its
 /// body; a row's: label, key, text, section).
-fn fields(records: &[Record]) -> (String, Vec<Field>) {
+fn fields(records: &[Record<'_>]) -> (String, Vec<Field>) {
     let page = records.first().is_some_and(|r| r.kind == Kind::Page);
     let size = records
         .iter()

@@ -2,6 +2,8 @@
 //! its headings with ids) and fragments of matrix rows, each row leading to
 //! the first page that shows it. No I/O.
 
+use std::borrow::Cow;
+
 use crate::data::Data;
 use crate::markdown::{Rendered, inline_text};
 
@@ -29,9 +31,9 @@ pub fn kept_fragment(page: &PageEntry, text: String) -> Option<Fragment> {
 }
 
 /// The page's records: the page, then each heading with an id.
-fn records(page: &PageEntry) -> Vec<Record> {
+fn records<'a>(page: &PageEntry<'a>) -> Vec<Record<'a>> {
     let rendered = page.rendered;
-    let text = |i: usize| rendered.sections.get(i).cloned().unwrap_or_default();
+    let text = |i: usize| Cow::Borrowed(rendered.sections.get(i).map_or("", String::as_str));
     let mut records = vec![Record {
         kind: Kind::Page,
         url: page.url.to_string(),
@@ -49,9 +51,12 @@ fn records(page: &PageEntry) -> Vec<Record> {
         if is_title || heading.id.is_empty() {
             let last = records.last_mut().expect("the page is first");
             if !is_title {
-                last.text.push_str(&format!(" {} ", heading.text));
+                last.text.to_mut().push_str(&format!(" {} ", heading.text));
             }
-            last.text.push_str(&text(i + 1));
+            match last.text.is_empty() {
+                true => last.text = text(i + 1),
+                false => last.text.to_mut().push_str(&text(i + 1)),
+            }
             continue;
         }
         records.push(Record {
@@ -91,7 +96,7 @@ pub fn row_fragments<'a>(
                 url: format!("{url}#{}", setting.key),
                 title: inline_text(&setting.label),
                 section: join(title, &section.title),
-                text,
+                text: text.into(),
                 key: setting.key.clone(),
             });
         }

@@ -7,13 +7,18 @@ use std::sync::Arc;
 
 use super::index::{Chunks, Fragment, Kind, Record, Stored, fragment_path, push_json_str};
 
-fn page(url: &str, title: &str, text: &str, headings: &[(&str, &str, &str)]) -> Vec<Record> {
+fn page(
+    url: &str,
+    title: &str,
+    text: &str,
+    headings: &[(&str, &str, &str)],
+) -> Vec<Record<'static>> {
     let mut records = vec![Record {
         kind: Kind::Page,
         url: url.into(),
         title: title.into(),
         section: "Docs".into(),
-        text: text.into(),
+        text: text.to_string().into(),
         key: String::new(),
     }];
     records.extend(headings.iter().map(|(id, title, text)| Record {
@@ -21,19 +26,19 @@ fn page(url: &str, title: &str, text: &str, headings: &[(&str, &str, &str)]) -> 
         url: format!("{url}#{id}"),
         title: (*title).into(),
         section: format!("Docs › {title}"),
-        text: (*text).into(),
+        text: text.to_string().into(),
         key: String::new(),
     }));
     records
 }
 
-fn row(key: &str, label: &str, values: &str) -> Record {
+fn row(key: &str, label: &str, values: &str) -> Record<'static> {
     Record {
         kind: Kind::Row,
         url: format!("environments/#{key}"),
         title: label.into(),
         section: "Environments › Data plane".into(),
-        text: format!("{key} {values}"),
+        text: format!("{key} {values}").into(),
         key: key.into(),
     }
 }

@@ -1686,24 +1686,28 @@ impl Views<'_> {
         out: &IndexOut,
         problems: &mut Vec<Diagnostic>,
     ) -> Option<Indexed> {
-        let (fragment, key) = self.fragment(i, rendered, out)?;
+        let path = index_path(&search_index::fragment_path(i as u32));
+        let (fragment, key) = self.fragment(i, rendered, out, &path)?;
         let mut fragment = fragment.map(Arc::new);
         if out.keep {
             // The preview serves its JSON, which is made of the page.
             return rendered.is_some().then_some(Indexed { fragment, key });
         }
-        let path = index_path(&search_index::fragment_path(i as u32));
-        if !out.failed && !key.is_some_and(|key| out.sink.holds(&path, &key)) {
+        let made = fragment.as_mut().map(Arc::make_mut);
+        let json = made
+            .map(|f| std::mem::take(&mut f.json))
+            .unwrap_or_default();
+        match rendered {
+            // Made only where the sink does not hold the file already.
+            Some(_) if !json.is_empty() && !out.failed => {
+                let written = put_made(out.sink, &path, key.as_ref(), json.into_bytes());
+                problems.extend(written.err().unwrap_or_default());
+            }
             // Without the page, no JSON: the page is rendered after all.
-            rendered?;
-            let made = fragment.as_mut().map(Arc::make_mut);
-            let json = made
-                .map(|f| std::mem::take(&mut f.json))
-                .unwrap_or_default();
-            let written = put_made(out.sink, &path, key.as_ref(), json.into_bytes());
-            problems.extend(written.err().unwrap_or_default());
-        } else if let Some(f) = fragment.as_mut() {
-            Arc::make_mut(f).json = String::new();
+            None if !out.failed && !key.is_some_and(|key| out.sink.holds(&path, &key)) => {
+                return None;
+            }
+            _ => {}
         }
         Some(Indexed { fragment, key })
     }
@@ -1718,6 +1722,7 @@ impl Views<'_> {
         i: usize,
         rendered: Option<&Rendered>,
         out: &IndexOut,
+        path: &str,
     ) -> Option<(Option<Fragment>, Option<Key>)> {
         let page = &self.pages[i];
         if !self.search || self.left_out(page) {
@@ -1749,16 +1754,19 @@ impl Views<'_> {
             // Its terms only, for the chunks: its JSON is made of the page.
             return Some((Some(Fragment::from_text(kept()?, &[])?), key));
         };
+        // Its file is made only where the sink does not hold it (made of
+        // the same key) already; the preview serves every one.
+        let file = out.keep || !out.failed && !key.is_some_and(|key| out.sink.holds(path, &key));
         let entry = PageEntry {
             url,
             title,
             section,
             rendered,
         };
-        if let Some(fragment) = kept().and_then(|text| kept_fragment(&entry, text)) {
+        if let Some(fragment) = kept().and_then(|text| kept_fragment(&entry, text, file)) {
             return Some((Some(fragment), key));
         }
-        let fragment = page_fragment(&entry);
+        let fragment = page_fragment(&entry, file);
         if let Some((store, key)) = stored {
             store.put(&key, fragment.to_text().as_bytes());
         }
@@ -2003,7 +2011,8 @@ impl Views<'_> {
             stored,
             index: None,
         };
-        let (fragment, _) = self.fragment(entry.n as usize, Some(&rendered), &out)?;
+        let path = index_path(&search_index::fragment_path(entry.n));
+        let (fragment, _) = self.fragment(entry.n as usize, Some(&rendered), &out, &path)?;
         fragment.map(Arc::new)
     }
 

@@ -151,6 +151,15 @@ pub fn fragment_path(n: u32) -> String {
 impl Fragment {
     /// A page's fragment (the page first, then its headings) or some rows'.
     pub fn new(records: &[Record<'_>]) -> Fragment {
+        Fragment {
+            json: records_json(records),
+            ..Fragment::terms_of(records)
+        }
+    }
+
+    /// [`Fragment::new`] without its file, for a build whose output holds
+    /// it already: only the terms, for the chunks.
+    pub fn terms_of(records: &[Record<'_>]) -> Fragment {
         let (folded, fields) = fields(records);
         let mut terms: HashMap<Word, Term> = HashMap::with_capacity(folded.len() / 16);
         let mut length = 0;
@@ -166,7 +175,7 @@ impl Fragment {
         }
         let long = length.max(BODY_LENGTH);
         let mut fragment = Fragment {
-            json: records_json(records),
+            json: String::new(),
             terms: String::with_capacity(folded.len() / 2),
         };
         let mut number = itoa::Buffer::new();

@@ -19,15 +19,27 @@ pub struct PageEntry<'a> {
     pub rendered: &'a Rendered,
 }
 
-/// The page's fragment: the page, then each heading with an id.
-pub fn page_fragment(page: &PageEntry) -> Fragment {
-    Fragment::new(&records(page))
+/// The page's fragment: the page, then each heading with an id; its file
+/// only if `file` (a build leaves a file its output holds as it is).
+pub fn page_fragment(page: &PageEntry, file: bool) -> Fragment {
+    let records = records(page);
+    match file {
+        true => Fragment::new(&records),
+        false => Fragment::terms_of(&records),
+    }
 }
 
 /// The page's fragment from its terms as the build cache kept them (see
-/// [`Fragment::to_text`]); `None` when they are not whole.
-pub fn kept_fragment(page: &PageEntry, text: String) -> Option<Fragment> {
-    Fragment::from_text(text, &records(page))
+/// [`Fragment::to_text`]), its file only if `file`; `None` when they are
+/// not whole.
+pub fn kept_fragment(page: &PageEntry, text: String, file: bool) -> Option<Fragment> {
+    match file {
+        true => Fragment::from_text(text, &records(page)),
+        false => Fragment::from_text(text, &[]).map(|mut f| {
+            f.json = String::new();
+            f
+        }),
+    }
 }
 
 /// The page's records: the page, then each heading with an id.

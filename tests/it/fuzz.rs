@@ -231,12 +231,15 @@ fn render(text: &str, body_start: usize, data: &Data, pages: &BTreeMap<String, S
 /// of its own words: what the search box would find on this page.
 fn search(text: &str, rendered: &markdown::Rendered) {
     use envbook::search::{find::find, index::Chunks, site};
-    let mut fragment = site::page_fragment(&site::PageEntry {
-        url: "runbooks/page/",
-        title: "Page",
-        section: String::new(),
-        rendered,
-    });
+    let mut fragment = site::page_fragment(
+        &site::PageEntry {
+            url: "runbooks/page/",
+            title: "Page",
+            section: String::new(),
+            rendered,
+        },
+        true,
+    );
     let json = std::mem::take(&mut fragment.json);
     let chunks = Chunks::new(vec![(0, std::sync::Arc::new(fragment))]);
     let files = chunks.files();

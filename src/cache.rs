@@ -17,6 +17,8 @@
 //! a block that is torn, truncated or altered all the same fails its
 //! checksum and is not used.
 
+// Keys are hashes already: foldhash, not SipHash (a 10,000-page build
+// looks up tens of thousands).
 use foldhash::{HashMap, HashSet, HashSetExt};
 use std::fs::File;
 use std::io::{BufWriter, ErrorKind, Write};
@@ -153,8 +155,6 @@ struct Blocks {
     /// Whether this command may write (and clean) the cache.
     writes: bool,
     /// The keys this build read, wrote or kept (see [`Blocks::collect`]).
-    /// Keys are hashes already: foldhash, not SipHash (a 10,000-page
-    /// build looks up tens of thousands).
     live: Mutex<HashSet<Key>>,
 }
 

@@ -133,7 +133,8 @@ pub const ROWS_PER_FRAGMENT: usize = 16;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fragment {
     /// The fragment file: taken when a build writes it; kept by the
-    /// preview server, which serves it from here.
+    /// preview server, which serves it from here; empty when not made
+    /// (see [`Fragment::terms_of`]).
     pub json: String,
     /// A line per term: the term, then its marks, ` slot weight` each,
     /// but none for the commonest, a word of the page's body found once

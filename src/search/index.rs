@@ -45,9 +45,12 @@ pub struct Record<'t> {
     /// copy, where it can (a big site's text is most of the index's input).
     #[serde(rename = "x")]
     pub text: Cow<'t, str>,
-    /// A row's key, which counts as much as its label (empty otherwise).
+    /// Another name, which counts as much as the title: a row's key; a
+    /// page's `# Title` where the navigation names the page otherwise
+    /// (mdBook's `[cargo install](…)` over `# cargo-install(1)`). Empty
+    /// otherwise.
     #[serde(skip)]
-    pub key: String,
+    pub also: String,
 }
 
 impl Kind {
@@ -444,7 +447,7 @@ fn fields(records: &[Record<'_>]) -> (String, Vec<Field>) {
     let page = records.first().is_some_and(|r| r.kind == Kind::Page);
     let size = records
         .iter()
-        .map(|r| r.title.len() + r.text.len() + r.key.len());
+        .map(|r| r.title.len() + r.text.len() + r.also.len());
     let mut folded = String::with_capacity(size.sum::<usize>() + 16);
     let mut fields = Vec::new();
     for (slot, record) in records.iter().enumerate() {
@@ -460,11 +463,14 @@ fn fields(records: &[Record<'_>]) -> (String, Vec<Field>) {
             })
         };
         match record.kind {
-            Kind::Page => field(PAGE_TITLE, false, &record.title),
+            Kind::Page => {
+                field(PAGE_TITLE, false, &record.title);
+                field(PAGE_TITLE, false, &record.also);
+            }
             Kind::Heading => field(HEADING_TITLE, true, &record.title),
             Kind::Row => {
                 field(ROW_NAME, false, &record.title);
-                field(ROW_NAME, false, &record.key);
+                field(ROW_NAME, false, &record.also);
                 field(ROW_TEXT, false, &record.text);
                 field(ROW_TEXT, false, &record.section);
             }

@@ -52,7 +52,7 @@ fn records<'a>(page: &PageEntry<'a>) -> Vec<Record<'a>> {
         title: page.title.to_string(),
         section: page.section.clone(),
         text: text(0),
-        key: String::new(),
+        also: String::new(),
     }];
     let here = join(&page.section, page.title);
     for (i, heading) in rendered.headings.iter().enumerate() {
@@ -62,6 +62,9 @@ fn records<'a>(page: &PageEntry<'a>) -> Vec<Record<'a>> {
         let is_title = i == 0 && heading.level == 1;
         if is_title || heading.id.is_empty() {
             let last = records.last_mut().expect("the page is first");
+            if is_title && heading.text != page.title {
+                last.also = heading.text.clone();
+            }
             if !is_title {
                 last.text.to_mut().push_str(&format!(" {} ", heading.text));
             }
@@ -77,7 +80,7 @@ fn records<'a>(page: &PageEntry<'a>) -> Vec<Record<'a>> {
             title: heading.text.clone(),
             section: here.clone(),
             text: text(i + 1),
-            key: String::new(),
+            also: String::new(),
         });
     }
     records
@@ -109,7 +112,7 @@ pub fn row_fragments<'a>(
                 title: inline_text(&setting.label),
                 section: join(title, &section.title),
                 text: text.into(),
-                key: setting.key.clone(),
+                also: setting.key.clone(),
             });
         }
     }

@@ -19,7 +19,7 @@ fn page(
         title: title.into(),
         section: "Docs".into(),
         text: text.to_string().into(),
-        key: String::new(),
+        also: String::new(),
     }];
     records.extend(headings.iter().map(|(id, title, text)| Record {
         kind: Kind::Heading,
@@ -27,7 +27,7 @@ fn page(
         title: (*title).into(),
         section: format!("Docs › {title}"),
         text: text.to_string().into(),
-        key: String::new(),
+        also: String::new(),
     }));
     records
 }
@@ -39,7 +39,7 @@ fn row(key: &str, label: &str, values: &str) -> Record<'static> {
         title: label.into(),
         section: "Environments › Data plane".into(),
         text: format!("{key} {values}").into(),
-        key: key.into(),
+        also: key.into(),
     }
 }
 

@@ -185,3 +185,31 @@ fn output_to_a_reader_that_stops_early_is_no_error() {
         );
     }
 }
+
+#[test]
+fn a_page_is_found_by_its_own_title_where_the_navigation_names_it_otherwise() {
+    // As in Cargo's book: `[cargo install](…)` in SUMMARY.md over
+    // `# cargo-install(1)`, and a changelog that names it in passing.
+    let site = Site::fixture("mdbook-book");
+    site.write(
+        "src/SUMMARY.md",
+        "# Summary\n\n[Changelog](changelog.md)\n\n- [cargo install](install.md)\n",
+    );
+    site.write(
+        "src/changelog.md",
+        "# Changelog\n\n- `cargo-install` learned `--locked`.\n- `cargo-install` got faster.\n",
+    );
+    site.write(
+        "src/install.md",
+        "# cargo-install(1)\n\n## NAME\n\ncargo-install --- Build and install a Rust binary\n",
+    );
+    site.build();
+    for typed in ["cargo-install", "cargo-install ", "cargo-inst"] {
+        let found = found(&site, typed);
+        assert_eq!(
+            found.first().map(String::as_str),
+            Some("install.html"),
+            "{typed:?}: {found:?}"
+        );
+    }
+}

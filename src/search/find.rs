@@ -78,17 +78,41 @@ pub fn find(typed: &str, fetch: &mut dyn FnMut(&str) -> Option<String>) -> Found
     let Some(meta) = files.json::<Meta>("meta.json") else {
         return files.found;
     };
-    // A key being typed is looked for whole first (see `Query::whole`).
+    let prefixed = if q.prefix { q.words.len() } else { 0 };
+    // A key being typed is looked for whole first (see `Query::whole`); its
+    // parts add to what it finds, as words of a title do (`CARGO_HOME`:
+    // the page titled Cargo Home above those that only name it).
     if let Some(whole) = &q.whole {
-        let hits = files.search(&meta, &required(whole, &q.phrases), whole.len(), &q.phrases);
+        let words = Words {
+            required: required(whole, &q.phrases),
+            prefixed: whole.len(),
+            boosts: &q.words,
+            boost_prefixed: prefixed,
+        };
+        let hits = files.search(&meta, &words, &q.phrases);
         if !hits.is_empty() {
             files.found.hits = hits;
             return files.found;
         }
     }
-    let prefixed = if q.prefix { q.words.len() } else { 0 };
-    files.found.hits = files.search(&meta, &required(&q.words, &q.phrases), prefixed, &q.phrases);
+    let words = Words {
+        required: required(&q.words, &q.phrases),
+        prefixed,
+        boosts: &[],
+        boost_prefixed: 0,
+    };
+    files.found.hits = files.search(&meta, &words, &q.phrases);
     files.found
+}
+
+/// The words of a search: each of `required` must match (the
+/// `prefixed`-th, counted from 1, as a prefix; 0 for none); `boosts` only
+/// add to the score of what they find (the `boost_prefixed`-th as a prefix).
+struct Words<'a> {
+    required: Vec<String>,
+    prefixed: usize,
+    boosts: &'a [String],
+    boost_prefixed: usize,
 }
 
 /// Every word a search needs: `words`, then the phrases' words.
@@ -131,16 +155,10 @@ struct Shown {
 }
 
 impl Files<'_> {
-    /// The records holding every word of `required` (the `prefixed`-th,
-    /// counted from 1, as a prefix; 0 for none), best first, those with
+    /// The records holding every required word, best first, those with
     /// `phrases` checked against their text.
-    fn search(
-        &mut self,
-        meta: &Meta,
-        required: &[String],
-        prefixed: usize,
-        phrases: &[Vec<String>],
-    ) -> Vec<Hit> {
+    fn search(&mut self, meta: &Meta, words: &Words, phrases: &[Vec<String>]) -> Vec<Hit> {
+        let (required, prefixed) = (&words.required, words.prefixed);
         // A common word (whose records the index cut) only adds to the score
         // of what the other words find; alone, or with others as common, it counts.
         let common = |w: &String| meta.common.contains(w);
@@ -157,8 +175,16 @@ impl Files<'_> {
             });
         }
         let mut scores = scores.unwrap_or_default();
-        for (i, word) in required.iter().enumerate().filter(|(_, w)| optional(w)) {
-            for (place, m) in self.postings(meta, word, i + 1 == prefixed) {
+        let optional = required.iter().enumerate().filter(|(_, w)| optional(w));
+        let optional = optional.map(|(i, w)| (w, i + 1 == prefixed));
+        let boosts = words
+            .boosts
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| !required.contains(w));
+        let boosts = boosts.map(|(i, w)| (w, i + 1 == words.boost_prefixed));
+        for (word, prefix) in optional.chain(boosts) {
+            for (place, m) in self.postings(meta, word, prefix) {
                 if let Some(s) = scores.get_mut(&place) {
                     *s += m;
                 }

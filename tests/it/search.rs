@@ -187,23 +187,30 @@ fn output_to_a_reader_that_stops_early_is_no_error() {
 }
 
 #[test]
-fn a_page_is_found_by_its_own_title_where_the_navigation_names_it_otherwise() {
+fn a_page_is_found_by_its_own_title_and_a_key_typed_by_its_parts_in_a_title() {
     // As in Cargo's book: `[cargo install](…)` in SUMMARY.md over
     // `# cargo-install(1)`, and a changelog that names it in passing.
     let site = Site::fixture("mdbook-book");
     site.write(
-        "src/SUMMARY.md",
-        "# Summary\n\n[Changelog](changelog.md)\n\n- [cargo install](install.md)\n",
-    );
-    site.write(
-        "src/changelog.md",
-        "# Changelog\n\n- `cargo-install` learned `--locked`.\n- `cargo-install` got faster.\n",
-    );
-    site.write(
         "src/install.md",
         "# cargo-install(1)\n\n## NAME\n\ncargo-install --- Build and install a Rust binary\n",
     );
+    // A key typed whole: its parts, in a page's title, rank that page
+    // above one that names the key more often.
+    site.write(
+        "src/SUMMARY.md",
+        "# Summary\n\n[Changelog](changelog.md)\n\n- [cargo install](install.md)\n- [Cargo Home](home.md)\n",
+    );
+    site.write("src/home.md", "# Cargo Home\n\nSet `CARGO_HOME`.\n");
+    site.write(
+        "src/changelog.md",
+        "# Changelog\n\n- `cargo-install` learned `--locked`.\n- `cargo-install` got faster.\n- `CARGO_HOME`, `CARGO_HOME`.\n",
+    );
     site.build();
+    for typed in ["CARGO_HOME", "cargo_ho"] {
+        let found = found(&site, typed);
+        assert_eq!(found, ["home.html", "changelog.html"], "{typed:?}");
+    }
     for typed in ["cargo-install", "cargo-install ", "cargo-inst"] {
         let found = found(&site, typed);
         assert_eq!(

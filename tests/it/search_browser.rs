@@ -143,6 +143,12 @@ fn the_browser_finds_what_envbook_search_finds_reading_the_same_files() {
         .map(|i| format!("## Commonword {i}\n\n"))
         .collect();
     site.write("content/common.md", &format!("# Common\n\n{headings}"));
+    // A key typed whole: its parts, in one page's title, rank that page first.
+    site.write(
+        "content/a-env.md",
+        "# Env\n\nCARGO_HOME, CARGO_HOME and CARGO_HOME.\n",
+    );
+    site.write("content/cargo-home.md", "# Cargo Home\n\nSet CARGO_HOME.\n");
     site.build();
     let folder = site.path("site/search");
     let meta = std::fs::read_to_string(folder.join("meta.json")).unwrap();
@@ -183,6 +189,8 @@ struct Found {
 
 /// More queries, for [`find`]: each finds something in the fixture.
 const FOUND: &[&str] = &[
+    "CARGO_HOME",
+    "cargo_ho",
     "replica",
     "promote replica",
     "\"promote the replica\"",

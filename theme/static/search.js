@@ -279,14 +279,19 @@
     if (!q.words.length && !q.phrases.length) return [];
     const meta = await file("meta.json");
     const required = (words) => unique(words.concat(...q.phrases));
-    const hits = q.whole ? await rank(meta, required(q.whole), q.whole.length, q.phrases) : [];
-    return hits.length ? hits : rank(meta, required(q.words), q.prefix ? q.words.length : 0, q.phrases);
+    const prefixed = q.prefix ? q.words.length : 0;
+    // A key typed is looked for whole first; its parts add to what it finds.
+    const hits = q.whole ? await rank(meta, required(q.whole), q.whole.length, q.phrases, q.words, prefixed) : [];
+    return hits.length ? hits : rank(meta, required(q.words), prefixed, q.phrases, [], 0);
   }
 
   // The records holding every required word (the `prefixed`-th, from 1, as
-  // a prefix) by score, then place; with phrases, the first 40 checked.
-  async function rank(meta, required, prefixed, phrases) {
+  // a prefix) by score, then place; `boosts` only add to the score (the
+  // `boostPrefixed`-th as a prefix); with phrases, the first 40 checked.
+  async function rank(meta, required, prefixed, phrases, boosts, boostPrefixed) {
     const lists = await Promise.all(required.map((w, i) => postings(meta, w, i + 1 === prefixed)));
+    const extra = boosts.map((w, i) => [w, i + 1 === boostPrefixed]).filter(([w]) => !required.includes(w));
+    const added = await Promise.all(extra.map(([w, prefix]) => postings(meta, w, prefix)));
     // A common word (whose records the index cut) only adds to the score of
     // what the other words find; alone, or with others as common, it counts.
     const common = new Set(meta.common || []);
@@ -298,9 +303,8 @@
         : scores.filter(([key]) => list.has(key)).map(([key, s]) => [key, s + list.get(key)]);
     });
     scores = scores || [];
-    lists.forEach((list, i) => {
-      if (optional(required[i])) scores = scores.map(([key, s]) => [key, s + (list.get(key) || 0)]);
-    });
+    const optionals = lists.filter((list, i) => optional(required[i]));
+    for (const list of optionals.concat(added)) scores = scores.map(([key, s]) => [key, s + (list.get(key) || 0)]);
     const ranked = scores.sort((a, b) => b[1] - a[1] || a[0] - b[0]).map((s) => s[0]);
     const limit = phrases.length ? Math.min(ranked.length, 40) : ranked.length;
     const hits = [];

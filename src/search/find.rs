@@ -141,7 +141,7 @@ struct Files<'a> {
     text: HashMap<String, Option<String>>,
 }
 
-/// A record as a fragment file holds it (the `key` is not written).
+/// A record as a fragment file holds it (its `also` is not written).
 #[derive(Deserialize, Clone)]
 struct Shown {
     k: Kind,

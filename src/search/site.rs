@@ -59,7 +59,11 @@ fn records<'a>(page: &PageEntry<'a>) -> Vec<Record<'a>> {
         // The page's `# Title` is the page; so is a heading without an
         // anchor to lead to (mdBook's id-less ones): their words count for
         // the record before them.
-        let is_title = i == 0 && heading.level == 1;
+        // So is a first heading of any level that repeats the title with
+        // nothing before it (the Rust book's `## Using Box<T>…` pages):
+        // as a result of its own, it would be the page twice.
+        let repeats_title = heading.text == page.title && text(0).trim().is_empty();
+        let is_title = i == 0 && (heading.level == 1 || repeats_title);
         if is_title || heading.id.is_empty() {
             let last = records.last_mut().expect("the page is first");
             if is_title && heading.text != page.title {

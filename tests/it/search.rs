@@ -220,3 +220,23 @@ fn a_page_is_found_by_its_own_title_and_a_key_typed_by_its_parts_in_a_title() {
         );
     }
 }
+
+#[test]
+fn a_page_opening_with_its_title_as_a_lower_heading_is_one_result() {
+    // The Rust book's `## Using `Box<T>` to Point to Data on the Heap`.
+    let site = Site::fixture("mdbook-book");
+    site.write(
+        "src/SUMMARY.md",
+        "# Summary\n\n- [Using `Box<T>` on the Heap](box.md)\n",
+    );
+    site.write(
+        "src/box.md",
+        "## Using `Box<T>` on the Heap\n\nBoxes hold data.\n\n## Enabling recursive types\n\nA box in a box.\n",
+    );
+    site.build();
+    assert_eq!(found(&site, "heap"), ["box.html"]);
+    assert_eq!(
+        found(&site, "recursive"),
+        ["box.html#enabling-recursive-types", "box.html"]
+    );
+}

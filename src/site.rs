@@ -1686,13 +1686,13 @@ impl Views<'_> {
         out: &IndexOut,
         problems: &mut Vec<Diagnostic>,
     ) -> Option<Indexed> {
-        let path = index_path(&search_index::fragment_path(i as u32));
-        let (fragment, key) = self.fragment(i, rendered, out, &path)?;
+        let (fragment, key) = self.fragment(i, rendered, out)?;
         let mut fragment = fragment.map(Arc::new);
         if out.keep {
             // The preview serves its JSON, which is made of the page.
             return rendered.is_some().then_some(Indexed { fragment, key });
         }
+        let path = index_path(&search_index::fragment_path(i as u32));
         let made = fragment.as_mut().map(Arc::make_mut);
         let json = made
             .map(|f| std::mem::take(&mut f.json))
@@ -1722,7 +1722,6 @@ impl Views<'_> {
         i: usize,
         rendered: Option<&Rendered>,
         out: &IndexOut,
-        path: &str,
     ) -> Option<(Option<Fragment>, Option<Key>)> {
         let page = &self.pages[i];
         if !self.search || self.left_out(page) {
@@ -1756,7 +1755,8 @@ impl Views<'_> {
         };
         // Its file is made only where the sink does not hold it (made of
         // the same key) already; the preview serves every one.
-        let file = out.keep || !out.failed && !key.is_some_and(|key| out.sink.holds(path, &key));
+        let path = index_path(&search_index::fragment_path(i as u32));
+        let file = out.keep || !out.failed && !key.is_some_and(|key| out.sink.holds(&path, &key));
         let entry = PageEntry {
             url,
             title,
@@ -2011,8 +2011,7 @@ impl Views<'_> {
             stored,
             index: None,
         };
-        let path = index_path(&search_index::fragment_path(entry.n));
-        let (fragment, _) = self.fragment(entry.n as usize, Some(&rendered), &out, &path)?;
+        let (fragment, _) = self.fragment(entry.n as usize, Some(&rendered), &out)?;
         fragment.map(Arc::new)
     }
 

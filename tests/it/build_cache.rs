@@ -483,6 +483,30 @@ fn a_page_changed_in_the_spare_is_written_again() {
     assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), changed);
 }
 
+#[cfg(unix)]
+#[test]
+fn pages_made_again_after_the_cache_is_deleted_stay_as_they_were_unless_changed() {
+    use std::os::unix::fs::MetadataExt;
+    let site = Site::fixture("build-cache");
+    build(&site);
+    build(&site);
+    let identity = |rel: &str| {
+        let m = std::fs::metadata(site.path(rel)).unwrap();
+        (m.ino(), m.ctime(), m.ctime_nsec())
+    };
+    let kept = identity(&format!("{SPARE}/guides/rust/index.html"));
+    // A page of the spare changed behind envbook's back, the same length.
+    let changed = format!("{SPARE}/index.html");
+    let html = site.read(&changed);
+    site.write(&changed, &html.replacen("<title>", "<titlf>", 1));
+    std::fs::remove_dir_all(site.path(CACHE)).unwrap();
+    // Every page is rendered again; the files are what a clean build makes,
+    // and the one the stamps say holds its page is not written.
+    assert_builds_as_clean(&site, "site");
+    assert_eq!(identity("site/guides/rust/index.html"), kept);
+    assert!(site.read("site/index.html").contains("<title>"));
+}
+
 /// A word of letters for `n` (the index splits on anything else).
 fn word(mut n: usize) -> String {
     let mut word = String::from("w");

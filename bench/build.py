@@ -7,14 +7,21 @@ Generates each corpus with bench/gen_corpus.py (once per size and
 flavour, under target/bench/), copies it into DIR (default target/bench/run;
 `--in /dev/shm/envbook-bench` puts everything on tmpfs), and builds it RUNS
 times with each tool that is installed, the tools taking turns so that a
-busy moment of the machine falls on all of them. It prints a markdown table:
+busy moment of the machine falls on all of them. Before each run, what the
+runs before wrote is flushed to disk (`sync`), so that no run pays for
+another's writing. It prints a markdown table:
 median wall time, median CPU time (user + system), peak memory (max RSS over
 the runs, from /usr/bin/time), and the ratio to Hugo's median wall time.
 
 - envbook cold: its build cache (`.envbook-cache/`) deleted before each
-  run, so every page is rendered and highlighted again (as after an upgrade
-  of envbook, whose cache entries are its own), into the output and the
-  spare its last run left, as Hugo and mdBook rebuild into theirs.
+  run, so every page is rendered and highlighted again, into the output and
+  the spare its last run left, as Hugo and mdBook rebuild into theirs. The
+  spare's stamps (what each file was made from) stay: a file made again
+  from the same inputs is left as it is, not read back.
+- envbook after an upgrade: the same, by a new envbook binary (a copy
+  touched before each run): its cache entries and the stamps of the files
+  it wrote are its own, so every file it makes is also read back and
+  compared with the one there.
 - envbook from nothing: its output, the spare beside it and its build
   cache deleted right before each run. On ext4, creating thousands of files
   where thousands were just deleted is slow in the kernel (it steps over
@@ -100,16 +107,24 @@ class Case:
     def run(self, keep=True):
         if self.before:
             self.before()
+        os.sync()
         result = timed(self.cmd)
         if keep:
             self.runs.append(result)
 
 
 def envbook_cases(pages, where):
-    """Cold, from nothing and warm builds, each of its own copy."""
-    copies = {tag: copy_of(pages, "envbook", where, f"-{tag}") for tag in ["cold", "nothing", "warm"]}
-    build = lambda tag: [ENVBOOK, "build", "--quiet", copies[tag]]
+    """Cold, after an upgrade, from nothing and warm builds, each of its own copy."""
+    copies = {tag: copy_of(pages, "envbook", where, f"-{tag}") for tag in ["cold", "upgrade", "nothing", "warm"]}
+    build = lambda tag, binary=ENVBOOK: [binary, "build", "--quiet", copies[tag]]
+    upgraded = os.path.join(where, "envbook-upgraded")
+    shutil.copy2(ENVBOOK, upgraded)
+
+    def upgrade():
+        uncached(copies["upgrade"])
+        os.utime(upgraded)  # a binary of another size or time is another envbook
     return [Case("envbook cold (no cache)", build("cold"), lambda: uncached(copies["cold"])),
+            Case("envbook after an upgrade", build("upgrade", upgraded), upgrade),
             Case("envbook from nothing", build("nothing"), lambda: cold(copies["nothing"])),
             Case("envbook warm (one page edited)", build("warm"), editor(copies["warm"]))]
 

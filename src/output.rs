@@ -474,14 +474,18 @@ impl Sink for Staging {
     }
 
     fn put_made(&self, rel: &str, key: &Key, bytes: Vec<u8>) -> Result<()> {
-        // Made again (the build cache had lost what the page gave), but the
-        // file is what the same key made: left as it is, not even read back
-        // to compare (470 MB at 10,000 pages, from disk once evicted).
+        // Made again (the build cache had lost what the page gave, or a new
+        // envbook made it), but the file is what was made: left as it is,
+        // not even read back to compare (see `stamps`).
         if self.holds(rel, key) {
             return Ok(());
         }
-        self.put(rel, bytes)?;
-        self.stamps.made(rel, &self.site().join(rel), key);
+        let path = self.path(rel)?;
+        if self.stamps.holds_bytes(rel, &path, key, &bytes) {
+            return Ok(());
+        }
+        write_if_changed(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+        self.stamps.made(rel, &path, key, &bytes);
         Ok(())
     }
 }

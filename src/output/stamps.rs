@@ -9,6 +9,11 @@
 //! the same inode, size and change time (which no one can set back), one
 //! link; anything else is written again. Keys are salted with the envbook
 //! binary, whose templates and code make the page as much as its inputs.
+//!
+//! A stamp also holds a hash of the file's bytes (XXH3, 128 bits): a page
+//! made again (by a new envbook, or with the build cache gone) whose bytes
+//! have that hash is left as it is without being read back to compare (at
+//! 10,000 pages, 470 MB that this machine has often evicted by then).
 
 use std::collections::HashMap;
 use std::fs::{self, Metadata};
@@ -23,19 +28,25 @@ use crate::markdown::Key;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct Stamp {
     key: [u8; 32],
+    content: u128,
+    file: File,
+}
+
+/// A file as it was when stamped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct File {
     len: u64,
     ino: u64,
     changed: (i64, i64),
 }
 
-impl Stamp {
-    /// The stamp of a file with `meta` made from `key`; `None` where files
-    /// have no inode and change time, or for a file not ours alone.
+impl File {
+    /// The file with `meta`; `None` where files have no inode and change
+    /// time, or for a file not ours alone.
     #[cfg(unix)]
-    fn of(key: Key, meta: &Metadata) -> Option<Stamp> {
+    fn of(meta: &Metadata) -> Option<File> {
         use std::os::unix::fs::MetadataExt;
-        (meta.is_file() && meta.nlink() == 1).then(|| Stamp {
-            key: key.0,
+        (meta.is_file() && meta.nlink() == 1).then(|| File {
             len: meta.len(),
             ino: meta.ino(),
             changed: (meta.ctime(), meta.ctime_nsec()),
@@ -43,8 +54,12 @@ impl Stamp {
     }
 
     #[cfg(not(unix))]
-    fn of(_: Key, _: &Metadata) -> Option<Stamp> {
+    fn of(_: &Metadata) -> Option<File> {
         None
+    }
+
+    fn at(path: &Path) -> Option<File> {
+        fs::symlink_metadata(path).ok().and_then(|m| File::of(&m))
     }
 }
 
@@ -75,27 +90,39 @@ impl Stamps {
         Key::of(&[&self.salt.0, &key.0])
     }
 
+    /// The stamp of the file `rel` at `path`, if the file is still as it was then.
+    fn unchanged(&self, rel: &str, path: &Path) -> Option<Stamp> {
+        let before = self.before.get(rel)?;
+        (File::at(path)? == before.file).then_some(*before)
+    }
+
     /// Whether the file `rel` at `path` is still what was made from `key`;
     /// if it is, its stamp is kept for the next time.
     pub fn holds(&self, rel: &str, path: &Path, key: &Key) -> bool {
-        let Some(before) = self.before.get(rel) else {
-            return false;
-        };
-        let now = fs::symlink_metadata(path)
-            .ok()
-            .and_then(|meta| Stamp::of(self.salted(key), &meta));
-        if now != Some(*before) {
-            return false;
-        }
-        self.note(rel, *before);
-        true
+        let key = self.salted(key).0;
+        let held = self.unchanged(rel, path).filter(|s| s.key == key);
+        held.map(|stamp| self.note(rel, stamp)).is_some()
     }
 
-    /// Notes that the file `rel`, just written at `path`, was made from `key`.
-    pub fn made(&self, rel: &str, path: &Path, key: &Key) {
-        let meta = fs::symlink_metadata(path).ok();
-        if let Some(stamp) = meta.and_then(|m| Stamp::of(self.salted(key), &m)) {
-            self.note(rel, stamp);
+    /// Whether the file `rel` at `path` is still `bytes`, which `key` made:
+    /// then its stamp names `key` from now on.
+    pub fn holds_bytes(&self, rel: &str, path: &Path, key: &Key, bytes: &[u8]) -> bool {
+        let held = self
+            .unchanged(rel, path)
+            .filter(|s| s.content == content(bytes));
+        held.map(|stamp| {
+            let key = self.salted(key).0;
+            self.note(rel, Stamp { key, ..stamp })
+        })
+        .is_some()
+    }
+
+    /// Notes that the file `rel`, just written at `path` with `bytes`, was made from `key`.
+    pub fn made(&self, rel: &str, path: &Path, key: &Key, bytes: &[u8]) {
+        if let Some(file) = File::at(path) {
+            let key = self.salted(key).0;
+            let content = content(bytes);
+            self.note(rel, Stamp { key, content, file });
         }
     }
 
@@ -123,21 +150,28 @@ impl Stamps {
         if saved.is_err() {
             return;
         }
-        let keep = [Some(ino), inode(other)];
+        let keep = [Some(ino), inode(other)].map(|ino| ino.map(|ino| file(&self.holder, ino)));
         let Ok(entries) = fs::read_dir(&self.holder) else {
             return;
         };
         for entry in entries.filter_map(Result::ok) {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let ino = name.strip_prefix(PREFIX).and_then(|n| n.parse().ok());
-            if ino.is_some() && !keep.contains(&ino) {
+            let path = Some(entry.path());
+            if name.starts_with(STAMPS) && !keep.contains(&path) {
                 let _ = fs::remove_file(entry.path());
             }
         }
     }
 }
 
-const PREFIX: &str = "stamps-";
+/// Stamps files start so; those of an older format (`stamps-`) are not
+/// read, and go with those of folders gone.
+const STAMPS: &str = "stamps";
+const PREFIX: &str = "stamps2-";
+
+fn content(bytes: &[u8]) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(bytes)
+}
 
 fn file(holder: &Path, ino: u64) -> PathBuf {
     holder.join(format!("{PREFIX}{ino}"))
@@ -155,4 +189,78 @@ fn inode(path: &Path) -> Option<u64> {
 #[cfg(not(unix))]
 fn inode(_: &Path) -> Option<u64> {
     None
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// Stamps of `site` as a build by the binary `salt` reads them.
+    fn stamps(holder: &Path, site: &Path, salt: &[u8]) -> Stamps {
+        Stamps {
+            salt: Key::of(&[salt]),
+            ..Stamps::read(holder, site)
+        }
+    }
+
+    #[test]
+    fn a_file_holds_its_key_for_its_binary_and_its_bytes_for_any_while_untouched() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let site = dir.path().join("site");
+        fs::create_dir(&site).unwrap();
+        let page = site.join("index.html");
+        let (key, other_key) = (Key::of(&[b"page"]), Key::of(&[b"other page"]));
+        fs::write(&page, "<p>made</p>").unwrap();
+        let first = stamps(dir.path(), &site, b"envbook 1");
+        first.made("index.html", &page, &key, b"<p>made</p>");
+        first.save(&site, dir.path());
+
+        let same = stamps(dir.path(), &site, b"envbook 1");
+        assert!(same.holds("index.html", &page, &key));
+        assert!(!same.holds("index.html", &page, &other_key));
+        // A new binary: its keys are its own, the bytes are the bytes.
+        let upgraded = stamps(dir.path(), &site, b"envbook 2");
+        assert!(!upgraded.holds("index.html", &page, &key));
+        assert!(!upgraded.holds_bytes("index.html", &page, &key, b"<p>new</p>"));
+        assert!(upgraded.holds_bytes("index.html", &page, &key, b"<p>made</p>"));
+        // ... and its stamp names the new binary's key from then on.
+        upgraded.save(&site, dir.path());
+        let next = stamps(dir.path(), &site, b"envbook 2");
+        assert!(next.holds("index.html", &page, &key));
+
+        // Written again behind envbook's back, the same bytes even: no stamp holds.
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        fs::write(&page, "<p>made</p>").unwrap();
+        let touched = stamps(dir.path(), &site, b"envbook 2");
+        assert!(!touched.holds("index.html", &page, &key));
+        assert!(!touched.holds_bytes("index.html", &page, &key, b"<p>made</p>"));
+    }
+
+    #[test]
+    fn stamps_of_an_older_format_and_of_folders_gone_are_removed() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let site = dir.path().join("site");
+        fs::create_dir(&site).unwrap();
+        for old in ["stamps-12", "stamps2-99", "notes.txt"] {
+            fs::write(dir.path().join(old), "x").unwrap();
+        }
+        stamps(dir.path(), &site, b"envbook").save(&site, &dir.path().join("gone"));
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "site")
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "notes.txt",
+                file(dir.path(), inode(&site).unwrap())
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .as_ref()
+            ]
+        );
+    }
 }

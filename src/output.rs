@@ -156,9 +156,10 @@ struct Found {
     clashes: Vec<String>,
 }
 
-/// Threads that walk the two trees of a site of [`MANY_FILES`] or more.
+/// Threads that walk the two trees of a site of [`MANY_FILES`] or more (see
+/// `project::READERS`).
 const WALKERS: usize = 16;
-const MANY_FILES: usize = 1000;
+const MANY_FILES: usize = 5_000;
 
 /// Whether `files` has a file inside the folder `dir`.
 fn holds(files: &BTreeSet<String>, dir: &str) -> bool {

@@ -11,6 +11,7 @@ pub mod content;
 pub mod data;
 pub mod diagnostic;
 pub mod directives;
+pub mod disk;
 pub mod export;
 pub mod frontmatter;
 pub mod inbound;

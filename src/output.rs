@@ -156,9 +156,7 @@ struct Found {
     clashes: Vec<String>,
 }
 
-/// Threads that walk the two trees of a site of [`MANY_FILES`] or more (see
-/// `project::READERS`).
-const WALKERS: usize = 16;
+/// A site this big has its two trees walked on more threads (see [`crate::disk`]).
 const MANY_FILES: usize = 5_000;
 
 /// Whether `files` has a file inside the folder `dir`.
@@ -237,11 +235,8 @@ impl Staging {
         let mut files =
             std::mem::take(&mut *self.written.lock().expect("no panics under the lock"));
         files.insert(MARKER.to_string());
-        // Two walks of two trees, each folder's subfolders in parallel: on
-        // more threads than cores for a big site, where a folder not in
-        // memory is a wait for the disk (10,000 pages: 0.8-1.0 s of waits
-        // with a thread per tree).
-        let walks = || {
+        // Two walks of two trees, each folder's subfolders in parallel.
+        let (removed, moves) = crate::disk::waiting(files.len() >= MANY_FILES, || {
             rayon::join(
                 || remove_others(&self.site(), "", &files),
                 || match self.out.is_dir() {
@@ -249,19 +244,7 @@ impl Staging {
                     false => Ok(Vec::new()),
                 },
             )
-        };
-        let walkers = (files.len() >= MANY_FILES)
-            .then(|| {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(WALKERS)
-                    .build()
-                    .ok()
-            })
-            .flatten();
-        let (removed, moves) = match walkers {
-            Some(pool) => pool.install(walks),
-            None => walks(),
-        };
+        });
         removed?;
         let moves = moves?;
         let manifest = Manifest {
@@ -519,14 +502,11 @@ impl Sink for Staging {
     }
 
     fn put_made(&self, rel: &str, key: &Key, bytes: Vec<u8>) -> Result<()> {
+        let path = self.path(rel)?;
         // Made again (the build cache had lost what the page gave, or a new
         // envbook made it), but the file is what was made: left as it is,
         // not even read back to compare (see `stamps`).
-        if self.holds(rel, key) {
-            return Ok(());
-        }
-        let path = self.path(rel)?;
-        if self.stamps.holds_bytes(rel, &path, key, &bytes) {
+        if self.stamps.holds(rel, &path, key) || self.stamps.holds_bytes(rel, &path, key, &bytes) {
             return Ok(());
         }
         write_if_changed(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;

@@ -223,11 +223,7 @@ fn folder_name(root: &Path) -> String {
     )
 }
 
-/// Threads that read a site of [`MANY_PAGES`] or more: 10,000 pages not in
-/// memory are read in 0.30 s with 16 (0.68–0.90 s with one per core). Each
-/// thread keeps some memory of its own: a site of 1,000 pages, read in
-/// 60 ms from disk, would peak 20–30 MB higher.
-const READERS: usize = 16;
+/// A site this big has its sources read on more threads (see [`crate::disk`]).
 const MANY_PAGES: usize = 2_500;
 
 /// Markdown sources and other files, skipping hidden ones (`.git`, editor swap files).
@@ -242,8 +238,8 @@ fn read_content(
         .into_iter()
         .partition(|(rel, _)| rel.ends_with(".md"));
     let assets = assets.into_iter().map(|(rel, path)| Asset { rel, path });
-    let many = pages.len() >= MANY_PAGES;
-    let read = move || {
+    let big = pages.len() >= MANY_PAGES;
+    let read: Vec<Result<Source, Diagnostic>> = crate::disk::waiting(big, move || {
         pages
             .into_par_iter()
             .map(|(rel, path)| {
@@ -251,22 +247,7 @@ fn read_content(
                 Ok(includes.source(rel, text.into()))
             })
             .collect()
-    };
-    // A big site's pages are read by more threads than there are cores:
-    // where the files are not in memory (a fresh clone, a machine that let
-    // them go), a read is a wait for the disk, and more of them are in flight.
-    let readers = many
-        .then(|| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(READERS)
-                .build()
-                .ok()
-        })
-        .flatten();
-    let read: Vec<Result<Source, Diagnostic>> = match readers {
-        Some(pool) => pool.install(read),
-        None => read(),
-    };
+    });
     let mut sources = Vec::with_capacity(read.len());
     for source in read {
         match source {

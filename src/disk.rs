@@ -29,3 +29,21 @@ pub fn waiting<R: Send>(big: bool, work: impl FnOnce() -> R + Send) -> R {
         None => work(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn big_work_runs_on_its_own_threads_and_small_work_on_rayons() {
+        let usual = rayon::current_num_threads();
+        assert_eq!(waiting(true, rayon::current_num_threads), THREADS);
+        assert_eq!(waiting(false, rayon::current_num_threads), usual);
+        // What the work returns comes back, from every thread.
+        let sum: u64 = waiting(true, || {
+            use rayon::prelude::*;
+            (1..=1000u64).into_par_iter().sum()
+        });
+        assert_eq!(sum, 500_500);
+    }
+}

@@ -10,12 +10,13 @@
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::chunks::{self, Posting, Terms};
 use super::tokens::{each_term, fold_into};
+use super::vocabulary::Vocabulary;
 
 /// What a search can find, in the order results rank when they score alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -165,11 +166,11 @@ impl Fragment {
     /// it already: only the terms, for the chunks.
     pub fn terms_of(records: &[Record<'_>]) -> Fragment {
         let (folded, fields) = fields(records);
-        let mut terms: HashMap<Word, Term> = HashMap::with_capacity(folded.len() / 16);
+        let mut terms: Vocabulary<Term> = Vocabulary::with_capacity(folded.len() / 16);
         let mut length = 0;
         for field in &fields {
             each_term(&folded[field.range.clone()], &mut |term| {
-                let t = terms.entry(Word(term)).or_default();
+                let t = terms.entry(term);
                 t.count += u32::from(field.body);
                 length += u32::from(field.body);
                 if field.weight > 0 {
@@ -183,9 +184,9 @@ impl Fragment {
             terms: String::with_capacity(folded.len() / 2),
         };
         let mut number = itoa::Buffer::new();
-        // Terms in no order (`terms` sorts them), each one's marks by slot:
-        // fragments are merged in order, so its postings come in order.
-        for (Word(term), mut t) in terms {
+        // Terms as first found (`terms` sorts them), each one's marks by
+        // slot: fragments are merged in order, so its postings come in order.
+        for (term, mut t) in terms.into_terms() {
             // The body's weight counts as slot 0's (the page's), the best
             // of it and its title's.
             let body = match t.count {
@@ -320,18 +321,6 @@ impl<'a> Iterator for Postings<'a> {
             self.at = self.text.len();
         }
         Some(found)
-    }
-}
-
-/// A term as a key: compared in place, not by a call to `memcmp` (terms
-/// are short, and each is looked up as often as it is found).
-#[derive(Clone, Copy, Eq, Hash)]
-struct Word<'a>(&'a str);
-
-impl PartialEq for Word<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
-        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
     }
 }
 
@@ -549,34 +538,31 @@ pub fn terms(fragments: &[(u32, Arc<Fragment>)]) -> Terms {
         .div_ceil(rayon::current_num_threads())
         .max(1);
     let runs = fragments.par_chunks(run).map(|run| {
-        let mut postings: HashMap<Word, Vec<Posting>> = HashMap::new();
+        let mut postings: Vocabulary<Vec<Posting>> = Vocabulary::with_capacity(1024);
         for (n, fragment) in run {
             for (term, (slot, weight)) in fragment.postings() {
-                postings
-                    .entry(Word(term))
-                    .or_default()
-                    .push((*n, slot, weight));
+                postings.entry(term).push((*n, slot, weight));
             }
         }
         postings
     });
-    let runs: Vec<HashMap<Word, Vec<Posting>>> = runs.collect();
+    let runs: Vec<Vocabulary<Vec<Posting>>> = runs.collect();
     // Each term once, then its runs' postings joined in one list made to
     // size, on every core: extending the first run's lists copied each
     // big list twice, on one core (a quarter of this at 10,000 pages).
     let words = runs.iter().enumerate().flat_map(|(i, run)| {
         let earlier = &runs[..i];
-        let new = move |w: &&Word| !earlier.iter().any(|r| r.contains_key(*w));
-        run.keys().filter(new).copied()
+        let new = move |w: &&str| !earlier.iter().any(|r| r.get(w).is_some());
+        run.iter().map(|(w, _)| *w).filter(new)
     });
-    let words: Vec<Word> = words.collect();
+    let words: Vec<&str> = words.collect();
     let mut terms: Terms = words
         .into_par_iter()
         .map(|word| {
-            let lists = || runs.iter().filter_map(|r| r.get(&word));
+            let lists = || runs.iter().filter_map(|r| r.get(word));
             let mut list = Vec::with_capacity(lists().map(Vec::len).sum());
             lists().for_each(|l| list.extend_from_slice(l));
-            (word.0.to_string(), list)
+            (word.to_string(), list)
         })
         .collect();
     terms.par_iter_mut().for_each(|(_, list)| {

@@ -8,6 +8,7 @@ pub mod index;
 pub mod kept;
 pub mod site;
 pub mod tokens;
+pub mod vocabulary;
 
 #[cfg(test)]
 mod tests;

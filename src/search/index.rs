@@ -170,7 +170,9 @@ impl Fragment {
         let mut length = 0;
         for field in &fields {
             each_term(&folded[field.range.clone()], &mut |term| {
-                let t = terms.entry(term);
+                // Where it is in `folded`, of which it is a part.
+                let at = term.as_ptr() as usize - folded.as_ptr() as usize;
+                let t = terms.entry_in(&folded, at, term.len());
                 t.count += u32::from(field.body);
                 length += u32::from(field.body);
                 if field.weight > 0 {
@@ -468,6 +470,8 @@ fn fields(records: &[Record<'_>]) -> (String, Vec<Field>) {
             field(0, true, &record.text);
         }
     }
+    // Room for a head past the last term (see `Vocabulary::entry_in`).
+    folded.push_str("        ");
     (folded, fields)
 }
 

@@ -24,12 +24,13 @@ pub fn fold(text: &str) -> String {
 /// curly quote must not send a whole page through Unicode's forms (seven
 /// times slower per byte on the Rust book).
 pub fn fold_into(text: &str, out: &mut String) {
+    if text.is_ascii() {
+        // Most text: checked a word at a time, not a byte.
+        return fold_ascii(text, out);
+    }
     by_ascii(text, |part, ascii| {
         if ascii {
-            let start = out.len();
-            out.push_str(part);
-            out[start..].make_ascii_lowercase();
-            return;
+            return fold_ascii(part, out);
         }
         // Ideographs are their own fold: copied, not sent through Unicode's
         // forms (half the index's time on a book in Chinese).
@@ -44,6 +45,12 @@ pub fn fold_into(text: &str, out: &mut String) {
             rest = &rest[other..];
         }
     });
+}
+
+fn fold_ascii(text: &str, out: &mut String) {
+    let start = out.len();
+    out.push_str(text);
+    out[start..].make_ascii_lowercase();
 }
 
 /// A CJK ideograph: no case, no decomposition, and nothing composes with
@@ -122,6 +129,9 @@ pub fn words(text: &str) -> Vec<String> {
 /// [`terms`] of text already [`fold`]ed, each handed to `f` as it is found
 /// (the index takes millions: none is copied).
 pub fn each_term<'t>(folded: &'t str, f: &mut impl FnMut(&'t str)) {
+    if folded.is_ascii() {
+        return ascii_terms(folded, f);
+    }
     by_ascii(folded, |part, ascii| match ascii {
         true => ascii_terms(part, f),
         false => part.split_whitespace().for_each(|t| token_terms(t, f)),

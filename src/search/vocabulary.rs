@@ -34,8 +34,24 @@ impl<'a, V: Default> Vocabulary<'a, V> {
 
     /// The value of `term`, made when it is new.
     pub fn entry(&mut self, term: &'a str) -> &mut V {
+        self.entry_with(term, head(term.as_bytes()))
+    }
+
+    /// The value of the term at `at` in `text`, `len` bytes long, made when
+    /// it is new; `text` has eight bytes or more after it, so that its head
+    /// is read in one load, without a branch on its length, which the
+    /// processor cannot foresee (`Fragment::terms_of` over the standard
+    /// corpus's 1,000 pages: 36.8 → 35.3 ms on one thread).
+    pub fn entry_in(&mut self, text: &'a str, at: usize, len: usize) -> &mut V {
+        let eight = text.as_bytes()[at..at + 8].try_into().expect("8 bytes");
+        let mask = u64::MAX
+            .checked_shr(8 * (8 - len.min(8)) as u32)
+            .unwrap_or(0);
+        self.entry_with(&text[at..at + len], u64::from_le_bytes(eight) & mask)
+    }
+
+    fn entry_with(&mut self, term: &'a str, head: u64) -> &mut V {
         let b = term.as_bytes();
-        let head = head(b);
         let hashed = hash(head, b);
         let terms = &self.terms;
         if let Some(slot) = self.slots.find(hashed, |s| same(s, terms, head, b)) {
@@ -145,6 +161,17 @@ mod tests {
                 proptest::prop_assert_eq!(vocabulary.get(w), counts.get(w.as_str()));
             }
             proptest::prop_assert_eq!(vocabulary.get("d"), None);
+            // The same terms found in place, in a text that holds them all.
+            let text = words.join(" ") + "        ";
+            let mut in_place = Vocabulary::with_capacity(4);
+            let mut at = 0;
+            for w in &words {
+                *in_place.entry_in(&text, at, w.len()) += 1;
+                at += w.len() + 1;
+            }
+            let found_in_place: Vec<(&str, i32)> = in_place.iter().copied().collect();
+            let found: Vec<(&str, i32)> = vocabulary.iter().copied().collect();
+            proptest::prop_assert_eq!(found_in_place, found);
         }
     }
 }

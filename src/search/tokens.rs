@@ -174,10 +174,10 @@ fn ascii_terms<'t>(text: &'t str, f: &mut impl FnMut(&'t str)) {
     let (mut prev_alnum, mut prev_word) = (0u64, 0u64);
     for base in (0..b.len()).step_by(64) {
         let next = blocks.next().unwrap_or(Block::SPACES);
-        let alnum = cur.alpha | cur.digit;
+        let alnum = cur.alnum;
         let mut word = alnum;
         // Marks with a letter or digit on each side: rare, checked one by one.
-        let sides = (alnum << 1 | prev_alnum >> 63) & (alnum >> 1 | next.alnum() << 63);
+        let sides = (alnum << 1 | prev_alnum >> 63) & (alnum >> 1 | next.alnum << 63);
         let mut join = cur.join & sides;
         while join != 0 {
             let at = base + join.trailing_zeros() as usize;
@@ -263,12 +263,12 @@ impl Token {
     }
 }
 
-/// 64 bytes of ASCII text in classes, bit `j` for byte `j`: letters, digits,
-/// white space, and the marks that may join two words (`'` `,` `;`).
+/// 64 bytes of ASCII text in classes, bit `j` for byte `j`: letters and
+/// digits, white space, and the marks that may join two words (`'` `,`
+/// `;`; [`joins`] looks at their neighbours' bytes).
 #[derive(Clone, Copy)]
 struct Block {
-    alpha: u64,
-    digit: u64,
+    alnum: u64,
     space: u64,
     join: u64,
 }
@@ -276,15 +276,10 @@ struct Block {
 impl Block {
     /// What lies past the text's end: white space.
     const SPACES: Block = Block {
-        alpha: 0,
-        digit: 0,
+        alnum: 0,
         space: !0,
         join: 0,
     };
-
-    fn alnum(&self) -> u64 {
-        self.alpha | self.digit
-    }
 
     /// The classes of up to 64 bytes (the rest taken as white space), eight
     /// bytes at a time in a `u64`, each class's test on all eight at once.
@@ -298,8 +293,7 @@ impl Block {
         for (k, eight) in padded.chunks_exact(8).enumerate() {
             let x = u64::from_le_bytes(eight.try_into().expect("eight bytes"));
             let bits = |m: u64| packed(m) << (8 * k);
-            block.alpha |= bits(within(x | (EACH * 0x20), b'a', b'z'));
-            block.digit |= bits(within(x, b'0', b'9'));
+            block.alnum |= bits(within(x | (EACH * 0x20), b'a', b'z') | within(x, b'0', b'9'));
             block.space |= bits(within(x, b' ', b' ') | within(x, b'\t', b'\r'));
             let join = within(x, b'\'', b'\'') | within(x, b',', b',') | within(x, b';', b';');
             block.join |= bits(join);

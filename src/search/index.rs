@@ -216,6 +216,9 @@ impl Fragment {
             }
             fragment.terms.push('\n');
         }
+        // Kept until the chunks are made: in a block of its size, not of
+        // the guess it was written in (a third of a big site's index memory).
+        fragment.terms = fragment.terms.as_str().to_owned();
         fragment
     }
 

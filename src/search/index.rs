@@ -217,7 +217,8 @@ impl Fragment {
             fragment.terms.push('\n');
         }
         // Kept until the chunks are made: in a block of its size, not of
-        // the guess it was written in (a third of a big site's index memory).
+        // the guess it was written in (at 10,000 pages, 28 MB of the 94 the
+        // index added to the memory of the pages rendered).
         fragment.terms = fragment.terms.as_str().to_owned();
         fragment
     }

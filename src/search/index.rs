@@ -172,6 +172,7 @@ impl Fragment {
             each_term(&folded[field.range.clone()], &mut |term| {
                 // Where it is in `folded`, of which it is a part.
                 let at = term.as_ptr() as usize - folded.as_ptr() as usize;
+                debug_assert_eq!(folded.get(at..at + term.len()), Some(term));
                 let t = terms.entry_in(&folded, at, term.len());
                 t.count += u32::from(field.body);
                 length += u32::from(field.body);

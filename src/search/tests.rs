@@ -409,3 +409,30 @@ fn a_long_text_is_cut_at_the_same_character_whatever_its_script() {
     let words = "日本語 ".repeat(limit);
     assert_eq!(cut(&words).chars().count(), limit - 1, "cut at a word");
 }
+
+proptest::proptest! {
+    /// Any text, of any script, mark or space (terms are looked up in
+    /// place in the page's folded text): a page's fragment holds the
+    /// terms of each of its parts, each once, and no others.
+    #[test]
+    fn a_fragment_holds_the_terms_of_its_text_whatever_the_text(
+        title in "\\PC{0,12}",
+        text in "(\\PC|[a-z0-9 .,;'\\-]){0,80}",
+        heading in "\\PC{0,12}",
+        // Words alike but for one letter, of every length around eight.
+        under in "((a{6,9}[bc]|[ab]{1,12}|\\PC) ){0,30}",
+    ) {
+        let records = page("p/", &title, &text, &[("h", &heading, &under)]);
+        let fragment = Fragment::terms_of(&records);
+        let mut found: Vec<&str> = fragment.postings().map(|(term, _)| term).collect();
+        found.sort_unstable();
+        found.dedup();
+        let mut expected: Vec<String> = [&title, &text, &heading, &under]
+            .into_iter()
+            .flat_map(|part| super::tokens::terms(part))
+            .collect();
+        expected.sort_unstable();
+        expected.dedup();
+        proptest::prop_assert_eq!(found, expected);
+    }
+}

@@ -436,3 +436,99 @@ proptest::proptest! {
         proptest::prop_assert_eq!(found, expected);
     }
 }
+
+/// A query as typed: a word or two of [`VOCABULARY`], whole or cut short,
+/// or any character, each followed by a space, nothing, or punctuation;
+/// now and then more of them.
+fn typed() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    use proptest::sample::select;
+    let word = prop_oneof![
+        4 => select(VOCABULARY).prop_map(str::to_string),
+        2 => (select(VOCABULARY), 1..5usize).prop_map(|(w, n)| w.chars().take(n).collect()),
+        1 => any::<char>().prop_map(String::from),
+    ];
+    let between = prop_oneof![4 => Just(" "), 1 => Just(""), 2 => select(&["\"", ".", "-", "_", ":", "’"][..])];
+    let typed = prop_oneof![
+        3 => proptest::collection::vec((word.clone(), between.clone()), 1..3),
+        1 => proptest::collection::vec((word, between), 0..7),
+    ];
+    typed.prop_map(|p| p.into_iter().map(|(w, b)| w + b).collect())
+}
+
+/// Words the pages of [`a_search_of_anything_typed_finds_only_pages_with_its_words`]
+/// are made of.
+const VOCABULARY: &[&str] = &[
+    "alpha",
+    "alp",
+    "beta",
+    "Storage",
+    "storage",
+    "20Gi",
+    "data-plane.storage-size",
+    "postgres-prod",
+    "日本語",
+    "Déploiement",
+    "the",
+    "a",
+    "CARGO_HOME",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(96))]
+    /// Any query, typed or finished, on any small site: the search ends
+    /// (no panic), shows at most a screenful, only of records the site has,
+    /// and a finished query (ending with a space) only of pages that hold
+    /// every one of its words.
+    #[test]
+    fn a_search_of_anything_typed_finds_only_pages_with_its_words(
+        pages in proptest::collection::vec(
+            (
+                proptest::collection::vec(proptest::sample::select(VOCABULARY), 0..4),
+                proptest::collection::vec(proptest::sample::select(VOCABULARY), 0..12),
+                proptest::collection::vec(proptest::sample::select(VOCABULARY), 0..6),
+            ),
+            1..6,
+        ),
+        typed in typed(),
+    ) {
+        let site: Vec<(String, String, String)> = pages
+            .iter()
+            .map(|(title, text, under)| (title.join(" "), text.join(" "), under.join(" ")))
+            .collect();
+        let fragments: Vec<Vec<Record>> = site
+            .iter()
+            .enumerate()
+            .map(|(i, (title, text, under))| {
+                page(&format!("p{i}/"), title, text, &[("h", "Heading", under)])
+            })
+            .collect();
+        let files = index(&fragments);
+        // Each page's terms, by the URLs of its records.
+        let mut terms: HashMap<String, Vec<String>> = HashMap::new();
+        for (i, (title, text, under)) in site.iter().enumerate() {
+            let all = super::tokens::terms(&format!("{title} {text} Heading {under}"));
+            terms.insert(format!("p{i}/"), all.clone());
+            terms.insert(format!("p{i}/#h"), all);
+        }
+        for typed in [typed.clone(), format!("{typed} ")] {
+            let found = search(&files, &typed);
+            proptest::prop_assert!(found.hits.len() <= super::find::SHOWN);
+            for hit in &found.hits {
+                proptest::prop_assert!(terms.contains_key(&hit.url), "{typed:?} found {}", hit.url);
+            }
+            for (path, _) in &found.fetched {
+                proptest::prop_assert!(files.contains_key(path), "{typed:?} fetched {path}");
+            }
+        }
+        let finished = format!("{typed} ");
+        let q = super::tokens::query(&finished);
+        let words: Vec<&String> = q.words.iter().chain(q.phrases.iter().flatten()).collect();
+        for hit in search(&files, &finished).hits {
+            let has = &terms[&hit.url];
+            for word in &words {
+                proptest::prop_assert!(has.contains(word), "{finished:?} found {} without {word:?}", hit.url);
+            }
+        }
+    }
+}

@@ -77,7 +77,116 @@ fn browser_terms_equal_the_index_terms_in_every_script() {
         };
         assert_eq!(js, rust, "the query {typed:?}");
     }
+    // And queries as a reader types them, in haste or by mistake: the
+    // browser and the index split and parse them alike.
+    let typed = typed_queries(600);
+    let batch = serde_json::to_string(&typed).unwrap();
+    let js: Vec<(Vec<String>, JsQuery)> = value(
+        &tab,
+        &format!(
+            "JSON.stringify({batch}.map(s => [window.envbookSearch.terms(s), window.envbookSearch.parse(s)]))"
+        ),
+    );
+    for (typed, (js_terms, js)) in typed.iter().zip(js) {
+        assert_eq!(js_terms, terms(typed), "the terms of {typed:?}");
+        let rust = query(typed);
+        let rust = JsQuery {
+            words: rust.words,
+            phrases: rust.phrases,
+            whole: rust.whole,
+            prefix: rust.prefix,
+        };
+        assert_eq!(js, rust, "the query {typed:?}");
+    }
 }
+
+/// `count` queries as a hurried or careless reader types them: the search
+/// fixture's words and keys, whole or cut short, in several scripts, run
+/// together by quotes, punctuation and spaces of every kind, and now and
+/// then any character at all. The same every run (proptest's deterministic
+/// runner), so that a failure names a query that fails again.
+fn typed_queries(count: usize) -> Vec<String> {
+    use proptest::prelude::*;
+    use proptest::sample::select;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let word = select(TYPED_WORDS);
+    let piece = prop_oneof![
+        6 => word.clone().prop_map(str::to_string),
+        3 => (word, 1..6usize).prop_map(|(w, n)| w.chars().take(n).collect()),
+        1 => any::<char>().prop_map(String::from),
+    ];
+    let between = prop_oneof![
+        6 => Just(" "),
+        1 => Just(""),
+        3 => select(TYPED_BETWEEN),
+    ];
+    // Mostly a word or two, which the fixture has; now and then a few, which
+    // it mostly has not.
+    let pieces = (piece, between);
+    let typed = prop_oneof![
+        3 => proptest::collection::vec(pieces.clone(), 1..3),
+        1 => proptest::collection::vec(pieces, 0..6),
+    ];
+    let typed = typed.prop_map(|p| p.into_iter().map(|(w, b)| w + b).collect::<String>());
+    let mut runner = TestRunner::deterministic();
+    let mut one = || typed.new_tree(&mut runner).expect("a query").current();
+    (0..count).map(|_| one()).collect()
+}
+
+/// Words a reader of the search fixture might type (see [`typed_queries`]).
+const TYPED_WORDS: &[&str] = &[
+    "replica",
+    "Promote",
+    "promote",
+    "the",
+    "storage",
+    "Storage",
+    "SIZE",
+    "data-plane.storage-size",
+    "data-plane",
+    "20Gi",
+    "postgres-prod",
+    "0755",
+    "CARGO_HOME",
+    "cargo_ho",
+    "Cargo",
+    "home",
+    "database",
+    "runbooks",
+    "onerror",
+    "w0",
+    "w01234",
+    "w04499",
+    "words",
+    "commonword",
+    "4150",
+    "\u{fa0e}1",
+    "\u{20000}14",
+    "日本語",
+    "本番環境の",
+    "Οδυσσεύς",
+    "ΛΌΓΟΣ",
+    "doesn’t",
+    "we’ll",
+    "Déborde",
+    "café",
+    "e\u{301}te\u{301}",
+    "ｶﾀｶﾅ",
+    "Ｐｒｏｄ",
+    "ﬁle",
+    "👩‍💻",
+    "1,000.5",
+    "v1.2.3",
+    "l'été",
+    "__init__",
+];
+
+/// What a reader types between words (see [`typed_queries`]).
+const TYPED_BETWEEN: &[&str] = &[
+    " ", " ", "  ", "\"", "\"", "-", ".", "_", ":", "'", "’", ",", "/", "\t", "\u{3000}",
+    "\u{200d}", "\u{301}", "*",
+];
 
 /// Queries as typed, for [`query`].
 const QUERIES: &[&str] = &[
@@ -149,6 +258,15 @@ fn the_browser_finds_what_envbook_search_finds_reading_the_same_files() {
         "# Env\n\nCARGO_HOME, CARGO_HOME and CARGO_HOME.\n",
     );
     site.write("content/cargo-home.md", "# Cargo Home\n\nSet CARGO_HOME.\n");
+    // Text in many scripts, for the typed queries below.
+    let scripts: Vec<String> = SAMPLES
+        .iter()
+        .map(|s| format!("## {s}\n\n{s}\n\n"))
+        .collect();
+    site.write(
+        "content/scripts.md",
+        &format!("# Scripts\n\n{}", scripts.concat()),
+    );
     site.build();
     let folder = site.path("site/search");
     let meta = std::fs::read_to_string(folder.join("meta.json")).unwrap();
@@ -176,6 +294,28 @@ fn the_browser_finds_what_envbook_search_finds_reading_the_same_files() {
                 serde_json::to_string(typed).unwrap()
             ),
         );
+        assert_eq!(js, rust, "the results of {typed:?}");
+    }
+    // And queries as a reader types them (see `typed_queries`), searched
+    // one after the other in the page.
+    let typed = typed_queries(200);
+    let batch = serde_json::to_string(&typed).unwrap();
+    let js: Vec<Found> = value_async(
+        &tab,
+        &format!(
+            "(async () => {{ const found = []; \
+             for (const q of {batch}) found.push(await window.envbookSearch.find(q)); \
+             return JSON.stringify(found); }})()"
+        ),
+    );
+    for (typed, js) in typed.iter().zip(js) {
+        let rust = find(typed, &mut |p| std::fs::read_to_string(folder.join(p)).ok());
+        let mut files: Vec<String> = rust.fetched.into_iter().map(|(path, _)| path).collect();
+        files.sort();
+        let rust = Found {
+            urls: rust.hits.into_iter().map(|h| h.url).collect(),
+            files,
+        };
         assert_eq!(js, rust, "the results of {typed:?}");
     }
 }

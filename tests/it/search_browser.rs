@@ -68,14 +68,7 @@ fn browser_terms_equal_the_index_terms_in_every_script() {
         &format!("JSON.stringify({queries}.map(s => window.envbookSearch.parse(s)))"),
     );
     for (typed, js) in QUERIES.iter().zip(js) {
-        let rust = query(typed);
-        let rust = JsQuery {
-            words: rust.words,
-            phrases: rust.phrases,
-            whole: rust.whole,
-            prefix: rust.prefix,
-        };
-        assert_eq!(js, rust, "the query {typed:?}");
+        assert_eq!(js, JsQuery::of(typed), "the query {typed:?}");
     }
     // And queries as a reader types them, in haste or by mistake: the
     // browser and the index split and parse them alike.
@@ -89,14 +82,7 @@ fn browser_terms_equal_the_index_terms_in_every_script() {
     );
     for (typed, (js_terms, js)) in typed.iter().zip(js) {
         assert_eq!(js_terms, terms(typed), "the terms of {typed:?}");
-        let rust = query(typed);
-        let rust = JsQuery {
-            words: rust.words,
-            phrases: rust.phrases,
-            whole: rust.whole,
-            prefix: rust.prefix,
-        };
-        assert_eq!(js, rust, "the query {typed:?}");
+        assert_eq!(js, JsQuery::of(typed), "the query {typed:?}");
     }
 }
 
@@ -227,6 +213,19 @@ struct JsQuery {
     prefix: bool,
 }
 
+impl JsQuery {
+    /// The Rust side's parse of `typed`.
+    fn of(typed: &str) -> JsQuery {
+        let q = query(typed);
+        JsQuery {
+            words: q.words,
+            phrases: q.phrases,
+            whole: q.whole,
+            prefix: q.prefix,
+        }
+    }
+}
+
 #[test]
 fn the_browser_finds_what_envbook_search_finds_reading_the_same_files() {
     let Some(browser) = chromium() else { return };
@@ -280,13 +279,7 @@ fn the_browser_finds_what_envbook_search_finds_reading_the_same_files() {
     let tab = trapped_tab(&browser);
     open(&tab, &server.url);
     for typed in QUERIES.iter().chain(FOUND) {
-        let rust = find(typed, &mut |p| std::fs::read_to_string(folder.join(p)).ok());
-        let mut files: Vec<String> = rust.fetched.into_iter().map(|(path, _)| path).collect();
-        files.sort();
-        let rust = Found {
-            urls: rust.hits.into_iter().map(|h| h.url).collect(),
-            files,
-        };
+        let rust = Found::in_folder(typed, &folder);
         let js: Found = value_async(
             &tab,
             &format!(
@@ -309,13 +302,7 @@ fn the_browser_finds_what_envbook_search_finds_reading_the_same_files() {
         ),
     );
     for (typed, js) in typed.iter().zip(js) {
-        let rust = find(typed, &mut |p| std::fs::read_to_string(folder.join(p)).ok());
-        let mut files: Vec<String> = rust.fetched.into_iter().map(|(path, _)| path).collect();
-        files.sort();
-        let rust = Found {
-            urls: rust.hits.into_iter().map(|h| h.url).collect(),
-            files,
-        };
+        let rust = Found::in_folder(typed, &folder);
         assert_eq!(js, rust, "the results of {typed:?}");
     }
 }
@@ -325,6 +312,19 @@ fn the_browser_finds_what_envbook_search_finds_reading_the_same_files() {
 struct Found {
     urls: Vec<String>,
     files: Vec<String>,
+}
+
+impl Found {
+    /// What the Rust side's search of `typed` finds in the index `folder`.
+    fn in_folder(typed: &str, folder: &Path) -> Found {
+        let found = find(typed, &mut |p| std::fs::read_to_string(folder.join(p)).ok());
+        let mut files: Vec<String> = found.fetched.into_iter().map(|(path, _)| path).collect();
+        files.sort();
+        Found {
+            urls: found.hits.into_iter().map(|h| h.url).collect(),
+            files,
+        }
+    }
 }
 
 /// More queries, for [`find`]: each finds something in the fixture.

@@ -72,7 +72,7 @@ fn browser_terms_equal_the_index_terms_in_every_script() {
     }
     // And queries as a reader types them, in haste or by mistake: the
     // browser and the index split and parse them alike.
-    let typed = typed_queries(600);
+    let typed = typed_queries(3000);
     let batch = serde_json::to_string(&typed).unwrap();
     let js: Vec<(Vec<String>, JsQuery)> = value(
         &tab,

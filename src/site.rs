@@ -1774,11 +1774,13 @@ impl Views<'_> {
     }
 
     /// Left out of search: by its front matter, as the not-found page, or as
-    /// mdBook's copy of the first chapter (found at its own URL).
+    /// mdBook's copy of the first chapter (found at its own URL). Asked of
+    /// every page at every preview rebuild: no allocation (the page's file
+    /// is its URL when that does not end in `/`).
     fn left_out(&self, page: &Page) -> bool {
         page.front.search == Some(false)
             || page.kind == content::Kind::Copy
-            || content::file_of(&page.url) == "404.html"
+            || page.url == "404.html"
     }
 
     /// The titles above page `i` in the navigation, the home page's left out.

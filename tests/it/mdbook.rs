@@ -239,10 +239,18 @@ fn a_missing_additional_file_and_a_redirect_over_a_page_are_errors() {
 #[test]
 fn a_404_chapter_is_the_not_found_page() {
     let site = Site::fixture("mdbook-book");
-    site.write("src/404.md", "# Lost\n\nThis page is not in the book.\n");
+    site.write(
+        "src/404.md",
+        "# Lost\n\nThis page is not in the book, nor in its search: quokka.\n",
+    );
     site.build();
     let page = site.page("book/404.html");
     assert_eq!(page.texts("main h1"), ["Lost¶"]);
+    // Nor is it a search result: it is where a wrong address lands.
+    let run = site.run(&["search", "--json", "quokka"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["hits"], serde_json::json!([]), "{}", run.stdout);
 }
 
 #[test]

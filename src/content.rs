@@ -137,6 +137,14 @@ pub fn file_of(url: &str) -> String {
     }
 }
 
+/// Whether the page at `url` is the site's not-found page (mdBook's
+/// `404.md`): its file is `404.html`. No allocation: asked of every page at
+/// every preview rebuild.
+pub fn is_not_found(url: &str) -> bool {
+    // A URL not ending in `/` is its own file.
+    url == "404.html"
+}
+
 /// Reads every source into a page, adds section pages for folders without
 /// one, and reports front matter errors and URL collisions.
 pub fn pages(

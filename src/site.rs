@@ -1503,11 +1503,7 @@ impl<'a> Views<'a> {
             ),
         ];
         // A page of the book may be the not-found page (mdBook's `404.md`).
-        if self
-            .pages
-            .iter()
-            .any(|p| content::file_of(&p.url) == "404.html")
-        {
+        if self.pages.iter().any(|p| content::is_not_found(&p.url)) {
             files.retain(|(path, _)| path != "404.html");
         }
         if let Some(data) = &self.project.data {
@@ -1774,13 +1770,11 @@ impl Views<'_> {
     }
 
     /// Left out of search: by its front matter, as the not-found page, or as
-    /// mdBook's copy of the first chapter (found at its own URL). Asked of
-    /// every page at every preview rebuild: no allocation (the page's file
-    /// is its URL when that does not end in `/`).
+    /// mdBook's copy of the first chapter (found at its own URL).
     fn left_out(&self, page: &Page) -> bool {
         page.front.search == Some(false)
             || page.kind == content::Kind::Copy
-            || page.url == "404.html"
+            || content::is_not_found(&page.url)
     }
 
     /// The titles above page `i` in the navigation, the home page's left out.

@@ -511,8 +511,10 @@ proptest::proptest! {
             terms.insert(format!("p{i}/"), all.clone());
             terms.insert(format!("p{i}/#h"), all);
         }
-        for typed in [typed.clone(), format!("{typed} ")] {
-            let found = search(&files, &typed);
+        let finished = format!("{typed} ");
+        let mut finished_hits = Vec::new();
+        for typed in [&typed, &finished] {
+            let found = search(&files, typed);
             proptest::prop_assert!(found.hits.len() <= super::find::SHOWN);
             for hit in &found.hits {
                 proptest::prop_assert!(terms.contains_key(&hit.url), "{typed:?} found {}", hit.url);
@@ -520,11 +522,11 @@ proptest::proptest! {
             for (path, _) in &found.fetched {
                 proptest::prop_assert!(files.contains_key(path), "{typed:?} fetched {path}");
             }
+            finished_hits = found.hits;
         }
-        let finished = format!("{typed} ");
         let q = super::tokens::query(&finished);
         let words: Vec<&String> = q.words.iter().chain(q.phrases.iter().flatten()).collect();
-        for hit in search(&files, &finished).hits {
+        for hit in finished_hits {
             let has = &terms[&hit.url];
             for word in &words {
                 proptest::prop_assert!(has.contains(word), "{finished:?} found {} without {word:?}", hit.url);

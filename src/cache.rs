@@ -8,7 +8,7 @@
 //! per build, not per block: 2,000 small files cost a cold build of the
 //! 1,000-page corpus a tenth of its time, a pack nothing measurable. A build
 //! reads the packs' indexes, then each block when a page needs it, so memory
-//! holds keys, not HTML. Packs are merged when there are more than
+//! holds keys, not HTML. The smallest packs are merged when there are
 //! [`MAX_PACKS`].
 //!
 //! The cache is never needed: a pack, or the whole folder, may go at any time,
@@ -44,8 +44,8 @@ const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
                    #\thttps://bford.info/cachedir/\n";
 /// Keeps the folder out of git with no setup, as pytest's and ruff's caches do.
 const GITIGNORE: &str = "# Created by envbook: its build cache, which is never committed.\n*\n";
-/// Past this many packs, a build that writes one merges the others into it
-/// but the largest: few files to open, little to copy.
+/// At this many packs, a build that writes one merges the smallest into it
+/// (see [`Index::merge_into`]): few files to open, little to copy.
 const MAX_PACKS: usize = 8;
 /// The packs are collected when what no build needs passes this many times
 /// what it needs (see [`Blocks::collect`])...
@@ -430,21 +430,38 @@ impl Index {
         }
     }
 
-    /// With too many packs, copies the blocks of all but the largest into
-    /// `writer`; returns the paths of the packs merged.
+    /// With too many packs, copies the blocks of the smallest into
+    /// `writer`: enough of them to leave fewer than [`MAX_PACKS`], and each
+    /// next one no larger than what the new pack holds so far. So a block
+    /// is copied only into a pack at least twice the size of its last one:
+    /// a preview saving after each of a day's edits copies each block a few
+    /// times, not at every eighth save (merging all but the largest copied
+    /// a session's blocks again and again, quadratic in its edits).
+    /// Returns the paths of the packs merged.
     fn merge_into(&self, writer: &mut Writer) -> std::io::Result<Vec<PathBuf>> {
         if self.packs.len() < MAX_PACKS {
             return Ok(Vec::new());
         }
-        let largest = (0..self.packs.len()).max_by_key(|&i| self.packs[i].size);
+        let mut smallest: Vec<usize> = (0..self.packs.len()).collect();
+        smallest.sort_by_key(|&i| self.packs[i].size);
+        let least = self.packs.len() + 2 - MAX_PACKS;
+        let mut size = writer.len;
+        let mut merged = vec![false; self.packs.len()];
+        for (n, i) in smallest.into_iter().enumerate() {
+            if n >= least && self.packs[i].size > size {
+                break;
+            }
+            size += self.packs[i].size;
+            merged[i] = true;
+        }
         for (key, place) in &self.blocks {
-            if Some(place.pack) != largest
+            if merged[place.pack]
                 && let Some(bytes) = self.packs[place.pack].read(key, *place)
             {
                 writer.add(key, checksum(key, &bytes), &bytes)?;
             }
         }
-        let merged = (0..self.packs.len()).filter(|&i| Some(i) != largest);
+        let merged = (0..self.packs.len()).filter(|&i| merged[i]);
         Ok(merged.map(|i| self.packs[i].path.clone()).collect())
     }
 }

@@ -102,22 +102,63 @@ fn a_pack_cut_short_or_altered_anywhere_is_not_used_and_goes() {
 }
 
 #[test]
-fn past_max_packs_the_small_ones_are_merged() {
-    let saves: Vec<Vec<u8>> = (1..=MAX_PACKS as u8 + 1)
-        .map(|n| {
-            if n == 1 {
-                vec![1, 100, 101, 102]
-            } else {
-                vec![n]
-            }
-        })
-        .collect();
+fn at_max_packs_the_small_ones_are_merged_and_a_larger_one_left() {
+    let large: Vec<u8> = (1..=1).chain(100..140).collect();
+    let mut saves: Vec<Vec<u8>> = vec![large.clone()];
+    saves.extend((2..=MAX_PACKS as u8 + 1).map(|n| vec![n]));
     let saves: Vec<&[u8]> = saves.iter().map(Vec::as_slice).collect();
     let tmp = cached(&saves);
-    assert_eq!(packs(tmp.path()).len(), 2, "{:?}", packs(tmp.path()));
+    let packs = packs(tmp.path());
+    assert_eq!(packs.len(), 2, "{packs:?}");
     let blocks = Blocks::open(tmp.path(), HIGHLIGHT, true);
-    for n in (1..=MAX_PACKS as u8 + 1).chain(100..=102) {
+    for n in (1..=MAX_PACKS as u8 + 1).chain(large) {
         assert_eq!(blocks.get(&key(n)), Some(html(n)), "{n}");
+    }
+}
+
+/// A preview saves after every edit, for hours: what it writes grows as
+/// its edits do, not as their square (merging all but the largest pack
+/// copied the session's blocks at every eighth save).
+#[test]
+fn a_day_of_saves_copies_each_block_a_few_times() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let blocks = Blocks::open(tmp.path(), HIGHLIGHT, true);
+    // The first build's pack, larger than the day's edits.
+    for n in 0..50 {
+        blocks.put(&key(n), &[n; 2000]);
+    }
+    blocks.save();
+    let first = packs(tmp.path());
+    let saves = 600u32;
+    let (mut seen, mut written, mut alone) = (first.clone(), 0, 0);
+    for n in 0..saves {
+        let key = Key::of(&[&n.to_le_bytes()]);
+        let bytes = format!("<span>edit {n}</span>\n").into_bytes();
+        blocks.put(&key, &bytes);
+        blocks.save();
+        alone += (SUM + bytes.len() + ENTRY + FOOTER) as u64;
+        for pack in packs(tmp.path()) {
+            if !seen.contains(&pack) {
+                written += std::fs::metadata(&pack).unwrap().len();
+                seen.push(pack);
+            }
+        }
+        assert!(packs(tmp.path()).len() <= MAX_PACKS);
+        assert_eq!(blocks.get(&key), Some(bytes));
+    }
+    // Three times what the saves alone would write; merging all but the
+    // largest wrote 24 times.
+    assert!(
+        written < 6 * alone,
+        "{written} bytes written, {alone} saved"
+    );
+    assert!(
+        first.iter().all(|p| p.exists()),
+        "the large pack was copied"
+    );
+    let last = Blocks::open(tmp.path(), HIGHLIGHT, true);
+    for n in (0..saves).step_by(7) {
+        assert!(last.get(&Key::of(&[&n.to_le_bytes()])).is_some(), "{n}");
     }
 }
 

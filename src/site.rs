@@ -899,11 +899,17 @@ fn site_key(project: &Project, prepared: &Prepared, highlighter: &Highlighter) -
     // preview share the cache with `build`.
     let mut config = project.config.clone();
     config.links.check = Default::default();
+    // The data without its file's name as diagnostics give it, which is
+    // where the site is (see `Views::page_key`).
+    let data = project
+        .data
+        .as_ref()
+        .map(|d| (&d.environments, &d.sections));
     let described = format!(
         "{:?}\0{:?}\0{:?}\0{}",
         config,
         sources,
-        project.data,
+        data,
         highlighter.version()
     );
     Key::of(&[described.as_bytes()])
@@ -1082,14 +1088,19 @@ impl<'a> Views<'a> {
         }
     }
 
-    /// The key of `page`'s markdown in the build cache: its text and file,
+    /// The key of `page`'s markdown in the build cache: its text and place,
     /// and everything else the markdown reads (`site_key`).
     fn page_key(&self, page: &Page) -> Key {
-        let file = page.file.to_string_lossy();
+        // The page's path in the content, not its file as diagnostics name
+        // it: that depends on where the site is and how it was named
+        // (`build` inside it, `build docs` beside it, a CI job's folder),
+        // and each must read the cache the others wrote. Rendered HTML
+        // depends on the file only through its diagnostics, never kept.
+        let source = [page.source.as_bytes(), b"\0", page.dir().as_bytes()].concat();
         let start = page.body_start.to_le_bytes();
         // The expanded markdown only when it is not the text (includes).
         let expanded = page.expanded.as_ref().map_or("", |e| &e.text);
-        let parts = [&self.site_key.0[..], file.as_bytes(), page.text.as_bytes()];
+        let parts = [&self.site_key.0[..], &source, page.text.as_bytes()];
         Key::of(&[&parts[..], &[expanded.as_bytes(), &start[..]]].concat())
     }
 

@@ -642,3 +642,28 @@ fn the_pages_cache_drops_what_no_build_needs_once_that_is_most_of_it() {
         .sum();
     assert!(added < 100_000, "{added} bytes put");
 }
+
+/// The cache is the site's, however it is named: `envbook build` inside
+/// it, `envbook build docs` beside it, the folder moved or restored by a CI
+/// job to another path. Each reads what the others wrote and adds nothing.
+#[test]
+fn a_site_named_otherwise_or_moved_reads_the_same_cache() {
+    let site = Site::fixture("build-cache");
+    build(&site);
+    let (written, highlighted) = (page_packs(&site), packs(&site));
+    let parent = site.dir.parent().unwrap();
+    let name = site.dir.file_name().unwrap().to_str().unwrap();
+    let beside = run_in(parent, &["build", name]);
+    assert_eq!(beside.code, 0, "{}", beside.stderr);
+    let absolute = run_in(parent, &["build", site.dir.to_str().unwrap()]);
+    assert_eq!(absolute.code, 0, "{}", absolute.stderr);
+    assert_eq!(page_packs(&site), written, "named from beside it");
+    let moved = site.moved_to("moved");
+    build(&moved);
+    assert_eq!(page_packs(&moved), written, "moved");
+    let server = Server::start(&moved, &[]);
+    assert!(server.get("/guides/rust/").body.contains("hl-keyword"));
+    assert_eq!(page_packs(&moved), written, "the preview of the moved site");
+    assert_eq!(packs(&moved), highlighted);
+    assert_builds_as_clean(&moved, "site");
+}

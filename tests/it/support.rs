@@ -29,6 +29,13 @@ impl Site {
         Site { _tmp: tmp, dir }
     }
 
+    /// The site moved to a folder `name` beside it.
+    pub fn moved_to(self, name: &str) -> Site {
+        let dir = self.dir.with_file_name(name);
+        std::fs::rename(&self.dir, &dir).unwrap();
+        Site { dir, ..self }
+    }
+
     /// Runs `envbook ARGS` inside the site folder.
     pub fn run(&self, args: &[&str]) -> Run {
         run_in(&self.dir, args)

@@ -133,8 +133,8 @@ pub struct Cache {
     data: Option<Data>,
     /// See [`Views::fingerprint`].
     shared: u64,
-    /// The last theme's templates, with a hash of its files.
-    renderer: Option<(u64, Arc<Renderer>)>,
+    /// The last theme's templates and static files.
+    themed: Option<Themed>,
     /// See [`Views::extras_key`].
     extras: u64,
     /// A hash of every file's path.
@@ -343,9 +343,19 @@ struct Prepared {
     own_titles: Vec<Option<String>>,
     titles: Vec<String>,
     nav: Nav,
-    /// With a hash of the theme it was made of.
-    renderer: (u64, Arc<Renderer>),
+    themed: Themed,
     site: SiteView,
+}
+
+/// What the theme gives every page, made again only when the theme changed
+/// (the preview rebuilds for each edit): its templates parsed, its static
+/// files named by their hashes.
+#[derive(Clone)]
+struct Themed {
+    /// A hash of the theme's files.
+    key: u64,
+    renderer: Arc<Renderer>,
+    statics: Arc<[Static]>,
 }
 
 fn prepare(
@@ -392,7 +402,7 @@ fn prepare(
     if config.build.urls == Urls::Html {
         copy_first_chapter_home(&mut pages, &mut titles, &nav);
     }
-    let renderer = renderer(project, cache).map_err(|template_problems| {
+    let themed = themed(project, cache).map_err(|template_problems| {
         let mut all = std::mem::take(problems);
         all.extend(template_problems);
         all.sorted()
@@ -406,18 +416,23 @@ fn prepare(
         own_titles: own,
         titles,
         nav,
-        renderer,
+        themed,
         site,
     })
 }
 
-/// The theme's templates, parsed again only when the theme changed.
-fn renderer(project: &Project, cache: &Cache) -> Result<(u64, Arc<Renderer>), Diagnostics> {
+/// The theme's templates and static files, the last build's when the
+/// theme did not change.
+fn themed(project: &Project, cache: &Cache) -> Result<Themed, Diagnostics> {
     let files = project.theme.files.iter().map(|(n, f)| (n, &f.bytes));
-    let theme = hash(&files.collect::<Vec<_>>());
-    match &cache.renderer {
-        Some((key, renderer)) if *key == theme => Ok((theme, renderer.clone())),
-        _ => Ok((theme, Arc::new(Renderer::new(&project.theme)?))),
+    let key = hash(&files.collect::<Vec<_>>());
+    match &cache.themed {
+        Some(themed) if themed.key == key => Ok(themed.clone()),
+        _ => Ok(Themed {
+            key,
+            renderer: Arc::new(Renderer::new(&project.theme)?),
+            statics: static_files(project).into(),
+        }),
     }
 }
 
@@ -799,7 +814,7 @@ impl Cache {
             }
         }
         (self.links, self.shared, self.extras) = (plan.links, plan.shared, plan.extras);
-        self.renderer = Some(prepared.renderer.clone());
+        self.themed = Some(prepared.themed.clone());
     }
 }
 
@@ -1011,8 +1026,8 @@ struct Views<'a> {
     static_url: String,
     /// See [`PageContext::assets`].
     assets: BTreeMap<String, String>,
-    /// The files under `static/`, once a build.
-    statics: Vec<Static>,
+    /// The files under `static/`.
+    statics: &'a [Static],
     highlighter: &'a Highlighter,
     expander: Expander<'a>,
     redirects: &'a Redirects,
@@ -1035,7 +1050,7 @@ impl<'a> Views<'a> {
     ) -> Views<'a> {
         let base = &prepared.site.base_url;
         let pages = &prepared.pages;
-        let statics = static_files(project);
+        let statics = &prepared.themed.statics;
         Views {
             project,
             hrefs: pages.iter().map(|p| format!("{base}{}", p.url)).collect(),
@@ -1049,8 +1064,8 @@ impl<'a> Views<'a> {
             titles: &prepared.titles,
             nav: &prepared.nav,
             site: &prepared.site,
-            renderer: &prepared.renderer.1,
-            theme: prepared.renderer.0,
+            renderer: &prepared.themed.renderer,
+            theme: prepared.themed.key,
             static_url: format!("{base}static/"),
             assets: statics
                 .iter()
@@ -1275,7 +1290,7 @@ impl<'a> Views<'a> {
         if self.project.data.is_some() {
             outputs.push("environments.json".into());
         }
-        for file in &self.statics {
+        for file in self.statics {
             outputs.push(format!("static/{}", file.hashed));
             outputs.push(format!("static/{}", file.name));
         }
@@ -1520,7 +1535,7 @@ impl<'a> Views<'a> {
         if let Some(data) = &self.project.data {
             files.push(("environments.json".to_string(), Ok(export::json(data))));
         }
-        for file in &self.statics {
+        for file in self.statics {
             files.push((format!("static/{}", file.hashed), Ok(file.bytes.clone())));
             files.push((format!("static/{}", file.name), Ok(file.bytes.clone())));
         }

@@ -656,7 +656,7 @@ fn each_kind_of_change_rebuilds_what_it_affects() {
     });
     site.write(
         "theme/templates/page.html",
-        "{{ page.title }}!{{ page.content | safe }}",
+        "{{ page.title }}!{{ assets[\"envbook.css\"] }}!{{ page.content | safe }}",
     );
     assert!(
         server
@@ -665,6 +665,19 @@ fn each_kind_of_change_rebuilds_what_it_affects() {
             .unwrap()
             .starts_with("theme changed: 7 pages rendered in ")
     );
+    // A static file of the theme: served new, under its new hashed name
+    // too (the preview keeps them between rebuilds while the theme is the same).
+    site.write("theme/static/envbook.css", "body { color: teal; }\n");
+    let line = server.stdout.recv_timeout(WAIT).unwrap();
+    assert!(line.starts_with("theme changed: "), "{line}");
+    let css = "body { color: teal; }\n";
+    wait_for("the new stylesheet", || {
+        server.get("/static/envbook.css").body == css
+    });
+    let page = server.get("/runbooks/restart/").body;
+    let linked = page.split('!').nth(1).unwrap();
+    assert!(linked.starts_with("/static/envbook."), "{page}");
+    assert_eq!(server.get(linked).body, css, "{linked}");
 }
 
 #[test]

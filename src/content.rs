@@ -1,7 +1,7 @@
 //! Pages: front matter, URLs and titles, from the markdown files of the
 //! content folder (read by `project`). No I/O.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -112,19 +112,14 @@ pub const SUMMARY: &str = "SUMMARY.md";
 /// The URL path of a markdown source: `a/index.md` → `a/`; `a/b.md` → `a/b/`,
 /// or `a/b.html` with mdBook's URLs.
 pub fn url_of(rel: &str, urls: Urls) -> String {
-    let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-    let folder = |d: &str| {
-        if d.is_empty() {
-            String::new()
-        } else {
-            format!("{d}/")
-        }
-    };
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    // The folder with its `/`, or nothing.
+    let dir = &rel[..rel.len() - name.len()];
     let stem = name.trim_end_matches(".md");
     match urls {
-        _ if INDEX_NAMES.contains(&name) => folder(dir),
-        Urls::Pretty => format!("{}{stem}/", folder(dir)),
-        Urls::Html => format!("{}{stem}.html", folder(dir)),
+        _ if INDEX_NAMES.contains(&name) => dir.to_string(),
+        Urls::Pretty => [dir, stem, "/"].concat(),
+        Urls::Html => [dir, stem, ".html"].concat(),
     }
 }
 
@@ -252,7 +247,7 @@ fn literal(text: &str) -> String {
 }
 
 fn check_collisions(pages: &[Page], problems: &mut Diagnostics) {
-    let mut by_url: HashMap<&str, &Page> = HashMap::new();
+    let mut by_url: foldhash::HashMap<&str, &Page> = foldhash::HashMap::default();
     for page in pages {
         if let Some(first) = by_url.insert(&page.url, page) {
             problems.push(
@@ -272,22 +267,28 @@ fn check_collisions(pages: &[Page], problems: &mut Diagnostics) {
 /// Every folder that holds pages gets a section page, so that breadcrumbs and
 /// the URL `runbooks/` always lead somewhere.
 fn add_generated_sections(pages: &mut Vec<Page>, content_dir: &Path) {
-    let have: BTreeSet<String> = pages.iter().map(|p| p.url.clone()).collect();
+    // Slices of the pages' URLs, not copies: the preview does this at every
+    // rebuild, for every page.
+    let have: BTreeSet<&str> = pages.iter().map(|p| p.url.as_str()).collect();
     // The home page always exists, even for an empty content folder.
-    let mut needed = BTreeSet::from([String::new()]);
+    let mut needed = BTreeSet::from([""]);
     for page in pages.iter() {
         let mut url = page.url.trim_end_matches('/');
         while let Some((parent, _)) = url.rsplit_once('/') {
-            needed.insert(format!("{parent}/"));
+            // A folder already needed has its parents needed too.
+            if !needed.insert(&page.url[..=parent.len()]) {
+                break;
+            }
             url = parent;
         }
     }
-    for url in needed.difference(&have) {
+    let missing: Vec<String> = needed.difference(&have).map(|u| u.to_string()).collect();
+    for url in missing {
         let dir = url.trim_end_matches('/').to_string();
         pages.push(Page {
             file: display_path(content_dir, Path::new(&dir)),
             source: dir,
-            url: url.clone(),
+            url,
             kind: Kind::GeneratedSection,
             front: FrontMatter::default(),
             text: Arc::from(""),
@@ -337,6 +338,35 @@ mod tests {
         );
         assert_eq!(file_of(""), "index.html");
         assert_eq!(file_of("a/b.html"), "a/b.html");
+    }
+
+    proptest::proptest! {
+        /// Every folder above a page has one page, made when it has no
+        /// index of its own; no other page is made.
+        #[test]
+        fn every_folder_above_a_page_has_one_page(
+            rels in proptest::collection::btree_set("([ab]/){0,3}(index|[xy])\\.md", 0..12),
+            html in proptest::bool::ANY,
+        ) {
+            let urls = if html { Urls::Html } else { Urls::Pretty };
+            let sources: Vec<Source> = rels.iter().map(|r| src(r, "# T\n")).collect();
+            let (pages, _) = pages(&sources, None, Path::new("content"), urls);
+            let count = |url: &str| pages.iter().filter(|p| p.url == url).count();
+            let mut folders = BTreeSet::from([String::new()]);
+            for rel in &rels {
+                let mut dir = rel.as_str();
+                while let Some((parent, _)) = dir.rsplit_once('/') {
+                    folders.insert(format!("{parent}/"));
+                    dir = parent;
+                }
+            }
+            for folder in &folders {
+                proptest::prop_assert_eq!(count(folder), 1, "{}", folder);
+            }
+            for page in pages.iter().filter(|p| p.kind == Kind::GeneratedSection) {
+                proptest::prop_assert!(folders.contains(&page.url), "{}", page.url);
+            }
+        }
     }
 
     #[test]

@@ -3,9 +3,8 @@
 //! the reload stream share one port, so forwarding one port (SSH, a dev
 //! container, a reverse proxy) gives both.
 
-use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
@@ -20,13 +19,14 @@ use crate::site::SEARCH_DIR;
 pub enum Content {
     Bytes(Arc<[u8]>),
     /// A content file served as it is (an image): streamed from disk when asked for.
-    File(PathBuf),
+    File(Arc<Path>),
 }
 
 /// The site being served; replaced whole after each good build.
 #[derive(Debug, Default)]
 pub struct Live {
-    pub files: HashMap<String, Content>,
+    /// By path: keys shared, not copied, by the next build's site.
+    pub files: foldhash::HashMap<Arc<str>, Content>,
     /// The path part of base-url: `/` or `/docs/`.
     pub base: String,
     /// 0 until a build succeeds.
@@ -84,14 +84,17 @@ pub fn route(target: &str, live: &Live) -> Route {
     } else {
         rel.to_string()
     };
-    if live.files.contains_key(&file) {
+    if live.files.contains_key(file.as_str()) {
         return Route::File(file);
     }
     let index = |path: &str| live.search.as_ref()?.file(path);
     if let Some(json) = file.strip_prefix(SEARCH_DIR).and_then(index) {
         return Route::Search(json);
     }
-    if live.files.contains_key(&format!("{rel}/index.html")) {
+    if live
+        .files
+        .contains_key(format!("{rel}/index.html").as_str())
+    {
         // The Location is the path as sent, so a non-ASCII folder stays encoded.
         return Route::Redirect(format!("{}/", utf8_percent_encode(raw, LOCATION)));
     }
@@ -306,7 +309,7 @@ mod tests {
             "404.html",
         ]
         .into_iter()
-        .map(|f| (f.to_string(), Content::Bytes(Arc::from(&b""[..]))))
+        .map(|f| (Arc::from(f), Content::Bytes(Arc::from(&b""[..]))))
         .collect();
         Live {
             files,

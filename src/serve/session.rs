@@ -1,9 +1,9 @@
 //! The site as the preview server knows it between rebuilds: the project
 //! (or why it cannot be read), the build cache, and the build number.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::http::{Content, Live};
 use super::watch::{Change, Folders};
@@ -172,11 +172,11 @@ impl Session {
         let sink = Collect::default();
         let summary = site::build(project, &self.highlighter, &sink, &mut self.cache)?;
         let fresh = sink.files.into_inner().expect("no panic holds the lock");
-        let keep: HashSet<&String> = summary.outputs.iter().collect();
-        let mut files: HashMap<String, Content> = old
+        let keep: foldhash::HashSet<&str> = summary.outputs.iter().map(String::as_str).collect();
+        let mut files: foldhash::HashMap<Arc<str>, Content> = old
             .files
             .iter()
-            .filter(|(k, _)| keep.contains(k))
+            .filter(|(k, _)| keep.contains(&***k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         files.extend(fresh);
@@ -194,7 +194,7 @@ impl Session {
 /// Keeps the files a build hands over, as the server holds them.
 #[derive(Default)]
 struct Collect {
-    files: Mutex<HashMap<String, Content>>,
+    files: Mutex<foldhash::HashMap<Arc<str>, Content>>,
 }
 
 impl Sink for Collect {
@@ -202,7 +202,7 @@ impl Sink for Collect {
         self.files
             .lock()
             .expect("no panic holds the lock")
-            .insert(path.to_string(), Content::Bytes(bytes.into()));
+            .insert(path.into(), Content::Bytes(bytes.into()));
         Ok(())
     }
 
@@ -210,7 +210,7 @@ impl Sink for Collect {
         self.files
             .lock()
             .expect("no panic holds the lock")
-            .insert(path.to_string(), Content::File(from.to_path_buf()));
+            .insert(path.into(), Content::File(from.into()));
         Ok(())
     }
 }

@@ -176,7 +176,7 @@ impl Session {
         let mut files: foldhash::HashMap<Arc<str>, Content> = old
             .files
             .iter()
-            .filter(|(k, _)| keep.contains(&***k))
+            .filter(|&(k, _)| keep.contains(&**k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         files.extend(fresh);

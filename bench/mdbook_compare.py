@@ -285,7 +285,9 @@ def git_state(book):
     keeps target/ (README: "Build cache")."""
     p = subprocess.run(["git", "-C", book, "status", "--porcelain", "--ignored", "--untracked-files=all", "."],
                        capture_output=True, text=True)
-    lines = [l for l in p.stdout.splitlines() if not l[3:].startswith(".envbook-cache/")]
+    # Paths are from the repository's root: a book in a subfolder (mdBook's
+    # guide/, Cargo's src/doc/) has its cache at guide/.envbook-cache/.
+    lines = [l for l in p.stdout.splitlines() if not re.search(r"(^|/)\.envbook-cache/", l[3:])]
     return "\n".join(lines) if p.returncode == 0 else None
 
 

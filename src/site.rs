@@ -101,8 +101,8 @@ pub struct Summary {
     pub anchors: Anchors,
     /// Alias URL → the URL of the page it leads to.
     pub aliases: BTreeMap<String, String>,
-    /// The search index's term chunks: written by a one-off build, made on
-    /// demand by the preview server (under [`SEARCH_DIR`]).
+    /// The search index's term chunks: written by a one-off build, made
+    /// when first asked for by the preview server (under [`SEARCH_DIR`]).
     pub search: Option<Arc<Chunks>>,
     /// Every page: its URL, source (content-relative; empty for a generated
     /// page) and title, in the order of the pages.
@@ -147,6 +147,8 @@ pub struct Cache {
     anchors: Anchors,
     /// The search index's fragments of matrix rows.
     rows: Vec<Arc<Fragment>>,
+    /// The search index's term chunks, which the next build's update.
+    chunks: Option<Arc<Chunks>>,
 }
 
 struct Cached {
@@ -306,6 +308,7 @@ pub fn build(
         cache.update(&prepared, &plan, done, ids_json.unwrap_or_default());
         let (rows, rows_key) = searched.map(|s| (s.rows, s.rows_key)).unwrap_or_default();
         (cache.rows, cache.rows_key) = (rows, rows_key);
+        cache.chunks = search.clone();
         if cache.anchors != anchors {
             cache.anchors = anchors.clone();
         }
@@ -1644,6 +1647,8 @@ struct Index<'a> {
     shown: Option<&'a BTreeMap<&'a str, (&'a str, &'a str)>>,
     /// The rows' fragments of the last build, when they are the same.
     rows: Option<&'a [Arc<Fragment>]>,
+    /// The preview's last chunks, which these update.
+    chunks: Option<&'a Arc<Chunks>>,
     /// A one-off build writes the index; the preview server serves it from memory.
     write: bool,
     /// A one-off build's build cache, which keeps the rows' terms.
@@ -1668,8 +1673,9 @@ struct Searched {
 
 /// The fragments the index's term chunks are made of.
 enum Terms {
-    /// Made of them on demand: by the preview server when a search asks,
-    /// or by a one-off build without the build cache.
+    /// Made of them when first asked for: by the preview server once the
+    /// build is served (the last build's updated), or by a one-off build
+    /// without the build cache.
     Chunks(Arc<Chunks>),
     /// For a one-off build with the build cache: the last build's chunks
     /// updated (see [`kept::files`]); with the rows' signature and count.
@@ -1840,6 +1846,7 @@ impl Views<'_> {
             indexed: &done.indexed,
             shown: shown.as_ref(),
             rows: same_rows.then_some(&cache.rows[..]),
+            chunks: cache.chunks.as_ref().filter(|_| cache.keep),
             write: !cache.keep,
             store: cache.store.as_deref().filter(|_| !cache.keep),
             kept: plan.index.as_ref(),
@@ -1894,11 +1901,12 @@ impl Views<'_> {
                     .collect(),
                 index.rows_signature.map(|key| (key, row_count)),
             ),
-            false => Terms::Chunks(Arc::new(Chunks::new(
+            false => Terms::Chunks(Arc::new(Chunks::after(
                 numbered
                     .into_iter()
                     .filter_map(|(n, x)| Some((n, x.fragment?)))
                     .collect(),
+                index.chunks,
             ))),
         };
         (terms, rows, files)

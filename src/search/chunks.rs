@@ -82,14 +82,14 @@ pub enum Piece {
 }
 
 /// The chunks after `changes` (by term, in order) to the chunks `kept`,
-/// whose terms `load` gives: those the changes touch are made again, and
+/// whose terms `load` gives by their place in `kept`: those the changes touch are made again, and
 /// those after them until a cut falls where it was. `None` when a chunk
 /// cannot be loaded or a change does not fit what it holds: the chunks
 /// must then be made anew.
 pub fn update(
     kept: &[Chunk],
     changes: &[(String, Change)],
-    load: impl Fn(&Chunk) -> Option<Terms>,
+    load: impl Fn(usize) -> Option<Terms>,
 ) -> Option<Vec<Piece>> {
     if kept.is_empty() {
         return None;
@@ -107,13 +107,13 @@ pub fn update(
     }
     let mut pieces = Vec::with_capacity(kept.len());
     let mut cutter = Cutter::default();
-    for (i, chunk) in kept.iter().enumerate() {
-        if cutter.is_empty() && touched[i].is_empty() {
+    for (i, touched) in touched.into_iter().enumerate() {
+        if cutter.is_empty() && touched.is_empty() {
             pieces.push(Piece::Kept(i));
             continue;
         }
-        let mut terms = load(chunk)?;
-        apply(&mut terms, touched[i])?;
+        let mut terms = load(i)?;
+        apply(&mut terms, touched)?;
         let made = terms.into_iter().filter_map(|t| cutter.push(t));
         pieces.extend(made.map(|g| Piece::Made(make(g))));
     }
@@ -377,7 +377,7 @@ mod tests {
             .map(|m| (m.chunk.name.clone(), m.terms.clone()))
             .collect();
         let chunks: Vec<Chunk> = kept.into_iter().map(|m| m.chunk).collect();
-        let load = |c: &Chunk| by_name.get(&c.name).cloned();
+        let load = |i: usize| by_name.get(&chunks[i].name).cloned();
         let pieces = update(&chunks, &changes(old, new), load).expect("it fits");
         let made = pieces
             .iter()
@@ -414,8 +414,8 @@ mod tests {
         let old = site(3, 100, 200);
         let kept = cut(in_order(&old));
         let chunks: Vec<Chunk> = kept.iter().map(|m| m.chunk.clone()).collect();
-        let load = |c: &Chunk| {
-            let made = kept.iter().find(|m| m.chunk.name == c.name);
+        let load = |i: usize| {
+            let made = kept.iter().find(|m| m.chunk.name == chunks[i].name);
             made.map(|m| m.terms.clone())
         };
         let absent = Change {

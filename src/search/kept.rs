@@ -6,14 +6,14 @@
 //! not every page's. Anything missing or not fitting, and the chunks are
 //! made anew, as they would be without the store. No I/O but the store's.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::chunks::{self, Change, Chunk, Made, Piece, Terms};
-use super::index::{Fragment, terms};
+use super::chunks::{self, Chunk, Made, Piece, Terms};
+use super::index::{Fragment, changes, terms};
 use crate::markdown::{Key, Store};
 
 /// The last build's index.
@@ -213,42 +213,28 @@ fn updated(making: &Making, kept: &Kept) -> Option<Vec<Piece>> {
         return None;
     }
     let by_number: BTreeMap<u32, &Entry> = making.entries.iter().map(|e| (e.n, e)).collect();
-    let mut changes: BTreeMap<String, Change> = BTreeMap::new();
+    let mut fragments = Vec::with_capacity(changed.len());
     for n in changed {
         let before = match old(n) {
-            Some(key) => postings(&Fragment::from_text(read(making.store, &key)?, &[])?),
-            None => BTreeSet::new(),
+            Some(key) => Some(Fragment::from_text(read(making.store, &key)?, &[])?),
+            None => None,
         };
         let after = match by_number.get(&(n as u32)) {
-            Some(entry) => {
-                let fragment = entry.fragment.clone().or_else(|| (making.terms)(entry))?;
-                postings(&fragment)
-            }
-            None => BTreeSet::new(),
+            Some(entry) => Some(entry.fragment.clone().or_else(|| (making.terms)(entry))?),
+            None => None,
         };
-        let n = n as u32;
-        for (term, slot, weight) in before.difference(&after) {
-            let change = changes.entry(term.clone()).or_default();
-            change.gone.push((n, *slot, *weight));
-        }
-        for (term, slot, weight) in after.difference(&before) {
-            let change = changes.entry(term.clone()).or_default();
-            change.new.push((n, *slot, *weight));
-        }
+        fragments.push((n as u32, before, after));
     }
-    for change in changes.values_mut() {
-        change.gone.sort_unstable();
-    }
-    let changes: Vec<(String, Change)> = changes.into_iter().collect();
-    chunks::update(&kept.chunks, &changes, |c| load(making.store, c))
+    let changes = changes(
+        fragments
+            .iter()
+            .map(|(n, b, a)| (*n, b.as_ref(), a.as_deref())),
+    );
+    chunks::update(&kept.chunks, &changes, |i| {
+        load(making.store, &kept.chunks[i])
+    })
 }
 
 fn read(store: &dyn Store, key: &Key) -> Option<String> {
     String::from_utf8(store.get(key)?).ok()
-}
-
-/// A fragment's postings: term, slot, weight.
-fn postings(fragment: &Fragment) -> BTreeSet<(String, u16, u8)> {
-    let postings = fragment.postings();
-    postings.map(|(t, (s, w))| (t.to_string(), s, w)).collect()
 }

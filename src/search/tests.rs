@@ -534,3 +534,95 @@ proptest::proptest! {
         }
     }
 }
+
+/// A page's fragment, its text of the words of `words` (by number: pages
+/// share words, so that a site has several chunks).
+fn numbered_page(n: u32, words: &[u16]) -> Arc<Fragment> {
+    let text: Vec<String> = words.iter().map(|w| format!("w{w}")).collect();
+    Arc::new(Fragment::new(&page(
+        &format!("p{n}/"),
+        &format!("Page {n}"),
+        &text.join(" "),
+        &[],
+    )))
+}
+
+fn listed(pages: &std::collections::BTreeMap<u32, Arc<Fragment>>) -> Vec<(u32, Arc<Fragment>)> {
+    pages.iter().map(|(n, f)| (*n, f.clone())).collect()
+}
+
+#[test]
+fn an_edit_in_the_preview_makes_again_only_the_chunks_of_the_words_it_changed() {
+    let words = |n: u16| (0..400).map(move |i| (i * 7 + n * 13) % 8000);
+    let mut pages: std::collections::BTreeMap<u32, Arc<Fragment>> = (0..150)
+        .map(|n| (n, numbered_page(n, &words(n as u16).collect::<Vec<_>>())))
+        .collect();
+    let first = Arc::new(Chunks::new(listed(&pages)));
+    let count = first.files().len() - 1;
+    assert!(count > 20, "{count} chunks");
+    // Page 5 gains a word no page had, and loses one.
+    let edited: Vec<u16> = words(5).skip(1).chain([9999]).collect();
+    pages.insert(5, numbered_page(5, &edited));
+    let next = Chunks::after(listed(&pages), Some(&first));
+    assert_eq!(*next.files(), *Chunks::new(listed(&pages)).files());
+    let again = next.made_again();
+    assert!(
+        (1..=4).contains(&again),
+        "{again} of {count} chunks made again"
+    );
+    // Not searched after this edit: the next updates the first's.
+    let next = Arc::new(next);
+    pages.insert(7, numbered_page(7, &words(7).skip(2).collect::<Vec<_>>()));
+    let unsearched = Arc::new(Chunks::after(listed(&pages), Some(&next)));
+    pages.insert(150, numbered_page(150, &[1, 2, 9998]));
+    let last = Chunks::after(listed(&pages), Some(&unsearched));
+    assert_eq!(*last.files(), *Chunks::new(listed(&pages)).files());
+    assert!(
+        last.made_again() < count / 2,
+        "{} of {count}",
+        last.made_again()
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(48))]
+    /// Whatever pages a preview's builds change, add or remove, and
+    /// whether or not each build's index is searched (made), the chunks
+    /// it serves are those made anew.
+    #[test]
+    fn chunks_updated_build_after_build_are_those_made_anew(
+        first in proptest::collection::vec(proptest::collection::vec(0u16..1500, 0..120), 1..40),
+        builds in proptest::collection::vec(
+            (
+                proptest::collection::vec(
+                    (0u32..45, proptest::option::weighted(0.8, proptest::collection::vec(0u16..1600, 0..120))),
+                    0..6,
+                ),
+                proptest::bool::weighted(0.6),
+            ),
+            1..6,
+        ),
+    ) {
+        let mut pages: std::collections::BTreeMap<u32, Arc<Fragment>> = first
+            .iter()
+            .enumerate()
+            .map(|(n, words)| (n as u32, numbered_page(n as u32, words)))
+            .collect();
+        let mut last = Arc::new(Chunks::new(listed(&pages)));
+        last.files();
+        for (edits, searched) in builds {
+            for (n, words) in edits {
+                match words {
+                    Some(words) => pages.insert(n, numbered_page(n, &words)),
+                    None => pages.remove(&n),
+                };
+            }
+            let chunks = Arc::new(Chunks::after(listed(&pages), Some(&last)));
+            if searched {
+                let anew = Chunks::new(listed(&pages));
+                proptest::prop_assert_eq!(chunks.files(), anew.files());
+            }
+            last = chunks;
+        }
+    }
+}

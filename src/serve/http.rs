@@ -31,8 +31,8 @@ pub struct Live {
     pub base: String,
     /// 0 until a build succeeds.
     pub build: u64,
-    /// The search index: its fragments, and its chunks made when a search
-    /// first asks for one.
+    /// The search index: its fragments, and its chunks (the last build's
+    /// updated once this one is served: see `Chunks::after`).
     pub search: Option<Arc<Chunks>>,
 }
 

@@ -186,6 +186,11 @@ fn rebuild(
                     );
                 }
             }
+            // Its chunks, the last build's updated, made before a search
+            // waits for them (see `Chunks::after`).
+            if let Some(search) = &summary.search {
+                search.files();
+            }
             true
         }
         Err(problems) => {

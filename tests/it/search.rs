@@ -2,7 +2,7 @@
 //! (tests/fixtures/search-index), searched by `envbook search`, which runs
 //! the search box's algorithm. The box itself: `search_browser`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use envbook::search::find::find;
 
@@ -162,6 +162,69 @@ fn the_preview_serves_an_index_that_follows_each_edit() {
     site.write("data/environments.yaml", &data.replace("20Gi", "40Gi"));
     wait_for("the new value in the index", || search("40Gi") == [ROW]);
     assert_eq!(search("20Gi"), Vec::<String>::new());
+}
+
+/// The index files `server` serves: `meta.json` and every chunk it names.
+fn served_chunks(server: &Server) -> BTreeMap<String, String> {
+    let meta = server.get("/search/meta.json").body;
+    let json: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    let mut files = BTreeMap::from([("meta.json".to_string(), meta.clone())]);
+    for chunk in json["chunks"].as_array().unwrap() {
+        let path = format!("t/{}.json", chunk[1].as_str().unwrap());
+        let response = server.get(&format!("/search/{path}"));
+        assert_eq!(response.status, 200, "{path}");
+        files.insert(path, response.body);
+    }
+    files
+}
+
+#[test]
+fn the_preview_updates_its_chunks_to_those_a_build_writes() {
+    let site = Site::fixture("search-index");
+    // Pages enough for many chunks, sharing their words.
+    for n in 0..120u32 {
+        let words: Vec<String> = (0..300)
+            .map(|i| format!("w{}", (i * 7 + n * 13) % 8000))
+            .collect();
+        site.write(
+            &format!("content/many/p{n}.md"),
+            &format!("# Page {n}\n\n{}\n", words.join(" ")),
+        );
+    }
+    let server = Server::start(&site, &[]);
+    let has = |path: &str, word: &str| {
+        let found = find(word, &mut |p| {
+            let response = server.get(&format!("/search/{p}"));
+            (response.status == 200).then_some(response.body)
+        });
+        found.hits.iter().any(|h| h.url == path)
+    };
+    let chunks = served_chunks(&server).len() - 1;
+    assert!(chunks > 10, "{chunks} chunks");
+    let edit =
+        |rel: &str, from: &str, to: &str| site.write(rel, &site.read(rel).replacen(from, to, 1));
+    edit("content/many/p5.md", "w", "zymurgy w");
+    wait_for("the edit", || has("many/p5/", "zymurgy"));
+    std::fs::remove_file(site.path("content/many/p6.md")).unwrap();
+    site.write("content/many/new.md", "# New\n\nquokka w1 w2\n");
+    wait_for("the new page", || has("many/new/", "quokka"));
+    edit("data/environments.yaml", "20Gi", "40Gi");
+    wait_for("the new value", || has(ROW, "40Gi"));
+    edit("content/many/p9.md", "w", "axolotl w");
+    wait_for("the second edit", || has("many/p9/", "axolotl"));
+    let served = served_chunks(&server);
+    drop(server);
+    let run = site.run(&["build", "--no-cache"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let built: BTreeMap<String, String> = served
+        .keys()
+        .map(|path| (path.clone(), site.read(&format!("site/search/{path}"))))
+        .collect();
+    assert_eq!(served, built);
+    let written = std::fs::read_dir(site.path("site/search/t"))
+        .unwrap()
+        .count();
+    assert_eq!(written, served.len() - 1);
 }
 
 #[test]

@@ -356,15 +356,15 @@ impl Blocks {
         let (temp, sum) = writer.finish()?;
         let path = self.pack_path(&sum);
         temp.persist(&path)?;
-        if merged.is_empty() {
-            if let Some((pack, blocks)) = Pack::open(&path)? {
-                index.add(pack, blocks);
+        // Their blocks are in the new pack: forgotten here, not read again
+        // from every pack (a sixth of a 10,000-page preview's time).
+        for pack in index.forget(&merged) {
+            if pack.path != path {
+                let _ = std::fs::remove_file(&pack.path);
             }
-        } else {
-            for path in merged {
-                let _ = std::fs::remove_file(path);
-            }
-            *index = Index::load(&self.dir, true);
+        }
+        if let Some((pack, blocks)) = Pack::open(&path)? {
+            index.add(pack, blocks);
         }
         Ok(())
     }
@@ -437,8 +437,8 @@ impl Index {
     /// a preview saving after each of a day's edits copies each block a few
     /// times, not at every eighth save (merging all but the largest copied
     /// a session's blocks again and again, quadratic in its edits).
-    /// Returns the paths of the packs merged.
-    fn merge_into(&self, writer: &mut Writer) -> std::io::Result<Vec<PathBuf>> {
+    /// Returns the packs merged, by number.
+    fn merge_into(&self, writer: &mut Writer) -> std::io::Result<Vec<usize>> {
         if self.packs.len() < MAX_PACKS {
             return Ok(Vec::new());
         }
@@ -461,8 +461,25 @@ impl Index {
                 writer.add(key, checksum(key, &bytes), &bytes)?;
             }
         }
-        let merged = (0..self.packs.len()).filter(|&i| merged[i]);
-        Ok(merged.map(|i| self.packs[i].path.clone()).collect())
+        Ok((0..self.packs.len()).filter(|&i| merged[i]).collect())
+    }
+
+    /// Forgets the packs `gone` (by number) and their blocks; returns them.
+    fn forget(&mut self, gone: &[usize]) -> Vec<Pack> {
+        let (mut kept, mut forgotten, mut number) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, pack) in std::mem::take(&mut self.packs).into_iter().enumerate() {
+            number.push(kept.len());
+            match gone.contains(&i) {
+                true => forgotten.push(pack),
+                false => kept.push(pack),
+            }
+        }
+        self.packs = kept;
+        self.blocks.retain(|_, place| !gone.contains(&place.pack));
+        for place in self.blocks.values_mut() {
+            place.pack = number[place.pack];
+        }
+        forgotten
     }
 }
 

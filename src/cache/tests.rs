@@ -135,8 +135,16 @@ fn a_day_of_saves_copies_each_block_a_few_times() {
         let key = Key::of(&[&n.to_le_bytes()]);
         let bytes = format!("<span>edit {n}</span>\n").into_bytes();
         blocks.put(&key, &bytes);
-        blocks.save();
         alone += (SUM + bytes.len() + ENTRY + FOOTER) as u64;
+        // Now and then a larger save (a title edit): a pack newer than
+        // smaller ones, which are merged around it.
+        if n % 37 == 0 {
+            for m in 0..20u32 {
+                blocks.put(&Key::of(&[b"more", &(n * 20 + m).to_le_bytes()]), &[7; 300]);
+                alone += (SUM + 300 + ENTRY) as u64;
+            }
+        }
+        blocks.save();
         for pack in packs(tmp.path()) {
             if !seen.contains(&pack) {
                 written += std::fs::metadata(&pack).unwrap().len();
@@ -156,9 +164,26 @@ fn a_day_of_saves_copies_each_block_a_few_times() {
         first.iter().all(|p| p.exists()),
         "the large pack was copied"
     );
+    // The preview's own index, kept across the merges, and a new one.
+    let count = blocks.index.read().unwrap().packs.len();
+    assert_eq!(count, packs(tmp.path()).len());
     let last = Blocks::open(tmp.path(), HIGHLIGHT, true);
-    for n in (0..saves).step_by(7) {
-        assert!(last.get(&Key::of(&[&n.to_le_bytes()])).is_some(), "{n}");
+    for blocks in [&blocks, &last] {
+        for n in 0..saves {
+            let bytes = format!("<span>edit {n}</span>\n").into_bytes();
+            assert_eq!(
+                blocks.get(&Key::of(&[&n.to_le_bytes()])),
+                Some(bytes),
+                "{n}"
+            );
+        }
+        for n in 0..50 {
+            assert_eq!(blocks.get(&key(n)), Some(vec![n; 2000]), "{n}");
+        }
+        for n in (0..saves).step_by(37) {
+            let key = Key::of(&[b"more", &(n * 20 + 19).to_le_bytes()]);
+            assert_eq!(blocks.get(&key), Some(vec![7; 300]), "{n}");
+        }
     }
 }
 

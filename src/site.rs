@@ -1598,13 +1598,12 @@ struct Plain<'a> {
 
 /// Content files that are not markdown are copied beside the pages.
 fn copy_assets(project: &Project, pages: &[Page], sink: &dyn Sink) -> Vec<Diagnostic> {
-    let generated: std::collections::HashSet<String> =
-        pages.iter().map(|p| content::file_of(&p.url)).collect();
+    let generated = assets_at_pages(project, pages);
     let content = project.display(&project.config.build.content);
     let mut problems = Vec::new();
     for asset in &project.assets {
         let file: PathBuf = content.join(&asset.rel);
-        if generated.contains(&asset.rel)
+        if generated.contains(asset.rel.as_str())
             || asset.rel.starts_with("static/")
                 && project
                     .theme
@@ -1628,6 +1627,27 @@ fn copy_assets(project: &Project, pages: &[Page], sink: &dyn Sink) -> Vec<Diagno
         }
     }
     problems
+}
+
+/// The assets at a page's file ([`content::file_of`]: `a/index.html` for
+/// the page `a/`), found by the pages' URLs: no string is made per page
+/// (the preview asks at every rebuild, and most sites' assets are images).
+fn assets_at_pages<'a>(project: &'a Project, pages: &[Page]) -> foldhash::HashSet<&'a str> {
+    let mut by_url: foldhash::HashMap<&str, &str> = foldhash::HashMap::default();
+    for asset in &project.assets {
+        let rel = asset.rel.as_str();
+        by_url.insert(rel, rel);
+        let folder = rel.strip_suffix("index.html");
+        if let Some(url) = folder.filter(|f| f.is_empty() || f.ends_with('/')) {
+            by_url.insert(url, rel);
+        }
+    }
+    match by_url.is_empty() {
+        true => foldhash::HashSet::default(),
+        false => (pages.iter())
+            .filter_map(|p| by_url.get(p.url.as_str()).copied())
+            .collect(),
+    }
 }
 
 /// mdBook's `additional-css` and `additional-js` files, copied to the same

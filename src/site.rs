@@ -90,6 +90,9 @@ pub struct Summary {
     /// Every file of the site, including those a cached build did not
     /// hand to the sink again because they did not change.
     pub outputs: Vec<String>,
+    /// A hash of `outputs`: the same as the last build's when an edit
+    /// added and removed no file.
+    pub outputs_key: u64,
     /// The pages whose HTML was rendered (all of them unless cached).
     pub rendered: usize,
     /// Problems that did not stop the build.
@@ -286,7 +289,10 @@ pub fn build(
     );
     let broken_links = Diagnostics(link_problems.clone()).sorted();
     problems.0.extend(link_problems);
-    for file in chunk_files.into_iter().flatten() {
+    let chunk_files = chunk_files.unwrap_or_default();
+    // The preview makes no chunk files: its outputs are hashed already.
+    let chunked = !chunk_files.is_empty();
+    for file in chunk_files {
         let path = index_path(&file.path);
         if let Some(json) = file.json {
             let written = put_made(sink, &path, file.key.as_ref(), json.into_bytes());
@@ -294,6 +300,7 @@ pub fn build(
         }
         outputs.push(path);
     }
+    let outputs_key = if chunked { hash(&outputs) } else { files_key };
     let ids_json = (!cache.keep || cache.anchors != anchors).then(|| anchors_json(&anchors, cache));
     if let Some(entries) = &ids_json {
         let json = links::anchors_json(entries.iter().map(|(_, e)| &**e));
@@ -318,6 +325,7 @@ pub fn build(
     Ok(Summary {
         pages: prepared.pages.len(),
         outputs,
+        outputs_key,
         rendered: plan.dirty.iter().filter(|d| **d).count(),
         warnings: problems.sorted(),
         broken_links,

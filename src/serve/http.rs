@@ -27,6 +27,9 @@ pub enum Content {
 pub struct Live {
     /// By path: keys shared, not copied, by the next build's site.
     pub files: foldhash::HashMap<Arc<str>, Content>,
+    /// The build's [`Summary::outputs_key`](crate::site::Summary::outputs_key),
+    /// whose outputs are the keys of `files`.
+    pub outputs_key: Option<u64>,
     /// The path part of base-url: `/` or `/docs/`.
     pub base: String,
     /// 0 until a build succeeds.
@@ -316,6 +319,7 @@ mod tests {
             base: base.into(),
             build: 1,
             search: None,
+            outputs_key: None,
         }
     }
 

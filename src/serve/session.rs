@@ -172,13 +172,18 @@ impl Session {
         let sink = Collect::default();
         let summary = site::build(project, &self.highlighter, &sink, &mut self.cache)?;
         let fresh = sink.files.into_inner().expect("no panic holds the lock");
-        let keep: foldhash::HashSet<&str> = summary.outputs.iter().map(String::as_str).collect();
-        let mut files: foldhash::HashMap<Arc<str>, Content> = old
-            .files
-            .iter()
-            .filter(|&(k, _)| keep.contains(&**k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let mut files = match old.outputs_key == Some(summary.outputs_key) {
+            // The same files (most edits): no path looked up.
+            true => old.files.clone(),
+            false => {
+                let keep: foldhash::HashSet<&str> =
+                    summary.outputs.iter().map(String::as_str).collect();
+                (old.files.iter())
+                    .filter(|&(k, _)| keep.contains(&**k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            }
+        };
         files.extend(fresh);
         self.build += 1;
         let live = Live {
@@ -186,6 +191,7 @@ impl Session {
             base: project.config.base_path(),
             build: self.build,
             search: summary.search.clone(),
+            outputs_key: Some(summary.outputs_key),
         };
         Ok((live, summary))
     }

@@ -1654,12 +1654,11 @@ fn assets_at_pages<'a>(project: &'a Project, pages: &[Page]) -> foldhash::HashSe
             by_url.insert(url, rel);
         }
     }
-    match by_url.is_empty() {
-        true => foldhash::HashSet::default(),
-        false => (pages.iter())
-            .filter_map(|p| by_url.get(p.url.as_str()).copied())
-            .collect(),
+    if by_url.is_empty() {
+        return foldhash::HashSet::default();
     }
+    let at_pages = pages.iter().filter_map(|p| by_url.get(p.url.as_str()));
+    at_pages.copied().collect()
 }
 
 /// mdBook's `additional-css` and `additional-js` files, copied to the same

@@ -82,10 +82,10 @@ pub enum Piece {
 }
 
 /// The chunks after `changes` (by term, in order) to the chunks `kept`,
-/// whose terms `load` gives by their place in `kept`: those the changes touch are made again, and
-/// those after them until a cut falls where it was. `None` when a chunk
-/// cannot be loaded or a change does not fit what it holds: the chunks
-/// must then be made anew.
+/// whose terms `load` gives by their place in `kept`: those the changes
+/// touch are made again, and those after them until a cut falls where it
+/// was. `None` when a chunk cannot be loaded or a change does not fit what
+/// it holds: the chunks must then be made anew.
 pub fn update(
     kept: &[Chunk],
     changes: &[(String, Change)],

@@ -573,6 +573,7 @@ impl Chunks {
     }
 
     /// How many chunks were made, not taken from the last build's.
+    #[cfg(test)]
     pub fn made_again(&self) -> usize {
         self.made().made_again
     }

@@ -178,7 +178,8 @@ impl Session {
             false => {
                 let keep: foldhash::HashSet<&str> =
                     summary.outputs.iter().map(String::as_str).collect();
-                (old.files.iter())
+                old.files
+                    .iter()
                     .filter(|&(k, _)| keep.contains(&**k))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect()

@@ -36,11 +36,10 @@ pub fn resolve(redirect: &BTreeMap<String, String>, site: &Site) -> (Redirects, 
     let mut by_file: BTreeMap<String, (&str, BTreeMap<String, String>)> = BTreeMap::new();
     for (from, to) in redirect {
         let (path, fragment) = from.split_once('#').unwrap_or((from, ""));
-        let file = path.trim_start_matches('/').to_string();
-        if file.is_empty() || file.split('/').any(|s| s == ".." || s == ".") {
+        let Some(file) = book_path(path) else {
             problems.push(problem(site, from, "is not a path inside the book"));
             continue;
-        }
+        };
         let href = target(&file, to, site.base);
         let (_, map) = by_file.entry(file).or_insert((from, BTreeMap::new()));
         map.insert(fragment.to_string(), href);
@@ -70,6 +69,25 @@ pub fn resolve(redirect: &BTreeMap<String, String>, site: &Site) -> (Redirects, 
         }
     }
     (out, problems)
+}
+
+/// An old path as a file of the output: `/a/b.html`, `./a/b.html`,
+/// `a//b.html` and `a/c/../b.html` are `a/b.html` (mdBook joins the key to
+/// its output folder: the Rustonomicon writes `"./vec-alloc.html"`). `None`
+/// for a path that names no file or leaves the book (`../x.html`, which
+/// mdBook would write outside its output).
+fn book_path(path: &str) -> Option<String> {
+    let mut segments = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop()?;
+            }
+            s => segments.push(s),
+        }
+    }
+    (!segments.is_empty()).then(|| segments.join("/"))
 }
 
 /// A problem with the redirect from `from`, at its key in book.toml.
@@ -195,13 +213,26 @@ mod tests {
             ),
             ("/gone.html#a".to_string(), "x.html#b".to_string()),
             ("/gone.html".to_string(), "x.html".to_string()),
+            // As the Rustonomicon writes them.
+            ("./vec.html".to_string(), "./vec/vec.html".to_string()),
+            (
+                "./old/./c/../b.html".to_string(),
+                "../vec/vec.html".to_string(),
+            ),
         ]);
         let (r, problems) = resolve(&redirect, &site(&pages, ""));
         assert!(problems.is_empty(), "{problems}");
         assert_eq!(
             r.files.keys().collect::<Vec<_>>(),
-            ["gone.html", "old.html"]
+            ["gone.html", "old.html", "old/b.html", "vec.html"]
         );
+        for old in ["vec.html", "old/b.html"] {
+            assert!(
+                r.files[old].contains(r#"location.replace("/book/vec/vec.html""#),
+                "{old}: {}",
+                r.files[old]
+            );
+        }
         assert!(
             r.files["old.html"].contains("location.replace"),
             "{}",
@@ -218,19 +249,51 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Whatever a key holds, its file is inside the output, as plain
+        /// segments: no output file is written outside it.
+        #[test]
+        fn an_old_path_is_a_file_inside_the_book_or_refused(
+            segments in proptest::collection::vec(
+                proptest::sample::select(vec!["", ".", "..", "a", "b.html"]),
+                0..8,
+            )
+        ) {
+            let path = segments.join("/");
+            let plain = segments.iter().filter(|s| !matches!(**s, "" | "." | "..")).count();
+            match book_path(&path) {
+                Some(file) => proptest::prop_assert!(
+                    file.split('/').all(|s| s == "a" || s == "b.html"),
+                    "{path:?} gave {file:?}"
+                ),
+                None => proptest::prop_assert!(
+                    plain == 0 || segments.contains(&".."),
+                    "{path:?} refused"
+                ),
+            }
+            if !segments.contains(&"..") && plain > 0 {
+                proptest::prop_assert_eq!(book_path(&path).map(|f| f.split('/').count()), Some(plain));
+            }
+        }
+    }
+
     #[test]
     fn a_redirect_from_a_page_outside_the_book_or_of_fragments_only_is_an_error() {
         let pages = HashMap::from([("a.html".to_string(), "a.html".to_string())]);
-        let text = "[output.html.redirect]\n\"/a.html\" = \"b.html\"\n\"../x.html\" = \"b.html\"\n\"/c.html#f\" = \"b.html\"\n";
+        let text = "[output.html.redirect]\n\"/a.html\" = \"b.html\"\n\"../x.html\" = \"b.html\"\n\"/c.html#f\" = \"b.html\"\n\"./d/../../y.html\" = \"b.html\"\n\"/./\" = \"b.html\"\n";
         let redirect = BTreeMap::from([
             ("/a.html".to_string(), "b.html".to_string()),
             ("../x.html".to_string(), "b.html".to_string()),
+            ("./d/../../y.html".to_string(), "b.html".to_string()),
+            ("/./".to_string(), "b.html".to_string()),
             ("/c.html#f".to_string(), "b.html".to_string()),
         ]);
         let (_, problems) = resolve(&redirect, &site(&pages, text));
         assert_eq!(
             problems.to_string(),
             "error: redirect `../x.html` is not a path inside the book\n --> book.toml:3:2\n  |\n3 | \"../x.html\" = \"b.html\"\n  |  ^^^^^^^^^\n\n\
+             error: redirect `./d/../../y.html` is not a path inside the book\n --> book.toml:5:2\n  |\n5 | \"./d/../../y.html\" = \"b.html\"\n  |  ^^^^^^^^^^^^^^^^\n\n\
+             error: redirect `/./` is not a path inside the book\n --> book.toml:6:2\n  |\n6 | \"/./\" = \"b.html\"\n  |  ^^^\n\n\
              error: redirect `/a.html` is a page of the book: it cannot also redirect\n --> book.toml:2:2\n  |\n2 | \"/a.html\" = \"b.html\"\n  |  ^^^^^^^\n\n\
              error: redirect `/c.html#f` has only `#fragment` entries: an old page that is gone needs one without a fragment, for where the rest of it went\n --> book.toml:4:2\n  |\n4 | \"/c.html#f\" = \"b.html\"\n  |  ^^^^^^^^^\n"
         );

@@ -163,7 +163,9 @@ def code_difference(md, env):
         if a == b:
             continue
         diff = [d for d in difflib.ndiff(a.split("\n"), b.split("\n")) if d[:1] in "+-"]
-        if all(d[0] == "-" and d[2:] in PLAYGROUND_WRAP for d in diff):
+        # A block that ends with a blank line keeps it inside mdBook's
+        # wrapper (Rust by Example's `if let` page).
+        if all((d[0] == "-" and d[2:] in PLAYGROUND_WRAP) or not d[2:].strip() for d in diff):
             continue
         return f"block {n}: " + ", ".join(("mdBook " if d[0] == "-" else "envbook ") + repr(d[2:80])
                                           for d in diff[:2])

@@ -4,7 +4,7 @@
 //! gets an entry in that page's fragment map, which the theme's script
 //! follows when the fragment is no longer on the page. No I/O.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -44,17 +44,24 @@ pub fn resolve(redirect: &BTreeMap<String, String>, site: &Site) -> (Redirects, 
         let (_, map) = by_file.entry(file).or_insert((from, BTreeMap::new()));
         map.insert(fragment.to_string(), href);
     }
-    for (file, (key, map)) in by_file {
+    for (file, (key, mut map)) in by_file {
         match site.pages.get(&file) {
-            Some(_) if map.contains_key("") => {
-                problems.push(problem(
-                    site,
-                    key,
-                    "is a page of the book: it cannot also redirect",
-                ));
-            }
             Some(url) => {
-                out.fragments.insert(url.clone(), map);
+                // As mdBook: the page is kept, and its moved fragments are
+                // followed on it (the Rust Reference's `types/textual.html`).
+                if map.remove("").is_some() {
+                    problems.push(
+                        problem(
+                            site,
+                            key,
+                            "is a page of the book: the page is kept, and the redirect not written",
+                        )
+                        .warning(),
+                    );
+                }
+                if !map.is_empty() {
+                    out.fragments.insert(url.clone(), map);
+                }
             }
             None if !map.contains_key("") => {
                 problems.push(problem(
@@ -88,6 +95,16 @@ fn book_path(path: &str) -> Option<String> {
         }
     }
     (!segments.is_empty()).then(|| segments.join("/"))
+}
+
+/// The files of the old pages that `redirect` sends on whole (a key
+/// without a `#fragment`).
+pub fn moved(redirect: &BTreeMap<String, String>) -> HashSet<String> {
+    let whole = |from: &String| {
+        let (path, fragment) = from.split_once('#').unwrap_or((from, ""));
+        fragment.is_empty().then(|| book_path(path)).flatten()
+    };
+    redirect.keys().filter_map(whole).collect()
 }
 
 /// A problem with the redirect from `from`, at its key in book.toml.
@@ -124,17 +141,24 @@ fn target(file: &str, to: &str, base: &str) -> String {
     if path.starts_with('/') {
         parts.clear();
     }
+    // Above the book's root: a sibling book on the same host (the Rust
+    // Reference's `../rustdoc/the-doc-attribute.html`), kept as mdBook
+    // writes it.
+    let mut above = 0;
     for segment in path.split('/') {
         match segment {
             "." | "" => {}
             ".." => {
-                parts.pop();
+                if parts.pop().is_none() {
+                    above += 1;
+                }
             }
             s => parts.push(s),
         }
     }
     let trailing = if path.ends_with('/') { "/" } else { "" };
-    format!("{base}{}{trailing}{fragment}", parts.join("/"))
+    let up = "../".repeat(above);
+    format!("{base}{up}{}{trailing}{fragment}", parts.join("/"))
 }
 
 /// The page at an old path: it leads on at once, to the fragment's new place
@@ -189,6 +213,14 @@ mod tests {
             "/b/reference/build-cache.html"
         );
         assert_eq!(target("a.html", "/x/y.html#z", "/"), "/x/y.html#z");
+        assert_eq!(
+            target("attributes.html", "../rustdoc/doc.html", "/reference/"),
+            "/reference/../rustdoc/doc.html"
+        );
+        assert_eq!(
+            target("a/b.html", "../../../c.html#d", "/r/"),
+            "/r/../../c.html#d"
+        );
         assert_eq!(
             target("a/b.html", "#constraints", "/"),
             "/a/b.html#constraints"
@@ -278,24 +310,29 @@ mod tests {
     }
 
     #[test]
-    fn a_redirect_from_a_page_outside_the_book_or_of_fragments_only_is_an_error() {
+    fn a_redirect_from_outside_the_book_or_of_fragments_only_is_an_error_and_from_a_page_a_warning()
+    {
         let pages = HashMap::from([("a.html".to_string(), "a.html".to_string())]);
-        let text = "[output.html.redirect]\n\"/a.html\" = \"b.html\"\n\"../x.html\" = \"b.html\"\n\"/c.html#f\" = \"b.html\"\n\"./d/../../y.html\" = \"b.html\"\n\"/./\" = \"b.html\"\n";
+        let text = "[output.html.redirect]\n\"/a.html\" = \"b.html\"\n\"../x.html\" = \"b.html\"\n\"/c.html#f\" = \"b.html\"\n\"./d/../../y.html\" = \"b.html\"\n\"/./\" = \"b.html\"\n\"/a.html#old\" = \"#new\"\n";
         let redirect = BTreeMap::from([
             ("/a.html".to_string(), "b.html".to_string()),
             ("../x.html".to_string(), "b.html".to_string()),
             ("./d/../../y.html".to_string(), "b.html".to_string()),
             ("/./".to_string(), "b.html".to_string()),
             ("/c.html#f".to_string(), "b.html".to_string()),
+            ("/a.html#old".to_string(), "#new".to_string()),
         ]);
-        let (_, problems) = resolve(&redirect, &site(&pages, text));
+        let (r, problems) = resolve(&redirect, &site(&pages, text));
         assert_eq!(
             problems.to_string(),
             "error: redirect `../x.html` is not a path inside the book\n --> book.toml:3:2\n  |\n3 | \"../x.html\" = \"b.html\"\n  |  ^^^^^^^^^\n\n\
              error: redirect `./d/../../y.html` is not a path inside the book\n --> book.toml:5:2\n  |\n5 | \"./d/../../y.html\" = \"b.html\"\n  |  ^^^^^^^^^^^^^^^^\n\n\
              error: redirect `/./` is not a path inside the book\n --> book.toml:6:2\n  |\n6 | \"/./\" = \"b.html\"\n  |  ^^^\n\n\
-             error: redirect `/a.html` is a page of the book: it cannot also redirect\n --> book.toml:2:2\n  |\n2 | \"/a.html\" = \"b.html\"\n  |  ^^^^^^^\n\n\
+             warning: redirect `/a.html` is a page of the book: the page is kept, and the redirect not written\n --> book.toml:2:2\n  |\n2 | \"/a.html\" = \"b.html\"\n  |  ^^^^^^^\n\n\
              error: redirect `/c.html#f` has only `#fragment` entries: an old page that is gone needs one without a fragment, for where the rest of it went\n --> book.toml:4:2\n  |\n4 | \"/c.html#f\" = \"b.html\"\n  |  ^^^^^^^^^\n"
         );
+        assert!(r.files.is_empty(), "{:?}", r.files);
+        assert_eq!(r.fragments["a.html"]["old"], "/book/a.html#new");
+        assert_eq!(r.fragments["a.html"].len(), 1);
     }
 }

@@ -391,7 +391,7 @@ fn prepare(
     problems
         .0
         .extend(included.flat_map(|e| e.diagnostics.iter().cloned()));
-    let own: Vec<Option<String>> = pages
+    let mut own: Vec<Option<String>> = pages
         .par_iter()
         .map(|p| match cache.get(p) {
             Some(cached) => cached.title.clone(),
@@ -403,7 +403,17 @@ fn prepare(
             .unwrap_or_else(|| fallback_title(p, &config.book.title))
     };
     let mut titles: Vec<String> = pages.iter().zip(&own).map(fallback).collect();
-    let (nav, nav_problems) = navigation(project, &pages, &titles, &content_dir);
+    let mut nav = navigation(project, &pages, &titles, &content_dir);
+    let replaced = replaced_by_redirects(project, &pages, &nav.0);
+    if !replaced.is_empty() {
+        for &i in replaced.iter().rev() {
+            pages.remove(i);
+            own.remove(i);
+            titles.remove(i);
+        }
+        nav = navigation(project, &pages, &titles, &content_dir);
+    }
+    let (nav, nav_problems) = nav;
     problems.extend(nav_problems);
     // A chapter without a title of its own is called what SUMMARY.md calls
     // it; in an mdBook book every chapter is, as mdBook names them.
@@ -892,6 +902,21 @@ fn site_view(config: &crate::config::Config) -> SiteView {
         search: config.search.enable,
         base_url: base,
     }
+}
+
+/// The pages, in order, that SUMMARY.md does not list and a redirect
+/// replaces: mdBook builds only the chapters it lists, so what it publishes
+/// at such a page's path is the redirect (the Rust Reference keeps
+/// `types/textual.md` beside a redirect from `types/textual.html`).
+fn replaced_by_redirects(project: &Project, pages: &[Page], nav: &Nav) -> Vec<usize> {
+    let summary = project.sources.iter().any(|s| s.rel == content::SUMMARY);
+    if !summary || project.config.html.redirect.is_empty() {
+        return Vec::new();
+    }
+    let moved = redirects::moved(&project.config.html.redirect);
+    let replaced =
+        |&i: &usize| nav.node_of(i).is_none() && moved.contains(&content::file_of(&pages[i].url));
+    (0..pages.len()).filter(replaced).collect()
 }
 
 fn resolve_redirects(project: &Project, pages: &[Page]) -> (Redirects, Diagnostics) {

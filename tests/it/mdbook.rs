@@ -205,7 +205,41 @@ fn redirects_lead_on_keeping_the_fragment() {
 }
 
 #[test]
-fn a_missing_additional_file_and_a_redirect_over_a_page_are_errors() {
+fn a_redirect_replaces_a_file_summary_does_not_list() {
+    // The Rust Reference: `types/textual.md` stays in `src/`, unlisted, and
+    // book.toml redirects its old page; mdBook publishes the redirect there.
+    let site = Site::fixture("mdbook-book");
+    site.write("src/guide/old.md", "# Old\n\nStale text.\n");
+    site.write(
+        "src/guide/kept.md",
+        "# Kept\n\nUnlisted and not redirected.\n",
+    );
+    let toml = site.read("book.toml").replace(
+        "[output.html.redirect]\n",
+        "[output.html.redirect]\n\"./guide/old.html\" = \"setup.html\"\n\"/appendix.html#doc\" = \"../rustdoc/doc.html\"\n",
+    );
+    site.write("book.toml", &toml);
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let old = site.read("book/guide/old.html");
+    assert!(
+        old.contains("location.replace(\"/fixture/guide/setup.html\" + location.hash);"),
+        "{old}"
+    );
+    assert_eq!(
+        site.page("book/guide/kept.html").texts("main h1"),
+        ["Kept¶"]
+    );
+    // Above the book's root: to a sibling book on the same host.
+    let appendix = site.page("book/appendix.html");
+    assert_eq!(
+        appendix.texts("#envbook-redirects"),
+        [r#"{"doc":"/fixture/../rustdoc/doc.html"}"#]
+    );
+}
+
+#[test]
+fn a_missing_additional_file_is_an_error_and_a_redirect_over_a_page_a_warning() {
     let site = Site::fixture("mdbook-book");
     let toml = site
         .read("book.toml")
@@ -225,15 +259,19 @@ fn a_missing_additional_file_and_a_redirect_over_a_page_are_errors() {
             "\"theme/extra.css\"",
         ),
     );
+    // As mdBook: the page stays (the Rust Reference redirects from a page
+    // it has again).
     let run = site.run(&["build"]);
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains(
-            "error: redirect `/intro.html` is a page of the book: it cannot also redirect\n  --> book.toml:38:2"
+            "warning: redirect `/intro.html` is a page of the book: the page is kept, and the redirect not written\n  --> book.toml:38:2"
         ),
         "{}",
         run.stderr
     );
+    let intro = site.page("book/intro.html");
+    assert_eq!(intro.texts("main h1"), ["Welcome to the book¶"]);
 }
 
 #[test]

@@ -462,10 +462,16 @@ def compare(book, envbook, runs, work, env):
     for b in (row.mdbook, row.envbook):
         print(f"  {b.name} build: {b.figures()}" + ("" if b.ok else f"; its stderr ends:\n{tail(b.stderr)}"))
     row.failed = not (row.mdbook.ok and row.envbook.ok)
+    # With more than one renderer (`[output.linkcheck]` too), mdBook writes
+    # its HTML in `html/` under the build folder; `--output` is envbook's
+    # HTML folder itself.
+    md_out = row.mdbook.out
+    if not os.path.exists(os.path.join(md_out, "index.html")) and os.path.isdir(os.path.join(md_out, "html")):
+        md_out = os.path.join(md_out, "html")
     if row.mdbook.ok and row.envbook.ok:
-        compare_pages(row, row.mdbook.out, row.envbook.out, base_url(book))
+        compare_pages(row, md_out, row.envbook.out, base_url(book))
     elif row.mdbook.ok:
-        row.pages = len([p for p in html_files(row.mdbook.out)
+        row.pages = len([p for p in html_files(md_out)
                          if p not in SPECIAL_PAGES and p.split("/")[0] not in ASSET_DIRS])
     run_check(row, envbook, book, env, out)
 

@@ -214,7 +214,13 @@ pub(super) fn parse(table: &DeTable, text: &str, file: &Path) -> Result<Parsed, 
     book.language = toml.book.language.unwrap_or_else(|| "en".into());
     let build = &mut config.build;
     build.content = toml.book.src.unwrap_or_else(|| "src".into());
-    build.output = toml.build.build_dir;
+    // mdBook writes each renderer's output in a folder of its own when it
+    // has more than one (`[output.html]` beside `[output.linkcheck]`:
+    // `book/html/`, where the Rust compiler's dev guide deploys from).
+    build.output = match renderers(table) > 1 {
+        true => toml.build.build_dir.join("html"),
+        false => toml.build.build_dir,
+    };
     // mdBook's `theme/` holds Handlebars templates envbook cannot use.
     build.theme = "theme/envbook".into();
     build.urls = toml.build.urls;
@@ -246,6 +252,15 @@ pub(super) fn parse(table: &DeTable, text: &str, file: &Path) -> Result<Parsed, 
         toml.build.use_default_preprocessors,
     ));
     Ok((config, warnings))
+}
+
+/// How many renderers book.toml asks mdBook for: its `[output.*]` tables.
+fn renderers(table: &DeTable) -> usize {
+    let output = table.iter().find(|(key, _)| key.get_ref() == "output");
+    match output.map(|(_, value)| value.get_ref()) {
+        Some(DeValue::Table(outputs)) => outputs.len(),
+        _ => 0,
+    }
 }
 
 /// One warning naming every key envbook does not act on, at the first one.
@@ -386,6 +401,22 @@ python = "~"
         // mdBook's switch for its search is envbook's, and no warning.
         let (c, warnings) = parse("[output.html.search]\nenable = false\n", false).unwrap();
         assert!(!c.search.enable && warnings.is_empty(), "{warnings}");
+    }
+
+    #[test]
+    fn with_more_than_one_renderer_the_pages_go_where_mdbook_writes_its_html() {
+        let output = |text: &str| parse(text, true).unwrap().0.build.output;
+        assert_eq!(
+            output("[output.html]\n[output.linkcheck]\n"),
+            PathBuf::from("book/html")
+        );
+        assert_eq!(
+            output("[build]\nbuild-dir = \"out\"\n[output.linkcheck]\n[output.pdf]\n"),
+            PathBuf::from("out/html")
+        );
+        assert_eq!(output("[output.html]\n"), PathBuf::from("book"));
+        assert_eq!(output("[output.linkcheck]\n"), PathBuf::from("book"));
+        assert_eq!(output("[output.html.redirect]\n"), PathBuf::from("book"));
     }
 
     #[test]

@@ -14,8 +14,16 @@ fn an_mdbook_book_toml_is_read_and_what_envbook_does_not_do_is_one_warning() {
 fn pages_are_written_where_mdbook_writes_them() {
     let site = Site::fixture("mdbook-book");
     site.build();
+    // Two renderers (`[output.html]`, `[output.linkcheck]`): mdBook writes
+    // the HTML in `book/html/`; beside it only envbook's hidden swap folder.
+    let mut book: Vec<_> = std::fs::read_dir(site.path("book"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    book.sort();
+    assert_eq!(book, [".html.envbook", "html"]);
     let mut files: Vec<String> = site
-        .snapshot("book")
+        .snapshot("book/html")
         .into_keys()
         .map(|p| p.to_string_lossy().into_owned())
         .filter(|p| p.ends_with(".html") || !p.contains("static/"))
@@ -46,7 +54,7 @@ fn pages_are_written_where_mdbook_writes_them() {
         ]
     );
     // The first chapter again as the book's front page, as mdBook writes it.
-    let home = site.page("book/index.html");
+    let home = site.page("book/html/index.html");
     assert_eq!(home.texts("main h1"), ["Welcome to the book¶"]);
     assert_eq!(
         home.attrs("main a[href*=setup]", "href"),
@@ -74,20 +82,20 @@ fn urls_pretty_in_an_mdbook_book_toml_gives_folder_urls() {
         );
     site.write("book.toml", &toml);
     site.build();
-    assert!(site.path("book/guide/setup/index.html").is_file());
-    assert!(site.path("book/intro/index.html").is_file());
+    assert!(site.path("book/html/guide/setup/index.html").is_file());
+    assert!(site.path("book/html/intro/index.html").is_file());
     // The home page is then the site's own, listing the book.
-    assert!(site.path("book/index.html").is_file());
+    assert!(site.path("book/html/index.html").is_file());
 }
 
 #[test]
 fn summary_gives_titles_section_labels_and_drafts() {
     let site = Site::fixture("mdbook-book");
     site.build();
-    let page = site.page("book/guide/untitled.html");
+    let page = site.page("book/html/guide/untitled.html");
     assert_eq!(page.texts("title"), ["No heading here – Fixture Book"]);
     // Every chapter is called what SUMMARY.md calls it, heading or not, as in mdBook.
-    let intro = site.page("book/intro.html");
+    let intro = site.page("book/html/intro.html");
     assert_eq!(intro.texts("title"), ["Introduction – Fixture Book"]);
     assert_eq!(intro.texts("main h1"), ["Welcome to the book¶"]);
     assert_eq!(page.texts(".pager-prev .pager-title"), ["Setting up"]);
@@ -113,7 +121,7 @@ fn summary_gives_titles_section_labels_and_drafts() {
             .replace("no-section-label = false", "no-section-label = true"),
     );
     site.build();
-    let page = site.page("book/guide/untitled.html");
+    let page = site.page("book/html/guide/untitled.html");
     assert!(page.texts(".nav-number").is_empty());
 }
 
@@ -138,7 +146,7 @@ fn create_missing_false_makes_a_missing_chapter_an_error() {
 fn repository_edit_css_and_js_links_are_on_every_page() {
     let site = Site::fixture("mdbook-book");
     site.build();
-    let page = site.page("book/guide/setup.html");
+    let page = site.page("book/html/guide/setup.html");
     assert_eq!(
         page.attrs(".repository-link", "href"),
         ["https://example.com/fixture/repo"]
@@ -166,7 +174,7 @@ fn repository_edit_css_and_js_links_are_on_every_page() {
         ]
     );
     assert_eq!(
-        site.read("book/theme/extra.css"),
+        site.read("book/html/theme/extra.css"),
         site.read("theme/extra.css")
     );
 }
@@ -175,25 +183,25 @@ fn repository_edit_css_and_js_links_are_on_every_page() {
 fn redirects_lead_on_keeping_the_fragment() {
     let site = Site::fixture("mdbook-book");
     site.build();
-    let old = site.read("book/old-intro.html");
+    let old = site.read("book/html/old-intro.html");
     assert!(
         old.contains("location.replace(\"/fixture/intro.html\" + location.hash);"),
         "{old}"
     );
-    let moved = site.read("book/guide/moved.html");
+    let moved = site.read("book/html/guide/moved.html");
     assert!(
         moved.contains("location.replace(\"/fixture/guide/setup.html#install\" + location.hash);"),
         "{moved}"
     );
     // A moved fragment of a page that still exists: the page maps it.
-    let setup = site.page("book/guide/setup.html");
+    let setup = site.page("book/html/guide/setup.html");
     assert_eq!(
         setup.texts("#envbook-redirects"),
         [r#"{"old-install":"/fixture/guide/setup.html#install"}"#]
     );
     // A fragment of a page that is gone: its redirect page maps it, and sends
     // any other to the page's own new place.
-    let gone = site.read("book/gone.html");
+    let gone = site.read("book/html/gone.html");
     assert!(
         gone.contains(r#"var m = {"part":"/fixture/guide/setup.html#install"}"#),
         "{gone}"
@@ -221,17 +229,17 @@ fn a_redirect_replaces_a_file_summary_does_not_list() {
     site.write("book.toml", &toml);
     let run = site.run(&["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let old = site.read("book/guide/old.html");
+    let old = site.read("book/html/guide/old.html");
     assert!(
         old.contains("location.replace(\"/fixture/guide/setup.html\" + location.hash);"),
         "{old}"
     );
     assert_eq!(
-        site.page("book/guide/kept.html").texts("main h1"),
+        site.page("book/html/guide/kept.html").texts("main h1"),
         ["Kept¶"]
     );
     // Above the book's root: to a sibling book on the same host.
-    let appendix = site.page("book/appendix.html");
+    let appendix = site.page("book/html/appendix.html");
     assert_eq!(
         appendix.texts("#envbook-redirects"),
         [r#"{"doc":"/fixture/../rustdoc/doc.html"}"#]
@@ -270,7 +278,7 @@ fn a_missing_additional_file_is_an_error_and_a_redirect_over_a_page_a_warning() 
         "{}",
         run.stderr
     );
-    let intro = site.page("book/intro.html");
+    let intro = site.page("book/html/intro.html");
     assert_eq!(intro.texts("main h1"), ["Welcome to the book¶"]);
 }
 
@@ -282,7 +290,7 @@ fn a_404_chapter_is_the_not_found_page() {
         "# Lost\n\nThis page is not in the book, nor in its search: quokka.\n",
     );
     site.build();
-    let page = site.page("book/404.html");
+    let page = site.page("book/html/404.html");
     assert_eq!(page.texts("main h1"), ["Lost¶"]);
     // Nor is it a search result: it is where a wrong address lands.
     let run = site.run(&["search", "--json", "quokka"]);
@@ -295,7 +303,7 @@ fn a_404_chapter_is_the_not_found_page() {
 fn print_and_toc_pages_hold_the_whole_book() {
     let site = Site::fixture("mdbook-book");
     site.build();
-    let print = site.page("book/print.html");
+    let print = site.page("book/html/print.html");
     assert_eq!(
         print.texts("article h1"),
         [
@@ -320,7 +328,7 @@ fn print_and_toc_pages_hold_the_whole_book() {
         print.attrs("article p a", "href"),
         ["#install", "#welcome-to-the-book"]
     );
-    let toc = site.page("book/toc.html");
+    let toc = site.page("book/html/toc.html");
     assert_eq!(
         toc.texts(".book-toc li > a, .book-toc li > span"),
         [
@@ -342,7 +350,7 @@ fn without_a_site_url_links_are_relative_as_mdbook_writes_them() {
         .replace("site-url = \"/fixture/\"\n", "");
     site.write("book.toml", &toml);
     site.build();
-    let setup = site.page("book/guide/setup.html");
+    let setup = site.page("book/html/guide/setup.html");
     assert_eq!(
         unhashed_all(setup.attrs("link[rel=stylesheet]", "href")),
         [
@@ -356,19 +364,19 @@ fn without_a_site_url_links_are_relative_as_mdbook_writes_them() {
         setup.attrs(".sidebar a", "href")[..2],
         ["../intro.html", "../guide/setup.html"]
     );
-    let intro = site.page("book/intro.html");
+    let intro = site.page("book/html/intro.html");
     assert_eq!(
         intro.attrs(".content a", "href"),
         ["#welcome-to-the-book", "./guide/setup.html#install"]
     );
     // A redirect page leads on from where it is.
-    let moved = site.read("book/guide/moved.html");
+    let moved = site.read("book/html/guide/moved.html");
     assert!(
         moved.contains("location.replace(\"../guide/setup.html#install\" + location.hash);"),
         "{moved}"
     );
     // The not-found page is shown at any path: its links start at the root.
-    let not_found = site.page("book/404.html");
+    let not_found = site.page("book/html/404.html");
     assert_eq!(not_found.attrs(".site-title", "href"), ["/"]);
     for (file, bytes) in site.snapshot("book") {
         let text = String::from_utf8_lossy(&bytes);

@@ -188,7 +188,7 @@ fn every_edit_serves_what_a_fresh_build_writes_and_renders_only_what_changed() {
 fn an_mdbook_book_s_preview_follows_its_summary_and_chapters() {
     let site = Site::fixture("mdbook-book");
     let server = Server::start(&site, &[]);
-    assert_serves_the_build_in(&site, &server, "book", "the first build");
+    assert_serves_the_build_in(&site, &server, "book/html", "the first build");
     // A chapter named by SUMMARY.md only: every page (and the print page)
     // shows the navigation, whose top level it is in.
     let summary = site.read("src/SUMMARY.md");
@@ -198,7 +198,7 @@ fn an_mdbook_book_s_preview_follows_its_summary_and_chapters() {
         "src/SUMMARY.md",
         &summary.replace("[No heading here]", "[Without a heading]"),
     );
-    assert_serves_the_build_in(&site, &server, "book", "a title in SUMMARY.md");
+    assert_serves_the_build_in(&site, &server, "book/html", "a title in SUMMARY.md");
     let setup = site.read("src/guide/setup.md");
     edit(
         &site,
@@ -206,14 +206,14 @@ fn an_mdbook_book_s_preview_follows_its_summary_and_chapters() {
         "src/guide/setup.md",
         &setup.replace("Run the installer.", "Run the installer twice."),
     );
-    assert_serves_the_build_in(&site, &server, "book", "a chapter's text");
+    assert_serves_the_build_in(&site, &server, "book/html", "a chapter's text");
     edit(
         &site,
         &server,
         "src/guide/setup.md",
         &setup.replace("# Setting up", "# Setting it up"),
     );
-    assert_serves_the_build_in(&site, &server, "book", "a chapter's title");
+    assert_serves_the_build_in(&site, &server, "book/html", "a chapter's title");
 }
 
 /// The build event's number, and the broken links it names (see

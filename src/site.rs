@@ -1084,6 +1084,24 @@ struct Views<'a> {
     no_extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// What a `.md` link can lead to: each page's source, by its URL; and, as
+/// in mdBook, which writes every `x.md` link as `x.html`, each redirect
+/// page's old path (the Edition Guide links `no-anon-params.md`, which
+/// moved).
+fn link_targets(prepared: &Prepared) -> BTreeMap<String, String> {
+    let pages = prepared.pages.iter().filter(|p| p.is_source());
+    let mut targets: BTreeMap<String, String> =
+        pages.map(|p| (p.source.clone(), p.url.clone())).collect();
+    for file in prepared.redirects.files.keys() {
+        if let Some(stem) = file.strip_suffix(".html") {
+            targets
+                .entry(format!("{stem}.md"))
+                .or_insert_with(|| file.clone());
+        }
+    }
+    targets
+}
+
 impl<'a> Views<'a> {
     fn new(
         project: &'a Project,
@@ -1096,11 +1114,7 @@ impl<'a> Views<'a> {
         Views {
             project,
             hrefs: pages.iter().map(|p| format!("{base}{}", p.url)).collect(),
-            sources: pages
-                .iter()
-                .filter(|p| p.is_source())
-                .map(|p| (p.source.clone(), p.url.clone()))
-                .collect(),
+            sources: link_targets(prepared),
             home: pages.iter().position(|p| p.url.is_empty()),
             pages,
             titles: &prepared.titles,

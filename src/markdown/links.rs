@@ -77,8 +77,10 @@ pub fn rewrite(dest: &str, cx: &LinkContext) -> (String, Target) {
         let url = url.clone();
         return (href, Target::Page { url, fragment });
     }
-    if resolved.ends_with(".md") {
-        return match cx.pages.get(&resolved) {
+    if let Some(stem) = resolved.strip_suffix(".md") {
+        // As mdBook, which writes `x.md` links as `x.html`: `index.md` is
+        // the folder's `README.md` too (Clippy's book links `index.md`).
+        return match html_page(&format!("{stem}.html"), cx.pages) {
             Some(url) => (
                 format!("{}{url}{suffix}", cx.base),
                 Target::Page {
@@ -351,5 +353,15 @@ mod tests {
             }
         );
         assert_eq!(rewrite("../myindex.html", &cx).0, "/b/myindex.html");
+        // `index.md` is the folder's README.md, as `index.html` is (mdBook
+        // writes `x.md` links as `x.html`).
+        assert_eq!(
+            rewrite("../intro/index.md#x", &cx),
+            ("/b/intro/#x".into(), page("intro/", Some("x")))
+        );
+        assert!(matches!(
+            rewrite("../intro/myindex.md", &cx).1,
+            Target::MissingPage { .. }
+        ));
     }
 }

@@ -247,6 +247,38 @@ fn a_redirect_replaces_a_file_summary_does_not_list() {
 }
 
 #[test]
+fn a_link_to_a_moved_page_leads_to_its_redirect() {
+    // The Edition Guide links `no-anon-params.md`, which moved: mdBook writes
+    // the link as `no-anon-params.html`, the redirect page.
+    let site = Site::fixture("mdbook-book");
+    let appendix = site.read("src/appendix.md");
+    site.write(
+        "src/appendix.md",
+        &format!("{appendix}\nSee [the old intro](old-intro.md#x) and [gone](gone.html).\n"),
+    );
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = site.page("book/html/appendix.html");
+    assert_eq!(
+        page.attrs("main a[href*=old-intro], main a[href*=gone]", "href"),
+        ["/fixture/old-intro.html#x", "/fixture/gone.html"]
+    );
+    // A `.md` link to nothing at all is still broken.
+    site.write(
+        "src/appendix.md",
+        &format!("{appendix}\n[x](older-intro.md)\n"),
+    );
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("`older-intro.md` is not a page of the site"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_missing_additional_file_is_an_error_and_a_redirect_over_a_page_a_warning() {
     let site = Site::fixture("mdbook-book");
     let toml = site

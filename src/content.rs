@@ -1,13 +1,13 @@
 //! Pages: front matter, URLs and titles, from the markdown files of the
 //! content folder (read by `project`). No I/O.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::Urls;
 use crate::data::Data;
-use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
+use crate::diagnostic::{Diagnostic, Diagnostics, Pos, display_path};
 use crate::frontmatter::{self, FrontMatter};
 use crate::include::Expansion;
 
@@ -140,23 +140,43 @@ pub fn is_not_found(url: &str) -> bool {
     url == "404.html"
 }
 
+/// How the content folder is read.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading<'a> {
+    /// The content folder, as diagnostics name it.
+    pub dir: &'a Path,
+    pub urls: Urls,
+    /// Front matter is another tool's (in an mdBook book, its
+    /// preprocessors'): keys envbook does not read are named in one
+    /// warning, not refused.
+    pub foreign_front_matter: bool,
+}
+
 /// Reads every source into a page, adds section pages for folders without
 /// one, and reports front matter errors and URL collisions.
 pub fn pages(
     sources: &[Source],
     data: Option<&Data>,
-    content_dir: &Path,
-    urls: Urls,
+    reading: &Reading,
 ) -> (Vec<Page>, Diagnostics) {
+    let (content_dir, urls) = (reading.dir, reading.urls);
     let mut problems = Diagnostics::default();
     let mut pages = Vec::with_capacity(sources.len() + 1);
+    let mut ignored = Ignored::default();
     pages.extend(data.into_iter().flat_map(environment_pages));
     for source in sources {
         if source.rel == SUMMARY {
             continue;
         }
         let file = display_path(content_dir, Path::new(&source.rel));
-        let split = match frontmatter::split(&source.text, &file) {
+        let split = match reading.foreign_front_matter {
+            true => frontmatter::split_foreign(&source.text, &file).map(|(split, unknown)| {
+                ignored.add(unknown, &source.text, &file);
+                split
+            }),
+            false => frontmatter::split(&source.text, &file),
+        };
+        let split = match split {
             Ok(split) => split,
             Err(d) => {
                 problems.push(d);
@@ -183,10 +203,49 @@ pub fn pages(
             expanded: source.expanded.clone(),
         });
     }
+    problems.0.extend(ignored.warning());
     check_collisions(&pages, &mut problems);
     add_generated_sections(&mut pages, content_dir);
     pages.sort_by(|a, b| a.url.cmp(&b.url).then(a.source.cmp(&b.source)));
     (pages, problems)
+}
+
+/// The front-matter keys envbook does not read, in a book whose front
+/// matter is another tool's: one warning for all, at the first.
+#[derive(Default)]
+struct Ignored {
+    /// Each key, with the number of pages that have it.
+    keys: BTreeMap<String, usize>,
+    first: Option<Diagnostic>,
+}
+
+impl Ignored {
+    fn add(&mut self, unknown: Vec<frontmatter::Unknown>, text: &str, file: &Path) {
+        if let (None, Some(u)) = (&self.first, unknown.first()) {
+            let d = Diagnostic::error(file, String::new()).warning();
+            self.first = Some(d.at(text, Pos::new(u.line, 1), u.key.chars().count()));
+        }
+        for u in unknown {
+            *self.keys.entry(u.key).or_default() += 1;
+        }
+    }
+
+    fn warning(self) -> Option<Diagnostic> {
+        let mut d = self.first?;
+        let keys: Vec<String> = self
+            .keys
+            .iter()
+            .map(|(k, n)| match n {
+                1 => format!("`{k}` (1 page)"),
+                n => format!("`{k}` ({n} pages)"),
+            })
+            .collect();
+        d.message = format!(
+            "front matter: envbook does not read these keys, and ignores them: {}",
+            keys.join(", ")
+        );
+        Some(d.with_help("they are another tool's (an mdBook preprocessor's); envbook reads title, description, weight, draft, aliases, toc, search and extra"))
+    }
 }
 
 /// The folder of the generated environment pages.
@@ -302,6 +361,14 @@ fn add_generated_sections(pages: &mut Vec<Page>, content_dir: &Path) {
 mod tests {
     use super::*;
 
+    fn reading(urls: Urls) -> Reading<'static> {
+        Reading {
+            dir: Path::new("content"),
+            urls,
+            foreign_front_matter: false,
+        }
+    }
+
     fn src(rel: &str, text: &str) -> Source {
         Source {
             rel: rel.into(),
@@ -350,7 +417,7 @@ mod tests {
         ) {
             let urls = if html { Urls::Html } else { Urls::Pretty };
             let sources: Vec<Source> = rels.iter().map(|r| src(r, "# T\n")).collect();
-            let (pages, _) = pages(&sources, None, Path::new("content"), urls);
+            let (pages, _) = pages(&sources, None, &reading(urls));
             let count = |url: &str| pages.iter().filter(|p| p.url == url).count();
             let mut folders = BTreeSet::from([String::new()]);
             for rel in &rels {
@@ -378,8 +445,7 @@ mod tests {
                 src("SUMMARY.md", "# Summary\n"),
             ],
             None,
-            Path::new("content"),
-            Urls::Pretty,
+            &reading(Urls::Pretty),
         );
         assert!(problems.is_empty());
         let urls: Vec<_> = pages.iter().map(|p| (p.url.as_str(), p.kind)).collect();
@@ -409,8 +475,7 @@ mod tests {
         let (_, problems) = pages(
             &[src("a.md", ""), src("a/index.md", "")],
             None,
-            Path::new("content"),
-            Urls::Pretty,
+            &reading(Urls::Pretty),
         );
         assert_eq!(
             problems.to_string(),
@@ -426,8 +491,7 @@ mod tests {
                 src("b.md", "---\ntitel: x\n---\n"),
             ],
             None,
-            Path::new("content"),
-            Urls::Pretty,
+            &reading(Urls::Pretty),
         );
         assert_eq!(problems.0.len(), 2);
         assert_eq!(pages.len(), 1, "only the generated home page");

@@ -71,6 +71,88 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
     }
 }
 
+/// A front-matter key envbook does not read, and its line in the page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unknown {
+    pub key: String,
+    pub line: usize,
+}
+
+/// [`split`] for front matter that is another tool's (an mdBook book's, read
+/// by its preprocessors: Comprehensive Rust's `minutes:`): the keys envbook
+/// does not read are left out and returned, not refused. Other errors are
+/// [`split`]'s.
+pub fn split_foreign<'a>(
+    text: &'a str,
+    file: &Path,
+) -> Result<(Split<'a>, Vec<Unknown>), Diagnostic> {
+    let Some((yaml, body, body_line_offset)) = find(text) else {
+        return split(text, file).map(|s| (s, Vec::new()));
+    };
+    // Each unknown key's lines blanked in turn, so that the lines of the
+    // rest, and so the places in errors, stay as written.
+    let mut lines: Vec<&str> = yaml.split_inclusive('\n').collect();
+    let mut unknown = Vec::new();
+    loop {
+        let kept: String = lines.concat();
+        let read = match kept.trim().is_empty() {
+            true => Ok(FrontMatter::default()),
+            false => serde_saphyr::from_str_with_options::<FrontMatter>(&kept, yaml::budget()),
+        };
+        let e = match read {
+            Ok(front) => {
+                let split = Split {
+                    front,
+                    body,
+                    body_line_offset,
+                };
+                return Ok((split, unknown));
+            }
+            Err(e) => e,
+        };
+        // A line not blanked yet: each turn blanks one more, so this ends.
+        let written = |l: usize| {
+            lines
+                .get(l.wrapping_sub(1))
+                .is_some_and(|x| !x.trim().is_empty())
+        };
+        let key = unknown_key(&e).zip(e.location().map(|l| l.line() as usize));
+        let Some((key, line)) = key.filter(|&(_, l)| written(l)) else {
+            // Any other error: its place is the same in the page as written.
+            return Err(yaml_error(text, file, &e));
+        };
+        let end = (line..lines.len())
+            .find(|&i| !continues(lines[i]))
+            .unwrap_or(lines.len());
+        for blanked in &mut lines[line - 1..end] {
+            *blanked = "\n";
+        }
+        // The file's line: the YAML starts on its second.
+        unknown.push(Unknown {
+            key: key.to_string(),
+            line: line + 1,
+        });
+    }
+}
+
+/// The key of serde's "unknown field" error.
+fn unknown_key(e: &serde_saphyr::Error) -> Option<String> {
+    let options = serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off };
+    let rendered = e.render_with_options(options);
+    let key = strip_location(&rendered)
+        .strip_prefix("unknown field `")?
+        .split('`')
+        .next()?;
+    Some(key.to_string())
+}
+
+/// Whether a YAML line after a top-level key's belongs to its value: an
+/// indented line, a list item (YAML lets them start at the key's column),
+/// a comment or a blank line.
+fn continues(line: &str) -> bool {
+    line.starts_with([' ', '\t', '-', '#']) || line.trim().is_empty()
+}
+
 /// Where the body of `text` starts: after its front matter, if any.
 pub fn body_start(text: &str) -> usize {
     find(text).map_or(0, |(_, body, _)| text.len() - body.len())
@@ -109,12 +191,9 @@ fn yaml_error(text: &str, file: &Path, e: &serde_saphyr::Error) -> Diagnostic {
         d.message = format!("front matter: {}", over.message());
         d.help = over.help().map(String::from);
     }
-    if let Some(unknown) = message
-        .strip_prefix("unknown field `")
-        .and_then(|m| m.split('`').next())
-    {
+    if let Some(unknown) = unknown_key(e) {
         d.message = format!("front matter: unknown key `{unknown}`");
-        if let Some(help) = did_you_mean(unknown, KEYS.iter().copied()) {
+        if let Some(help) = did_you_mean(&unknown, KEYS.iter().copied()) {
             d = d.with_help(help);
         } else {
             d = d.with_help(format!("known keys: {}", KEYS.join(", ")));
@@ -212,5 +291,52 @@ mod tests {
         let s = e.to_string();
         assert!(s.contains("--> p.md:3:9"), "{s}");
         assert!(s.contains("3 | weight: heavy"), "{s}");
+    }
+
+    #[test]
+    fn foreign_front_matter_leaves_unknown_keys_out_and_says_where_they_were() {
+        let text = "---\nminutes: 3\ntitle: T\nexercises:\n- a\n- b\ncourse:\n  name: x\n\n  # c\nweight: 2\n---\nBody\n";
+        let (split, unknown) = split_foreign(text, Path::new("p.md")).unwrap();
+        assert_eq!(split.front.title.as_deref(), Some("T"));
+        assert_eq!(split.front.weight, Some(2));
+        assert_eq!(split.body, "Body\n");
+        assert_eq!(split.body_line_offset, 12);
+        let keys: Vec<(&str, usize)> = unknown.iter().map(|u| (u.key.as_str(), u.line)).collect();
+        assert_eq!(keys, [("minutes", 2), ("exercises", 4), ("course", 7)]);
+        // A key envbook reads, of the wrong type, is still an error, where it is.
+        let e =
+            split_foreign("---\nminutes: 3\nweight: heavy\n---\n", Path::new("p.md")).unwrap_err();
+        assert!(e.to_string().contains(" --> p.md:3:9"), "{e}");
+        let (_, unknown) = split_foreign("# No front matter\n", Path::new("p.md")).unwrap();
+        assert!(unknown.is_empty());
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, no panic; where [`split`] reads it, the same,
+        /// with nothing ignored; else, if it reads, only what `split`
+        /// refused as unknown is left out.
+        #[test]
+        fn foreign_front_matter_reads_what_split_reads(
+            keys in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "title: T\n", "weight: 3\n", "minutes: 5\n", "course: C\n",
+                    "x:\n- 1\n", "y:\n  z: 1\n", "weight: w\n", "\n", "# c\n", "  - q\n", ": :\n",
+                ]),
+                0..8,
+            ),
+            closed in proptest::bool::ANY,
+        ) {
+            let close = if closed { "---\n" } else { "" };
+            let text = format!("---\n{}{close}body\n", keys.concat());
+            let strict = split(&text, Path::new("p.md"));
+            let foreign = split_foreign(&text, Path::new("p.md"));
+            if let Ok(strict) = strict {
+                proptest::prop_assert_eq!(foreign.unwrap(), (strict, Vec::new()));
+            } else if let Ok((split, unknown)) = foreign {
+                proptest::prop_assert!(!unknown.is_empty());
+                proptest::prop_assert!(unknown.iter().all(|u| !KEYS.contains(&u.key.as_str())));
+                proptest::prop_assert_eq!(split.body, "body\n");
+            }
+        }
     }
 }

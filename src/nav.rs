@@ -371,7 +371,15 @@ mod tests {
                 expanded: None,
             })
             .collect();
-        let (pages, problems) = load(&sources, None, Path::new("content"), Urls::Pretty);
+        let (pages, problems) = load(
+            &sources,
+            None,
+            &crate::content::Reading {
+                dir: Path::new("content"),
+                urls: Urls::Pretty,
+                foreign_front_matter: false,
+            },
+        );
         assert!(problems.is_empty(), "{problems}");
         let pages: Vec<&'static Page> = pages
             .into_iter()

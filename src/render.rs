@@ -503,8 +503,11 @@ mod tests {
         let (pages, _) = pages(
             &sources,
             None,
-            std::path::Path::new("content"),
-            crate::config::Urls::Pretty,
+            &crate::content::Reading {
+                dir: std::path::Path::new("content"),
+                urls: crate::config::Urls::Pretty,
+                foreign_front_matter: false,
+            },
         );
         let pages: Vec<_> = pages.iter().collect();
         let titles: Vec<String> = pages.iter().map(|p| p.url.clone()).collect();

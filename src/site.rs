@@ -383,8 +383,11 @@ fn prepare(
     let (mut pages, page_problems) = content::pages(
         &project.sources,
         project.data.as_ref(),
-        &content_dir,
-        config.build.urls,
+        &content::Reading {
+            dir: &content_dir,
+            urls: config.build.urls,
+            foreign_front_matter: config.format == Format::MdBook,
+        },
     );
     problems.extend(page_problems);
     let included = pages.iter().filter_map(|p| p.expanded.as_ref());

@@ -164,7 +164,12 @@ fn summary() {
             expanded: None,
         })
         .collect();
-    let (pages, _) = content::pages(&sources, None, Path::new("src"), Urls::Html);
+    let reading = content::Reading {
+        dir: Path::new("src"),
+        urls: Urls::Html,
+        foreign_front_matter: true,
+    };
+    let (pages, _) = content::pages(&sources, None, &reading);
     let pages: Vec<&content::Page> = pages.iter().collect();
     fuzz(
         "summary",

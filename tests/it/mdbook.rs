@@ -247,6 +247,42 @@ fn a_redirect_replaces_a_file_summary_does_not_list() {
 }
 
 #[test]
+fn front_matter_keys_for_another_tool_are_one_warning() {
+    // Comprehensive Rust's pages open with its preprocessor's front matter.
+    let site = Site::fixture("mdbook-book");
+    let appendix = site.read("src/appendix.md");
+    site.write(
+        "src/appendix.md",
+        &format!("---\nminutes: 5\ndescription: Extra\ncourse:\n  day: 1\n---\n{appendix}"),
+    );
+    let intro = site.read("src/intro.md");
+    site.write("src/intro.md", &format!("---\nminutes: 3\n---\n{intro}"));
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "warning: front matter: envbook does not read these keys, and ignores them: `course` (1 page), `minutes` (2 pages)\n --> src/appendix.md:2:1\n  |\n2 | minutes: 5\n  | ^^^^^^^\n  = help: they are another tool's"
+        ),
+        "{}",
+        run.stderr
+    );
+    let page = site.page("book/html/appendix.html");
+    assert_eq!(page.attrs("meta[name=description]", "content"), ["Extra"]);
+    assert_eq!(page.texts("main h1"), ["Appendix¶"]);
+    // In envbook's own format an unknown key stays an error.
+    let own = Site::fixture("content-only");
+    own.write("content/p.md", "---\nminutes: 5\n---\n# P\n");
+    let run = own.run(&["build"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("error: front matter: unknown key `minutes`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_link_to_a_moved_page_leads_to_its_redirect() {
     // The Edition Guide links `no-anon-params.md`, which moved: mdBook writes
     // the link as `no-anon-params.html`, the redirect page.

@@ -232,8 +232,8 @@ pub(super) fn parse(table: &DeTable, text: &str, file: &Path) -> Result<Parsed, 
     config.html = Html {
         git_repository_url: html.git_repository_url,
         edit_url_template: html.edit_url_template,
-        additional_css: html.additional_css,
-        additional_js: html.additional_js,
+        additional_css: html.additional_css.iter().map(|p| plain(p)).collect(),
+        additional_js: html.additional_js.iter().map(|p| plain(p)).collect(),
         redirect: html.redirect,
         section_labels: !html.no_section_label,
         smart_punctuation: html.smart_punctuation.or(html.curly_quotes).unwrap_or(true),
@@ -252,6 +252,15 @@ pub(super) fn parse(table: &DeTable, text: &str, file: &Path) -> Result<Parsed, 
         toml.build.use_default_preprocessors,
     ));
     Ok((config, warnings))
+}
+
+/// `path` without its `.` parts: `./theme/x.css` is `theme/x.css` (Rust
+/// Design Patterns writes them so; mdBook joins them to the book folder).
+fn plain(path: &Path) -> PathBuf {
+    use std::path::Component;
+    path.components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect()
 }
 
 /// How many renderers book.toml asks mdBook for: its `[output.*]` tables.
@@ -358,7 +367,7 @@ extra-watch-dirs = ["listings"]
 site-url = "/book/"
 git-repository-url = "https://example.com/repo"
 edit-url-template = "https://example.com/edit/{path}"
-additional-css = ["theme/x.css"]
+additional-css = ["theme/x.css", "./theme/./y.css"]
 additional-js = ["x.js"]
 no-section-label = true
 smart-punctuation = false
@@ -383,7 +392,11 @@ python = "~"
             h.edit_url_template.as_deref(),
             Some("https://example.com/edit/{path}")
         );
-        assert_eq!(h.additional_css, vec![PathBuf::from("theme/x.css")]);
+        // `./` as Rust Design Patterns writes it.
+        assert_eq!(
+            h.additional_css,
+            vec![PathBuf::from("theme/x.css"), PathBuf::from("theme/y.css")]
+        );
         assert_eq!(h.redirect["/old.html"], "new.html");
         assert!(!h.section_labels && !h.smart_punctuation && !h.create_missing);
         assert_eq!(h.hidelines["python"], "~");

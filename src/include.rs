@@ -22,7 +22,15 @@ use crate::diagnostic::{Diagnostic, Lines, closest, some_of};
 
 /// Reads a file to include (a path as the page names it, joined to its
 /// folder), or says why it cannot.
-pub type Loader<'a> = &'a dyn Fn(&Path) -> Result<Arc<str>, String>;
+pub type Loader<'a> = &'a dyn Fn(&Path) -> Result<Arc<str>, Unreadable>;
+
+/// Why a file cannot be included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub why: String,
+    /// There is no such file (rather than one refused or unreadable).
+    pub missing: bool,
+}
 
 /// One page to expand.
 pub struct Input<'a> {
@@ -35,6 +43,11 @@ pub struct Input<'a> {
     /// The page's folder, which its paths are relative to.
     pub dir: &'a Path,
     pub load: Loader<'a>,
+    /// The page is an mdBook book's: what mdBook's build lets pass, a file
+    /// or an anchor that is not there, is a warning, and the page is what
+    /// mdBook makes of it (the directive as written; nothing). Google's
+    /// Comprehensive Rust has both.
+    pub as_mdbook: bool,
 }
 
 /// A page with its file directives expanded.
@@ -116,6 +129,7 @@ pub fn expand(input: &Input) -> Option<Expansion> {
     }
     let mut run = Run {
         load: input.load,
+        as_mdbook: input.as_mdbook,
         left: MAX_FILES,
         bytes_left: MAX_BYTES,
         files: Vec::new(),
@@ -298,6 +312,7 @@ impl Part {
 /// One page's expansion: what its directives found so far.
 struct Run<'a> {
     load: Loader<'a>,
+    as_mdbook: bool,
     /// How many more files may be read.
     left: usize,
     /// How many more bytes may be included.
@@ -318,10 +333,10 @@ impl Run<'_> {
         out: &mut String,
         problems: &mut Vec<Problem>,
     ) -> Result<(), ()> {
-        let (text, path) = match self.text_of(directive, dir) {
+        let (text, path) = match self.text_of(directive, dir, problems) {
             Ok(found) => found,
-            Err(message) => {
-                problems.push(Problem::error(message));
+            Err(problem) => {
+                problems.push(problem);
                 return Err(());
             }
         };
@@ -402,7 +417,8 @@ impl Run<'_> {
         &mut self,
         directive: &Directive,
         dir: &Path,
-    ) -> Result<(String, Option<PathBuf>), String> {
+        problems: &mut Vec<Problem>,
+    ) -> Result<(String, Option<PathBuf>), Problem> {
         let (path, lines, rustdoc) = match directive {
             Directive::Escaped(text) => return Ok((text.to_string(), None)),
             Directive::Title(title) => {
@@ -425,7 +441,12 @@ impl Run<'_> {
         if let Part::Anchor(name) = lines
             && !anchor_names(&text).any(|a| a == name)
         {
-            return Err(missing_anchor(name, path, &text));
+            let problem = self.mdbook_lets_pass(missing_anchor(name, path, &text), true);
+            if !problem.warning {
+                return Err(problem);
+            }
+            problems.push(problem);
+            return Ok((String::new(), Some(full)));
         }
         let taken = match (lines, rustdoc) {
             (Part::Anchor(name), false) => take_anchored(&text, name),
@@ -436,22 +457,40 @@ impl Run<'_> {
         Ok((taken, Some(full)))
     }
 
-    fn load(&mut self, dir: &Path, path: &str) -> Result<(Arc<str>, PathBuf), String> {
+    fn load(&mut self, dir: &Path, path: &str) -> Result<(Arc<str>, PathBuf), Problem> {
         self.left = self.left.checked_sub(1).ok_or_else(|| {
-            format!(
+            Problem::error(format!(
                 "more than {MAX_FILES} files included into one page: does a file include itself?"
-            )
+            ))
         })?;
         let full = dir.join(path);
         self.files.push(full.clone());
-        let text = (self.load)(&full).map_err(|why| format!("cannot include `{path}`: {why}"))?;
+        let text = (self.load)(&full).map_err(|u| {
+            self.mdbook_lets_pass(format!("cannot include `{path}`: {}", u.why), u.missing)
+        })?;
         self.bytes_left = self.bytes_left.checked_sub(text.len()).ok_or_else(|| {
-            format!(
+            Problem::error(format!(
                 "more than {} MiB included into one page: does a file include itself?",
                 MAX_BYTES >> 20
-            )
+            ))
         })?;
         Ok((text, full))
+    }
+
+    /// The problem `message`, a warning in an mdBook book when mdBook's
+    /// build goes on past it (`passes`).
+    fn mdbook_lets_pass(&self, message: String, passes: bool) -> Problem {
+        match self.as_mdbook && passes {
+            true => Problem {
+                help: Some(
+                    "mdBook's build goes on past it, and so does envbook's in an mdBook book"
+                        .into(),
+                ),
+                warning: true,
+                ..Problem::error(message)
+            },
+            false => Problem::error(message),
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use crate::config::{self, Config};
 use crate::content::Source;
 use crate::data::{self, Data};
 use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
-use crate::include::{self, Expansion};
+use crate::include::{self, Expansion, Unreadable};
 use crate::theme::{self, Theme};
 
 mod config_files;
@@ -68,7 +68,7 @@ impl Project {
             return Err(d.into());
         }
         let mut skipped = BTreeMap::new();
-        let includes = Includes::new(root, &content_display);
+        let includes = Includes::new(root, &content_display, &config);
         // The data (and the configuration files it reads) meanwhile.
         let mut data_problems = Diagnostics::default();
         let ((sources, assets), (data, data_files)) = rayon::join(
@@ -525,13 +525,16 @@ struct Includes {
     repo: Option<PathBuf>,
     /// The content folder as named in diagnostics (pages' paths start there).
     content: PathBuf,
+    /// An mdBook book (see [`include::Input::as_mdbook`]).
+    as_mdbook: bool,
 }
 
 impl Includes {
-    fn new(root: &Path, content: &Path) -> Includes {
+    fn new(root: &Path, content: &Path, config: &Config) -> Includes {
         Includes {
             repo: repository(root),
             content: content.to_path_buf(),
+            as_mdbook: config.format == config::Format::MdBook,
         }
     }
 
@@ -557,24 +560,33 @@ impl Includes {
             body_start: crate::frontmatter::body_start(text),
             dir,
             load: &|path| self.load(path),
+            as_mdbook: self.as_mdbook,
         })
     }
 
-    fn load(&self, path: &Path) -> Result<Arc<str>, String> {
+    fn load(&self, path: &Path) -> Result<Arc<str>, Unreadable> {
+        let refused = |why: String| Unreadable {
+            why,
+            missing: false,
+        };
         let real = fs::canonicalize(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => format!("there is no file {}", path.display()),
-            _ => format!("{}: {e}", path.display()),
+            std::io::ErrorKind::NotFound => Unreadable {
+                why: format!("there is no file {}", path.display()),
+                missing: true,
+            },
+            _ => refused(format!("{}: {e}", path.display())),
         })?;
         let repo = self.repo.as_deref().unwrap_or(Path::new("/"));
         if !real.starts_with(repo) {
-            return Err(format!(
+            return Err(refused(format!(
                 "{} is outside the repository that holds the book ({})",
                 real.display(),
                 repo.display()
-            ));
+            )));
         }
-        let bytes = read_file(&real).map_err(|e| format!("{}: {e}", path.display()))?;
-        let text = utf8(bytes, path).map_err(|d| format!("{}: {}", path.display(), d.message))?;
+        let bytes = read_file(&real).map_err(|e| refused(format!("{}: {e}", path.display())))?;
+        let text =
+            utf8(bytes, path).map_err(|d| refused(format!("{}: {}", path.display(), d.message)))?;
         Ok(text.strip_prefix('\u{feff}').unwrap_or(&text).into())
     }
 }
@@ -657,7 +669,11 @@ impl Project {
     }
 
     fn includes(&self) -> Includes {
-        Includes::new(&self.root, &self.display(&self.config.build.content))
+        Includes::new(
+            &self.root,
+            &self.display(&self.config.build.content),
+            &self.config,
+        )
     }
 
     /// Expands again the pages that include `path` (a real path), which

@@ -6,15 +6,20 @@ const FILE: &str = "// ANCHOR: all\nfn a() {}\n// ANCHOR: inner\nfn b() {}\n// A
 
 /// Expands `page` (in folder `src`) with `files` as the only readable files.
 fn run(page: &str, files: &[(&str, &str)]) -> Option<Expansion> {
+    run_as(page, files, false)
+}
+
+/// [`run`], in an mdBook book or not.
+fn run_as(page: &str, files: &[(&str, &str)], as_mdbook: bool) -> Option<Expansion> {
     let files: HashMap<PathBuf, Arc<str>> = files
         .iter()
         .map(|(p, t)| (PathBuf::from(p), Arc::from(*t)))
         .collect();
     let load = |p: &Path| {
-        files
-            .get(p)
-            .cloned()
-            .ok_or_else(|| "no such file".to_string())
+        files.get(p).cloned().ok_or_else(|| Unreadable {
+            why: "no such file".to_string(),
+            missing: !p.ends_with("refused.rs"),
+        })
     };
     expand(&Input {
         file: Path::new("src/page.md"),
@@ -22,6 +27,7 @@ fn run(page: &str, files: &[(&str, &str)]) -> Option<Expansion> {
         body_start: 0,
         dir: Path::new("src"),
         load: &load,
+        as_mdbook,
     })
 }
 
@@ -162,4 +168,50 @@ fn a_page_stops_growing_at_its_byte_budget() {
         ["in src/five: more than 32 MiB included into one page: does a file include itself?"]
     );
     assert!(e.text.len() <= 32 << 20, "{}", e.text.len());
+}
+
+#[test]
+fn in_an_mdbook_book_a_missing_file_or_anchor_is_a_warning_and_the_page_mdbook_s() {
+    let f = &[("src/f.rs", FILE)];
+    let page = "a {{#include nope.rs}} b {{#include f.rs:innr}} c {{#include refused.rs}}";
+    let e = run_as(page, f, true).expect("expanded");
+    // As mdBook: the missing file's directive stays, the missing anchor's
+    // lines are none; a file refused (not missing) is still an error.
+    assert_eq!(
+        e.text.as_ref(),
+        "a {{#include nope.rs}} b  c {{#include refused.rs}}"
+    );
+    let said: Vec<String> = e.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(said.len(), 3, "{said:#?}");
+    assert!(
+        said[0].starts_with("warning: cannot include `nope.rs`: no such file\n"),
+        "{}",
+        said[0]
+    );
+    assert!(
+        said[0].ends_with(
+            "= help: mdBook's build goes on past it, and so does envbook's in an mdBook book"
+        ),
+        "{}",
+        said[0]
+    );
+    assert!(
+        said[1]
+            .starts_with("warning: there is no anchor `innr` in `f.rs` (did you mean `inner`?)\n"),
+        "{}",
+        said[1]
+    );
+    assert!(
+        said[2].starts_with("error: cannot include `refused.rs`: no such file\n"),
+        "{}",
+        said[2]
+    );
+    // In envbook's own format, both are errors.
+    let e = run_as(page, f, false).expect("expanded");
+    assert!(
+        e.diagnostics
+            .iter()
+            .all(|d| d.to_string().starts_with("error:"))
+    );
+    assert_eq!(e.text.as_ref(), page);
 }

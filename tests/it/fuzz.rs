@@ -95,10 +95,10 @@ fn includes() {
             .map(|(i, text)| (Path::new("src").join(format!("f{i}")), text.as_str().into()))
             .collect();
         let load = |p: &Path| {
-            files
-                .get(p)
-                .cloned()
-                .ok_or_else(|| "no such file".to_string())
+            files.get(p).cloned().ok_or_else(|| include::Unreadable {
+                why: "no such file".to_string(),
+                missing: true,
+            })
         };
         let input = include::Input {
             file: Path::new("src/page.md"),
@@ -106,6 +106,7 @@ fn includes() {
             body_start: 0,
             dir: Path::new("src"),
             load: &load,
+            as_mdbook: page.len() % 2 == 0,
         };
         if let Some(e) = include::expand(&input) {
             for at in (0..=e.text.len()).step_by(7) {

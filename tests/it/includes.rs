@@ -150,28 +150,34 @@ fn broken() -> (Site, String) {
 }
 
 #[test]
-fn missing_files_and_anchors_and_files_outside_the_repository_are_errors_at_the_directive() {
+/// An mdBook book: what mdBook's build goes on past (a file or an anchor
+/// that is not there) is a warning; a file outside the repository, or a
+/// loop, is an error.
+fn missing_files_and_anchors_are_warnings_and_files_outside_the_repository_errors() {
     let (site, tmp) = broken();
     let run = site.run(&["check"]);
     assert_eq!(run.code, 1);
     let shown = run.stderr.replace(&tmp, "TMP");
-    let expected = r#"error: cannot include `missing.rs`: there is no file src/missing.rs
+    let expected = r#"warning: cannot include `missing.rs`: there is no file src/missing.rs
  --> src/page.md:8:1
   |
 8 | {{#include missing.rs}}
   | ^^^^^^^^^^^^^^^^^^^^^^^
+  = help: mdBook's build goes on past it, and so does envbook's in an mdBook book
 
-error: there is no anchor `compnent` in `code.rs` (did you mean `component`?)
+warning: there is no anchor `compnent` in `code.rs` (did you mean `component`?)
   --> src/page.md:11:1
    |
 11 | {{#include code.rs:compnent}} and {{#rustdoc_include code.rs:nothing}}
    | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+   = help: mdBook's build goes on past it, and so does envbook's in an mdBook book
 
-error: there is no anchor `nothing` in `code.rs` (its anchors: component, system)
+warning: there is no anchor `nothing` in `code.rs` (its anchors: component, system)
   --> src/page.md:11:35
    |
 11 | {{#include code.rs:compnent}} and {{#rustdoc_include code.rs:nothing}}
    |                                   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+   = help: mdBook's build goes on past it, and so does envbook's in an mdBook book
 
 error: cannot include `../../outside.txt`: TMP/outside.txt is outside the repository that holds the book (TMP/mdbook-includes-broken)
   --> src/page.md:13:1
@@ -207,9 +213,9 @@ error: broken link [broken link]: `nowhere.md` is not a page of the site
 "#;
     // After the warning that the symlink is left out of the site.
     let from = shown
-        .find("error: cannot include `missing.rs`")
-        .expect("the first error");
-    let to = shown.find("error: 7 problems found").expect("the count");
+        .find("warning: cannot include `missing.rs`")
+        .expect("the first problem");
+    let to = shown.find("error: 4 problems found").expect("the count");
     assert_eq!(&shown[from..to], expected);
 }
 

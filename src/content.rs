@@ -204,7 +204,6 @@ pub fn pages(
         });
     }
     problems.0.extend(ignored.warning());
-    check_collisions(&pages, &mut problems);
     add_generated_sections(&mut pages, content_dir);
     pages.sort_by(|a, b| a.url.cmp(&b.url).then(a.source.cmp(&b.source)));
     (pages, problems)
@@ -305,7 +304,10 @@ fn literal(text: &str) -> String {
     out
 }
 
-fn check_collisions(pages: &[Page], problems: &mut Diagnostics) {
+/// Two sources for one URL. Asked once the pages SUMMARY.md leaves out
+/// are known (see `site::left_out_as_in_mdbook`).
+pub fn check_collisions(pages: &[Page]) -> Diagnostics {
+    let mut problems = Diagnostics::default();
     let mut by_url: foldhash::HashMap<&str, &Page> = foldhash::HashMap::default();
     for page in pages {
         if let Some(first) = by_url.insert(&page.url, page) {
@@ -321,6 +323,7 @@ fn check_collisions(pages: &[Page], problems: &mut Diagnostics) {
             );
         }
     }
+    problems
 }
 
 /// Every folder that holds pages gets a section page, so that breadcrumbs and
@@ -472,11 +475,12 @@ mod tests {
 
     #[test]
     fn two_sources_for_one_url_is_an_error() {
-        let (_, problems) = pages(
+        let (pages, _) = pages(
             &[src("a.md", ""), src("a/index.md", "")],
             None,
             &reading(Urls::Pretty),
         );
+        let problems = check_collisions(&pages);
         assert_eq!(
             problems.to_string(),
             "error: `a.md` and `a/index.md` would both be the page at /a/\n  --> content/a/index.md\n   = help: rename or remove one of them\n"

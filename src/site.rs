@@ -3,7 +3,7 @@
 //! never held in memory twice), then the extra files (404, sitemap, theme
 //! static files). Where the files go is the sink's business.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasher, Hash};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -407,9 +407,9 @@ fn prepare(
     };
     let mut titles: Vec<String> = pages.iter().zip(&own).map(fallback).collect();
     let mut nav = navigation(project, &pages, &titles, &content_dir);
-    let replaced = replaced_by_redirects(project, &pages, &nav.0);
-    if !replaced.is_empty() {
-        for &i in replaced.iter().rev() {
+    let left_out = left_out_as_in_mdbook(project, &pages, &nav.0);
+    if !left_out.is_empty() {
+        for &i in left_out.iter().rev() {
             pages.remove(i);
             own.remove(i);
             titles.remove(i);
@@ -418,6 +418,7 @@ fn prepare(
     }
     let (nav, nav_problems) = nav;
     problems.extend(nav_problems);
+    problems.extend(content::check_collisions(&pages));
     // A chapter without a title of its own is called what SUMMARY.md calls
     // it; in an mdBook book every chapter is, as mdBook names them.
     let summary_names = config.format == Format::MdBook;
@@ -907,19 +908,26 @@ fn site_view(config: &crate::config::Config) -> SiteView {
     }
 }
 
-/// The pages, in order, that SUMMARY.md does not list and a redirect
-/// replaces: mdBook builds only the chapters it lists, so what it publishes
-/// at such a page's path is the redirect (the Rust Reference keeps
-/// `types/textual.md` beside a redirect from `types/textual.html`).
-fn replaced_by_redirects(project: &Project, pages: &[Page], nav: &Nav) -> Vec<usize> {
-    let summary = project.sources.iter().any(|s| s.rel == content::SUMMARY);
-    if !summary || project.config.html.redirect.is_empty() {
+/// The pages, in order, that SUMMARY.md does not list and that stand where
+/// mdBook, which builds only the chapters it lists, publishes something
+/// else: a redirect (the Rust Reference keeps `types/textual.md` beside a
+/// redirect from `types/textual.html`), or a listed chapter of the same URL
+/// (Comprehensive Rust lists `index.md` and keeps a `README.md`).
+fn left_out_as_in_mdbook(project: &Project, pages: &[Page], nav: &Nav) -> Vec<usize> {
+    if !project.sources.iter().any(|s| s.rel == content::SUMMARY) {
         return Vec::new();
     }
     let moved = redirects::moved(&project.config.html.redirect);
-    let replaced =
-        |&i: &usize| nav.node_of(i).is_none() && moved.contains(&content::file_of(&pages[i].url));
-    (0..pages.len()).filter(replaced).collect()
+    let unlisted = |i: usize| pages[i].is_source() && nav.node_of(i).is_none();
+    let listed: HashSet<&str> = (0..pages.len())
+        .filter(|&i| !unlisted(i))
+        .map(|i| pages[i].url.as_str())
+        .collect();
+    let in_the_way = |&i: &usize| {
+        let url = &pages[i].url;
+        unlisted(i) && (listed.contains(url.as_str()) || moved.contains(&content::file_of(url)))
+    };
+    (0..pages.len()).filter(in_the_way).collect()
 }
 
 fn resolve_redirects(project: &Project, pages: &[Page]) -> (Redirects, Diagnostics) {

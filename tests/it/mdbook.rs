@@ -283,6 +283,38 @@ fn front_matter_keys_for_another_tool_are_one_warning() {
 }
 
 #[test]
+fn a_file_summary_does_not_list_gives_way_to_a_chapter_of_the_same_url() {
+    // Comprehensive Rust lists `index.md` and keeps a `README.md` beside it:
+    // mdBook builds the listed one only.
+    let site = Site::fixture("mdbook-book");
+    site.write("src/guide/index.md", "# Guide index\n");
+    site.write("src/guide/README.md", "# Old readme\n");
+    let summary = site.read("src/SUMMARY.md");
+    site.write(
+        "src/SUMMARY.md",
+        &summary.replace(
+            "- [Written later]",
+            "- [Guide](guide/index.md)\n- [Written later]",
+        ),
+    );
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = site.page("book/html/guide/index.html");
+    assert_eq!(page.texts("main h1"), ["Guide index¶"]);
+    // Two files SUMMARY.md does not list are still two for one URL.
+    site.write("src/SUMMARY.md", &summary);
+    let run = site.run(&["build"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(
+            "error: `guide/README.md` and `guide/index.md` would both be the page at /guide/"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_link_to_a_moved_page_leads_to_its_redirect() {
     // The Edition Guide links `no-anon-params.md`, which moved: mdBook writes
     // the link as `no-anon-params.html`, the redirect page.

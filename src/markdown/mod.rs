@@ -679,7 +679,7 @@ impl<'a> Info<'a> {
 fn over_budget(input: &Input, range: &Range<usize>, lang: &str) -> Diagnostic {
     let message = format!("code block left plain: highlighting it as {lang} took too long");
     let help = format!(
-        "a block gets {} s, and ten times the work code of its length needs; malformed code (thousands of unclosed brackets, a stray character) can take far longer, or never end",
+        "a block gets {} s, and fifteen times the work code of its length usually needs; malformed code (thousands of unclosed brackets, a stray character) can take far longer, or never end",
         highlight::BUDGET.as_secs()
     );
     let at = input.at(range);

@@ -315,6 +315,44 @@ fn a_file_summary_does_not_list_gives_way_to_a_chapter_of_the_same_url() {
 }
 
 #[test]
+fn a_file_summary_does_not_list_and_a_page_includes_is_not_a_page() {
+    // The Rust Cookbook includes 300 recipes, one file each, into its
+    // chapters: as pages they were search results beside the chapters.
+    let site = Site::fixture("mdbook-book");
+    site.write("src/guide/part.md", "## Part\n\nThe included quokka.\n");
+    site.write("src/recipes/one.md", "## One\n\nAnother quokka.\n");
+    site.write(
+        "src/guide/alone.md",
+        "# Alone\n\nNobody includes this quokka.\n",
+    );
+    let setup = site.read("src/guide/setup.md");
+    site.write(
+        "src/guide/setup.md",
+        &format!("{setup}\n{{{{#include part.md}}}}\n\n{{{{#include ../recipes/./one.md}}}}\n"),
+    );
+    site.build();
+    for gone in ["guide/part.html", "recipes/one.html", "recipes/index.html"] {
+        assert!(!site.path(&format!("book/html/{gone}")).exists(), "{gone}");
+    }
+    assert!(site.path("book/html/guide/alone.html").exists());
+    let run = site.run(&["search", "--json", "quokka"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let urls: Vec<&str> = json["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        urls,
+        ["guide/setup.html", "guide/alone.html"],
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn a_link_to_a_moved_page_leads_to_its_redirect() {
     // The Edition Guide links `no-anon-params.md`, which moved: mdBook writes
     // the link as `no-anon-params.html`, the redirect page.

@@ -3,7 +3,7 @@
 //! never held in memory twice), then the extra files (404, sitemap, theme
 //! static files). Where the files go is the sink's business.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasher, Hash};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,6 +31,7 @@ use crate::search::index::{Chunks, Fragment};
 use crate::search::kept::Kept;
 
 mod search;
+mod unlisted;
 
 pub use search::SEARCH_DIR;
 use search::{IndexOut, Terms, index_path};
@@ -407,7 +408,7 @@ fn prepare(
     };
     let mut titles: Vec<String> = pages.iter().zip(&own).map(fallback).collect();
     let mut nav = navigation(project, &pages, &titles, &content_dir);
-    let left_out = left_out_as_in_mdbook(project, &pages, &nav.0, &content_dir);
+    let left_out = unlisted::left_out_as_in_mdbook(project, &pages, &nav.0, &content_dir);
     if !left_out.is_empty() {
         for &i in left_out.iter().rev() {
             pages.remove(i);
@@ -906,78 +907,6 @@ fn site_view(config: &crate::config::Config) -> SiteView {
         search: config.search.enable,
         base_url: base,
     }
-}
-
-/// The pages, in order, that SUMMARY.md does not list and that mdBook,
-/// which builds only the chapters it lists, has no page for, where envbook
-/// would otherwise build one outside the navigation: a file other pages
-/// include (the Rust Cookbook's 300 recipes, which would be search results
-/// beside the pages that hold them); one where mdBook writes a redirect
-/// (the Rust Reference keeps `types/textual.md` beside a redirect from
-/// `types/textual.html`); one with a listed chapter's URL (Comprehensive
-/// Rust lists `index.md` and keeps a `README.md`).
-fn left_out_as_in_mdbook(
-    project: &Project,
-    pages: &[Page],
-    nav: &Nav,
-    content_dir: &Path,
-) -> Vec<usize> {
-    if !project.sources.iter().any(|s| s.rel == content::SUMMARY) {
-        return Vec::new();
-    }
-    let moved = redirects::moved(&project.config.html.redirect);
-    let included = included_sources(pages, content_dir);
-    let unlisted = |i: usize| pages[i].is_source() && nav.node_of(i).is_none();
-    let listed: HashSet<&str> = (0..pages.len())
-        .filter(|&i| !unlisted(i))
-        .map(|i| pages[i].url.as_str())
-        .collect();
-    let no_page = |i: usize| {
-        let p = &pages[i];
-        unlisted(i)
-            && (included.contains(&p.source)
-                || listed.contains(p.url.as_str())
-                || moved.contains(&content::file_of(&p.url)))
-    };
-    let gone: Vec<bool> = (0..pages.len()).map(no_page).collect();
-    // The folders that still hold a page: a section page made for one
-    // that holds only files left out goes too.
-    let generated = |i: usize| pages[i].kind == content::Kind::GeneratedSection;
-    let kept = (0..pages.len()).filter(|&i| !gone[i] && !generated(i));
-    let folders: HashSet<&str> = kept
-        .flat_map(|i| {
-            let url = pages[i].url.as_str();
-            url.match_indices('/').map(move |(at, _)| &url[..=at])
-        })
-        .collect();
-    let empty = |i: usize| {
-        generated(i) && !pages[i].url.is_empty() && !folders.contains(pages[i].url.as_str())
-    };
-    (0..pages.len()).filter(|&i| gone[i] || empty(i)).collect()
-}
-
-/// The content-relative paths of the files the pages include.
-fn included_sources(pages: &[Page], content_dir: &Path) -> HashSet<String> {
-    let files = pages.iter().filter_map(|p| p.expanded.as_ref());
-    let files = files.flat_map(|e| &e.files);
-    let inside = files.filter_map(|f| f.strip_prefix(content_dir).ok());
-    inside.filter_map(content_relative).collect()
-}
-
-/// `path` (under the content folder) as a source's `rel`: `a/../b.md` is `b.md`.
-fn content_relative(path: &Path) -> Option<String> {
-    use std::path::Component;
-    let mut parts: Vec<&str> = Vec::new();
-    for c in path.components() {
-        match c {
-            Component::Normal(s) => parts.push(s.to_str()?),
-            Component::ParentDir => {
-                parts.pop()?;
-            }
-            _ => {}
-        }
-    }
-    Some(parts.join("/"))
 }
 
 fn resolve_redirects(project: &Project, pages: &[Page]) -> (Redirects, Diagnostics) {

@@ -30,7 +30,7 @@ pub fn print_page(chapters: &[Chapter]) -> String {
     for chapter in chapters {
         let mut map = HashMap::new();
         let mut top = None;
-        for tag in tags(chapter.html) {
+        for tag in linking_tags(chapter.html) {
             if let Some(id) = attr(tag.text, "id") {
                 let new = unique(id, &mut used);
                 if tag.name == "h1" && top.is_none() {
@@ -117,7 +117,7 @@ impl Links<'_> {
     fn rewrite(&self, html: &str, map: &HashMap<String, String>) -> String {
         let mut out = String::with_capacity(html.len());
         let mut copied = 0;
-        for tag in tags(html) {
+        for tag in linking_tags(html) {
             for (name, value, range) in attrs(html, &tag) {
                 let new = match name {
                     "id" => map.get(value).cloned(),
@@ -170,12 +170,14 @@ struct Tag<'a> {
 }
 
 /// The start tags of `html`, in order. Text and code are escaped in the HTML
-/// envbook writes, so every `<` followed by a letter starts a tag.
+/// envbook writes, so every `<` followed by a letter starts a tag. (A book
+/// of highlighted code has a `<span>` for each word of it: the print page of
+/// the Rust Cookbook reads 100,000 tags at every preview rebuild.)
 fn tags(html: &str) -> impl Iterator<Item = Tag<'_>> {
     let mut from = 0;
     std::iter::from_fn(move || {
         loop {
-            let i = from + html[from..].find('<')?;
+            let i = from + memchr::memchr(b'<', &html.as_bytes()[from..])?;
             from = i + 1;
             let rest = &html[i + 1..];
             if !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
@@ -195,18 +197,41 @@ fn tags(html: &str) -> impl Iterator<Item = Tag<'_>> {
     })
 }
 
+/// The start tags of `html` that hold an `id` or an `href`, in order: what
+/// the print page renames. Found from each `id=` and `href=`, not by
+/// reading every tag: a book of highlighted code has a `<span>` for each
+/// word of it (the Rust Cookbook's print page, 100,000 tags, was half of a
+/// preview rebuild). A tag holds no `<`: values are escaped.
+fn linking_tags(html: &str) -> impl Iterator<Item = Tag<'_>> {
+    let b = html.as_bytes();
+    let mut at: Vec<usize> = memchr::memmem::find_iter(b, b"id=")
+        .chain(memchr::memmem::find_iter(b, b"href="))
+        .collect();
+    at.sort_unstable();
+    let mut last_end = 0;
+    at.into_iter().filter_map(move |p| {
+        // Another of a tag already found, or not in a tag after it.
+        let start = memchr::memrchr(b'<', b.get(last_end..p)?)? + last_end;
+        let tag = tags(&html[start..]).next().filter(|t| t.start == 0)?;
+        let end = start + tag.text.len();
+        (p < end).then(|| {
+            last_end = end;
+            Tag { start, ..tag }
+        })
+    })
+}
+
 /// The offset of the `>` that ends a tag, skipping quoted attribute values.
 fn tag_end(rest: &str) -> Option<usize> {
-    let mut quote = None;
-    for (i, c) in rest.char_indices() {
-        match (quote, c) {
-            (None, '"' | '\'') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, '>') => return Some(i),
-            _ => {}
+    let b = rest.as_bytes();
+    let mut at = 0;
+    loop {
+        at += memchr::memchr3(b'>', b'"', b'\'', &b[at..])?;
+        match b[at] {
+            b'>' => return Some(at),
+            quote => at += 1 + memchr::memchr(quote, &b[at + 1..])? + 1,
         }
     }
-    None
 }
 
 /// The quoted attributes of a tag: name, value and the value's range in `html`.
@@ -283,5 +308,28 @@ mod tests {
              <div style=\"break-before: page; page-break-before: always;\"></div>\n\
              <h1 id=\"two--more\">Two &amp; more</h1>\n<h2 id=\"setup-1\">Setup</h2>\n<p><a href=\"#setup-1\">here</a> <a href=\"#setup\">one</a></p>\n"
         );
+    }
+
+    proptest::proptest! {
+        /// The tags found from their `id=` and `href=` are those of all the
+        /// tags that hold either (in HTML whose text has no `<`, as
+        /// envbook's).
+        #[test]
+        fn linking_tags_are_the_tags_that_hold_an_id_or_href(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "<span class=\"hl-keyword\">", "</span>", "<a href=\"/b/x.html#y\">", "</a>",
+                    "<h2 id=\"setup\">", "grid=1 ", "&lt;x id=&quot;", "<div data-id=\"z\" id='q'>",
+                    "<img alt=\"a>b id=\" src=x>", "<br>", "id=\"", "text ", "<p\n id=\"n\">",
+                ]),
+                0..24,
+            )
+        ) {
+            let html = parts.concat();
+            let holds = |t: &Tag| t.text.contains("id=") || t.text.contains("href=");
+            let all: Vec<usize> = tags(&html).filter(holds).map(|t| t.start).collect();
+            let found: Vec<usize> = linking_tags(&html).map(|t| t.start).collect();
+            proptest::prop_assert_eq!(found, all, "{}", html);
+        }
     }
 }

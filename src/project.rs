@@ -725,6 +725,30 @@ impl Project {
             .collect()
     }
 
+    /// A hash of what [`Project::included_files`] and the folders to watch
+    /// are made of, read without touching the disk: `serve` makes them
+    /// again (a real path each) only when it changes, not at every edit
+    /// (the Rust Cookbook includes 300 files: 4 ms a rebuild). A symlink
+    /// made to lead elsewhere meanwhile is still read, not watched anew.
+    pub fn watch_key(&self) -> u64 {
+        let included: Vec<&[PathBuf]> = self
+            .sources
+            .iter()
+            .filter_map(|s| s.expanded.as_ref())
+            .map(|e| e.files.as_slice())
+            .collect();
+        let html = &self.config.html;
+        let build = format!("{:?}", self.config.build);
+        let key = (
+            included,
+            &html.additional_css,
+            &html.additional_js,
+            &self.data_files,
+            build,
+        );
+        std::hash::BuildHasher::hash_one(&foldhash::fast::FixedState::default(), &key)
+    }
+
     /// mdBook's `additional-css` and `additional-js`, as real paths.
     fn additional_files(&self) -> impl Iterator<Item = PathBuf> + '_ {
         let html = &self.config.html;

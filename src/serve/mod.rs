@@ -64,12 +64,14 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     if options.open && open::that_detached(&url).is_err() {
         eprintln!("warning: could not open a browser; open {url}");
     }
+    let mut watched = session.watch_key();
     while let Some(changes) = watcher.next(&folders) {
         let start = Instant::now();
         let read = session.read(&changes);
-        let now = session.folders();
+        let key = session.watch_key();
         // A page may include a file from a folder not watched yet.
-        if read == Read::Reloaded || now != folders {
+        let now = (read == Read::Reloaded || key != watched).then(|| session.folders());
+        if let Some(now) = now.filter(|now| read == Read::Reloaded || *now != folders) {
             // Fresh watches on the folders as they are now; what changed
             // while they were renewed is caught by reading everything again.
             folders = now;
@@ -81,6 +83,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
                 session.reload();
             }
         }
+        watched = session.watch_key();
         if read != Read::Unchanged {
             rebuild(
                 &mut session,

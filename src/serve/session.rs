@@ -62,6 +62,11 @@ impl Session {
             .unwrap_or_default()
     }
 
+    /// What the folders to watch are made of (see [`Project::watch_key`]).
+    pub fn watch_key(&self) -> Option<u64> {
+        self.project.as_ref().map(Project::watch_key)
+    }
+
     /// The folders that make the site, as real paths (as the watcher reports
     /// them); a folder that does not exist yet is named under the real root.
     pub fn folders(&self) -> Folders {

@@ -10,12 +10,15 @@ mod server;
 mod session;
 mod watch;
 
+use std::collections::HashSet;
 use std::net::{IpAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use anyhow::anyhow;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
 
 use http::{Hosts, Live, Shared};
 use reload::{HEARTBEAT, Status};
@@ -51,7 +54,11 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         ..Live::default()
     };
     let (shared, url) = listen(&options, &session, initial)?;
-    let built = rebuild(&mut session, None, &shared, options.quiet);
+    let mut terminal = Terminal {
+        quiet: options.quiet,
+        shown: HashSet::new(),
+    };
+    let built = rebuild(&mut session, None, &shared, &mut terminal);
     println!(
         "Serving {} at {url} (Ctrl-C stops){}",
         title(&session),
@@ -89,7 +96,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
                 &mut session,
                 Some((&changes, start)),
                 &shared,
-                options.quiet,
+                &mut terminal,
             );
         }
     }
@@ -162,11 +169,34 @@ fn listen(
 
 /// Builds after `changes` (none: the first build), swaps the new site in and
 /// tells the tabs. Returns whether the build succeeded.
+/// What the preview prints.
+struct Terminal {
+    quiet: bool,
+    /// The warnings of the last good build, as printed: a rebuild prints
+    /// only new ones, and counts the rest (the Rust Reference's 628 broken
+    /// links would scroll by at every save).
+    shown: HashSet<String>,
+}
+
+impl Terminal {
+    /// The warnings of a good build not printed after the last one, and how
+    /// many were.
+    fn fresh(&mut self, warnings: &Diagnostics) -> (Diagnostics, usize) {
+        let now: Vec<(String, &Diagnostic)> =
+            warnings.0.iter().map(|d| (d.to_string(), d)).collect();
+        let new = now.iter().filter(|(text, _)| !self.shown.contains(text));
+        let fresh = Diagnostics(new.map(|(_, d)| (*d).clone()).collect());
+        let again = now.len() - fresh.0.len();
+        self.shown = now.into_iter().map(|(text, _)| text).collect();
+        (fresh, again)
+    }
+}
+
 fn rebuild(
     session: &mut Session,
     changes: Option<(&[Change], Instant)>,
     shared: &Shared,
-    quiet: bool,
+    terminal: &mut Terminal,
 ) -> bool {
     let old = shared.live.read().expect("no panic holds the lock").clone();
     let served = match session.build_live(&old) {
@@ -177,12 +207,18 @@ fn rebuild(
                 problems: None,
                 broken_links: summary.broken_links.to_string(),
             });
-            if !quiet {
-                eprint!("{}", summary.warnings);
+            if !terminal.quiet {
+                let (fresh, again) = terminal.fresh(&summary.warnings);
+                eprint!("{fresh}");
                 if let Some((changes, start)) = changes {
                     let n = summary.rendered;
+                    let again = match again {
+                        0 => String::new(),
+                        1 => " (1 warning as before)".to_string(),
+                        n => format!(" ({n} warnings as before)"),
+                    };
                     println!(
-                        "{}: {n} page{} rendered in {} ms",
+                        "{}: {n} page{} rendered in {} ms{again}",
                         describe(changes),
                         if n == 1 { "" } else { "s" },
                         start.elapsed().as_millis()

@@ -314,6 +314,51 @@ fn a_broken_link_is_named_in_the_pages_which_are_still_served() {
     assert_eq!(site.run(&["check"]).code, 0);
 }
 
+/// A rebuild prints the warnings it did not print before, and counts the
+/// others: the Rust Reference's 628 broken links scrolled by at every save.
+#[test]
+fn a_rebuild_prints_only_new_warnings_and_counts_the_rest() {
+    let site = Site::fixture("serve");
+    let page = site.read("content/index.md");
+    site.write("content/index.md", &format!("{page}\n[Later](#later)\n"));
+    let server = Server::start(&site, &[]);
+    let stderr = |what: &str| -> Vec<String> {
+        // The lines printed by now, after a moment for the last to arrive.
+        std::thread::sleep(Duration::from_millis(300));
+        let lines: Vec<String> = server.stderr.try_iter().collect();
+        assert!(!lines.is_empty() || what == "none", "{what}");
+        lines
+    };
+    let first = stderr("the first build's warning");
+    assert!(
+        first[0].starts_with("warning: broken link [Later]: there is no `#later`"),
+        "{first:?}"
+    );
+    site.write(
+        "content/index.md",
+        &format!("{page}\n[Later](#later)\n\nMore text.\n"),
+    );
+    let line = server.stdout.recv_timeout(WAIT).unwrap();
+    assert!(
+        line.starts_with("index.md changed: 1 page rendered in "),
+        "{line}"
+    );
+    assert!(line.ends_with(" ms (1 warning as before)"), "{line}");
+    assert_eq!(stderr("none"), Vec::<String>::new());
+    site.write(
+        "content/index.md",
+        &format!("{page}\n[Later](#later)\n\nMore text.\n\n[Sooner](#sooner)\n"),
+    );
+    let line = server.stdout.recv_timeout(WAIT).unwrap();
+    assert!(line.ends_with(" ms (1 warning as before)"), "{line}");
+    let new = stderr("the new warning");
+    assert!(
+        new[0].starts_with("warning: broken link [Sooner]: there is no `#sooner`"),
+        "{new:?}"
+    );
+    assert!(!new.iter().any(|l| l.contains("[Later]")), "{new:?}");
+}
+
 #[test]
 fn broken_then_fixed_book_toml_keeps_the_old_config_then_takes_the_new() {
     let site = Site::fixture("serve");

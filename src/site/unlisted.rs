@@ -1,7 +1,8 @@
-//! The markdown files an mdBook book's SUMMARY.md does not list. envbook
-//! builds them as pages outside the navigation, where mdBook builds
-//! nothing, except where mdBook publishes something else at that URL or
-//! the file is a part of other pages.
+//! The pages of an mdBook book that SUMMARY.md does not list: its other
+//! markdown files, and a section page for each folder, which envbook builds
+//! outside the navigation where mdBook builds nothing, except where mdBook
+//! publishes something else at that URL or the file is a part of other
+//! pages.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -11,14 +12,19 @@ use crate::nav::Nav;
 use crate::project::Project;
 use crate::redirects;
 
-/// The pages, in order, that SUMMARY.md does not list and that mdBook,
-/// which builds only the chapters it lists, has no page for, where envbook
-/// would otherwise build one outside the navigation: a file other pages
-/// include (the Rust Cookbook's 300 recipes, which would be search results
-/// beside the pages that hold them); one where mdBook writes a redirect
-/// (the Rust Reference keeps `types/textual.md` beside a redirect from
-/// `types/textual.html`); one with a listed chapter's URL (Comprehensive
-/// Rust lists `index.md` and keeps a `README.md`).
+/// The pages, in order, that mdBook has nothing of. mdBook builds only the
+/// chapters SUMMARY.md lists; envbook also builds the book's other markdown
+/// files, and a section page for each folder, outside the navigation, but
+/// not:
+/// - a file other pages include (the Rust Cookbook's 300 recipes, which
+///   would be search results beside the chapters that hold them);
+/// - a file or a section page where mdBook writes a redirect (the Rust
+///   Reference keeps `types/textual.md` beside a redirect from
+///   `types/textual.html`; the Rust compiler's dev guide redirects
+///   `llm-guidance/index.html`);
+/// - a file at a listed chapter's URL (Comprehensive Rust lists `index.md`
+///   and keeps a `README.md`);
+/// - the section page of a folder left with no page.
 pub(super) fn left_out_as_in_mdbook(
     project: &Project,
     pages: &[Page],
@@ -35,17 +41,16 @@ pub(super) fn left_out_as_in_mdbook(
         .filter(|&i| !unlisted(i))
         .map(|i| pages[i].url.as_str())
         .collect();
+    let generated = |i: usize| pages[i].kind == content::Kind::GeneratedSection;
     let no_page = |i: usize| {
         let p = &pages[i];
-        unlisted(i)
-            && (included.contains(&p.source)
-                || listed.contains(p.url.as_str())
-                || moved.contains(&content::file_of(&p.url)))
+        let redirected = moved.contains(&content::file_of(&p.url));
+        (generated(i) && redirected && !p.url.is_empty())
+            || (unlisted(i)
+                && (included.contains(&p.source) || listed.contains(p.url.as_str()) || redirected))
     };
     let gone: Vec<bool> = (0..pages.len()).map(no_page).collect();
-    // The folders that still hold a page: a section page made for one
-    // that holds only files left out goes too.
-    let generated = |i: usize| pages[i].kind == content::Kind::GeneratedSection;
+    // The folders that still hold a page.
     let kept = (0..pages.len()).filter(|&i| !gone[i] && !generated(i));
     let folders: HashSet<&str> = kept
         .flat_map(|i| {

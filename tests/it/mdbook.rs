@@ -224,7 +224,7 @@ fn a_redirect_replaces_a_file_summary_does_not_list() {
     );
     let toml = site.read("book.toml").replace(
         "[output.html.redirect]\n",
-        "[output.html.redirect]\n\"./guide/old.html\" = \"setup.html\"\n\"/appendix.html#doc\" = \"../rustdoc/doc.html\"\n",
+        "[output.html.redirect]\n\"./guide/old.html\" = \"setup.html\"\n\"/appendix.html#doc\" = \"../rustdoc/doc.html\"\n\"/guide/index.html\" = \"/guide/setup.html\"\n",
     );
     site.write("book.toml", &toml);
     let run = site.run(&["build"]);
@@ -237,6 +237,13 @@ fn a_redirect_replaces_a_file_summary_does_not_list() {
     assert_eq!(
         site.page("book/html/guide/kept.html").texts("main h1"),
         ["Kept¶"]
+    );
+    // The section page envbook would make for the folder gives way too (the
+    // Rust compiler's dev guide redirects `llm-guidance/index.html`).
+    let index = site.read("book/html/guide/index.html");
+    assert!(
+        index.contains("location.replace(\"/fixture/guide/setup.html\" + location.hash);"),
+        "{index}"
     );
     // Above the book's root: to a sibling book on the same host.
     let appendix = site.page("book/html/appendix.html");

@@ -1,37 +1,42 @@
-//! The pages of an mdBook book that SUMMARY.md does not list: its other
-//! markdown files, and a section page for each folder, which envbook builds
-//! outside the navigation where mdBook builds nothing, except where mdBook
-//! publishes something else at that URL or the file is a part of other
-//! pages.
+//! The pages of a book in mdBook's format that SUMMARY.md does not list:
+//! its other markdown files, which envbook builds outside the navigation
+//! where mdBook builds nothing, except where mdBook publishes something else
+//! at that URL or the file is a part of other pages; and no section page
+//! for a folder.
 
 use std::collections::HashSet;
 use std::path::Path;
 
+use crate::config::Format;
 use crate::content::{self, Page};
 use crate::nav::Nav;
 use crate::project::Project;
 use crate::redirects;
 
 /// The pages, in order, that mdBook has nothing of. mdBook builds only the
-/// chapters SUMMARY.md lists; envbook also builds the book's other markdown
-/// files, and a section page for each folder, outside the navigation, but
-/// not:
+/// chapters SUMMARY.md lists, and no page for a folder; envbook builds the
+/// book's other markdown files too, outside the navigation, but not:
 /// - a file other pages include (the Rust Cookbook's 300 recipes, which
 ///   would be search results beside the chapters that hold them);
-/// - a file or a section page where mdBook writes a redirect (the Rust
-///   Reference keeps `types/textual.md` beside a redirect from
-///   `types/textual.html`; the Rust compiler's dev guide redirects
-///   `llm-guidance/index.html`);
+/// - a file where mdBook writes a redirect (the Rust Reference keeps
+///   `types/textual.md` beside a redirect from `types/textual.html`);
 /// - a file at a listed chapter's URL (Comprehensive Rust lists `index.md`
-///   and keeps a `README.md`);
-/// - the section page of a folder left with no page.
+///   and keeps a `README.md`).
+///
+/// Nor the section page envbook makes for each folder in its own format:
+/// nothing in a book links to it (its breadcrumbs follow SUMMARY.md), and
+/// it was a search result beside the chapter of the same title (the
+/// Cookbook's `algorithms/` beside `algorithms.html`), or stood where mdBook
+/// writes a redirect (the Rust compiler's dev guide's
+/// `llm-guidance/index.html`).
 pub(super) fn left_out_as_in_mdbook(
     project: &Project,
     pages: &[Page],
     nav: &Nav,
     content_dir: &Path,
 ) -> Vec<usize> {
-    if !project.sources.iter().any(|s| s.rel == content::SUMMARY) {
+    let summary = project.sources.iter().any(|s| s.rel == content::SUMMARY);
+    if project.config.format != Format::MdBook || !summary {
         return Vec::new();
     }
     let moved = redirects::moved(&project.config.html.redirect);
@@ -41,27 +46,16 @@ pub(super) fn left_out_as_in_mdbook(
         .filter(|&i| !unlisted(i))
         .map(|i| pages[i].url.as_str())
         .collect();
-    let generated = |i: usize| pages[i].kind == content::Kind::GeneratedSection;
     let no_page = |i: usize| {
         let p = &pages[i];
-        let redirected = moved.contains(&content::file_of(&p.url));
-        (generated(i) && redirected && !p.url.is_empty())
+        let section = p.kind == content::Kind::GeneratedSection;
+        (section && !p.url.is_empty())
             || (unlisted(i)
-                && (included.contains(&p.source) || listed.contains(p.url.as_str()) || redirected))
+                && (included.contains(&p.source)
+                    || listed.contains(p.url.as_str())
+                    || moved.contains(&content::file_of(&p.url))))
     };
-    let gone: Vec<bool> = (0..pages.len()).map(no_page).collect();
-    // The folders that still hold a page.
-    let kept = (0..pages.len()).filter(|&i| !gone[i] && !generated(i));
-    let folders: HashSet<&str> = kept
-        .flat_map(|i| {
-            let url = pages[i].url.as_str();
-            url.match_indices('/').map(move |(at, _)| &url[..=at])
-        })
-        .collect();
-    let empty = |i: usize| {
-        generated(i) && !pages[i].url.is_empty() && !folders.contains(pages[i].url.as_str())
-    };
-    (0..pages.len()).filter(|&i| gone[i] || empty(i)).collect()
+    (0..pages.len()).filter(|&i| no_page(i)).collect()
 }
 
 /// The content-relative paths of the files the pages include.

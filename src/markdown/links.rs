@@ -148,7 +148,7 @@ fn is_external(dest: &str) -> bool {
 
 /// `path` relative to `dir` (or to the content root when it starts with `/`),
 /// with `.` and `..` resolved; `None` when it climbs out of the root.
-fn resolve(path: &str, dir: &str) -> Option<String> {
+pub fn resolve(path: &str, dir: &str) -> Option<String> {
     let (start, path) = match path.strip_prefix('/') {
         Some(rest) => ("", rest),
         None => (dir, path),

@@ -28,7 +28,7 @@ use highlight::OverBudget;
 pub use highlight::{Highlighter, Key, Store};
 pub use ids::{Ids, html_ids, slug};
 pub use inline::{inline, inline_text};
-pub use links::{LinkContext, Target};
+pub use links::{LinkContext, Target, resolve};
 
 pub(crate) const OPTIONS: Options = Options::ENABLE_TABLES
     .union(Options::ENABLE_FOOTNOTES)

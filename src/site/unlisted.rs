@@ -68,16 +68,5 @@ fn included_sources(pages: &[Page], content_dir: &Path) -> HashSet<String> {
 
 /// `path` (under the content folder) as a source's `rel`: `a/../b.md` is `b.md`.
 fn content_relative(path: &Path) -> Option<String> {
-    use std::path::Component;
-    let mut parts: Vec<&str> = Vec::new();
-    for c in path.components() {
-        match c {
-            Component::Normal(s) => parts.push(s.to_str()?),
-            Component::ParentDir => {
-                parts.pop()?;
-            }
-            _ => {}
-        }
-    }
-    Some(parts.join("/"))
+    crate::markdown::resolve(path.to_str()?, "")
 }

@@ -90,7 +90,10 @@ pub fn run(options: Options) -> anyhow::Result<()> {
                 session.reload();
             }
         }
-        watched = session.watch_key();
+        watched = match read {
+            Read::Reloaded => session.watch_key(),
+            _ => key,
+        };
         if read != Read::Unchanged {
             rebuild(
                 &mut session,

@@ -54,6 +54,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import urllib.parse
 import tempfile
 import tomllib
 
@@ -309,6 +310,8 @@ def base_url(book):
     """The URL path the site is written for: mdBook's site-url, or envbook's base-url."""
     toml = book_toml(book)
     base = toml.get("output", {}).get("html", {}).get("site-url") or toml.get("build", {}).get("base-url") or "/"
+    # Its path: rustup's book gives a whole URL (`https://rust-lang.github.io/rustup/`).
+    base = urllib.parse.urlsplit(base).path or "/"
     return base if base.endswith("/") else base + "/"
 
 

@@ -22,7 +22,7 @@ pub struct Chapter<'a> {
 
 /// The chapters' HTML, one after the other, with a page break between them.
 pub fn print_page(chapters: &[Chapter]) -> String {
-    let mut used = HashSet::new();
+    let mut used = Used::default();
     // Per chapter: old id → new id; and the id of its top.
     let mut renamed: Vec<HashMap<String, String>> = Vec::new();
     let mut tops: HashMap<&str, String> = HashMap::new();
@@ -32,7 +32,7 @@ pub fn print_page(chapters: &[Chapter]) -> String {
         let mut top = None;
         for tag in linking_tags(chapter.html) {
             if let Some(id) = attr(tag.text, "id") {
-                let new = unique(id, &mut used);
+                let new = used.unique(id);
                 if tag.name == "h1" && top.is_none() {
                     top = Some(new.clone());
                 }
@@ -41,9 +41,7 @@ pub fn print_page(chapters: &[Chapter]) -> String {
                 }
             }
         }
-        let made = top
-            .is_none()
-            .then(|| unique(&slug(chapter.title), &mut used));
+        let made = top.is_none().then(|| used.unique(&slug(chapter.title)));
         tops.insert(chapter.href, top.or(made.clone()).unwrap_or_default());
         synthesized.push(made);
         renamed.push(map);
@@ -150,15 +148,30 @@ impl Links<'_> {
     }
 }
 
-/// `id`, or `id-1`, `id-2`, … the first not used yet (mdBook's `unique_id`).
-fn unique(id: &str, used: &mut HashSet<String>) -> String {
-    if used.insert(id.to_string()) {
-        return id.to_string();
+/// The ids the print page has given out.
+#[derive(Default)]
+struct Used {
+    ids: HashSet<String>,
+    /// For an id given out already, the suffix to try next: the ones
+    /// before it are taken (a book of 1,000 chapters, each with its
+    /// `## Overview`, tried half a million ids).
+    next: HashMap<String, usize>,
+}
+
+impl Used {
+    /// `id`, or `id-1`, `id-2`, … the first not used yet (mdBook's `unique_id`).
+    fn unique(&mut self, id: &str) -> String {
+        if self.ids.insert(id.to_string()) {
+            return id.to_string();
+        }
+        let from = self.next.get(id).copied().unwrap_or(1);
+        let (n, candidate) = (from..)
+            .map(|n| (n, format!("{id}-{n}")))
+            .find(|(_, candidate)| self.ids.insert(candidate.clone()))
+            .expect("some suffix is free");
+        self.next.insert(id.to_string(), n + 1);
+        candidate
     }
-    (1..)
-        .map(|n| format!("{id}-{n}"))
-        .find(|candidate| used.insert(candidate.clone()))
-        .expect("some suffix is free")
 }
 
 /// A start tag in HTML: its name and its text from `<` to `>`.
@@ -330,6 +343,24 @@ mod tests {
             let all: Vec<usize> = tags(&html).filter(holds).map(|t| t.start).collect();
             let found: Vec<usize> = linking_tags(&html).map(|t| t.start).collect();
             proptest::prop_assert_eq!(found, all, "{}", html);
+        }
+    }
+
+    proptest::proptest! {
+        /// Ids given out by [`Used::unique`] are those of a search from
+        /// `-1` each time, as mdBook's: ids that look like suffixed ones
+        /// (`a-1` written by hand) included.
+        #[test]
+        fn unique_ids_are_the_first_free_suffix(ids in proptest::collection::vec("(a|b|a-1|a-2|b-1)", 0..40)) {
+            let mut used = Used::default();
+            let mut plain: HashSet<String> = HashSet::new();
+            for id in &ids {
+                let expected = match plain.insert(id.clone()) {
+                    true => id.clone(),
+                    false => (1..).map(|n| format!("{id}-{n}")).find(|c| plain.insert(c.clone())).unwrap(),
+                };
+                proptest::prop_assert_eq!(used.unique(id), expected);
+            }
         }
     }
 }

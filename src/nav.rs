@@ -51,6 +51,34 @@ impl Nav {
         self.node_of_page.get(page).copied().flatten()
     }
 
+    /// The same navigation once `removed` (ascending page indexes, none of
+    /// them in it) are taken out of the pages: each later page's index is
+    /// less by the number removed before it. Cheaper than making it again
+    /// from SUMMARY.md at every rebuild (see `site::unlisted`).
+    pub fn without(mut self, removed: &[usize]) -> Nav {
+        let index = |i: usize| i - removed.partition_point(|&r| r < i);
+        for node in &mut self.nodes {
+            node.page = node.page.map(index);
+        }
+        self.order.iter_mut().for_each(|p| *p = index(*p));
+        let kept = |(i, _): &(usize, _)| removed.binary_search(i).is_err();
+        self.node_of_page = self
+            .node_of_page
+            .into_iter()
+            .enumerate()
+            .filter(kept)
+            .map(|(_, n)| n)
+            .collect();
+        self.place = self
+            .place
+            .into_iter()
+            .enumerate()
+            .filter(kept)
+            .map(|(_, p)| p)
+            .collect();
+        self
+    }
+
     /// The node and its ancestors, nearest first.
     pub fn ancestors(&self, node: NodeId) -> impl Iterator<Item = NodeId> + '_ {
         std::iter::successors(Some(node), |&n| self.nodes[n].parent)
@@ -431,6 +459,34 @@ mod tests {
         );
         let order: Vec<_> = nav.order.iter().map(|&i| titles[i].as_str()).collect();
         assert_eq!(order, ["Home", "Zeta", "Runbooks", "A", "B", "Alpha"]);
+    }
+
+    proptest::proptest! {
+        /// Taking pages SUMMARY.md does not list out of a navigation gives
+        /// the one made anew without them.
+        #[test]
+        fn a_navigation_without_unlisted_pages_is_the_one_made_without_them(
+            listed in proptest::collection::vec(proptest::bool::ANY, 6),
+            dropped in proptest::collection::vec(proptest::bool::ANY, 6),
+        ) {
+            let files = ["a.md", "b.md", "c/d.md", "c/e.md", "f.md", "g/h.md"];
+            let (pages, _) = site(&files.map(|f| (f, "")));
+            let mut text = String::from("# Summary\n\n");
+            for (f, _) in files.iter().zip(&listed).filter(|(_, l)| **l) {
+                text.push_str(&format!("- [{f}]({f})\n"));
+            }
+            let (nav, _) = from_summary(&summary(&text), &pages);
+            let removed: Vec<usize> = (0..pages.len())
+                .filter(|&i| nav.node_of(i).is_none())
+                .filter(|&i| files.iter().position(|f| *f == pages[i].source).is_none_or(|k| dropped[k]))
+                .collect();
+            let kept: Vec<&Page> = (0..pages.len())
+                .filter(|i| !removed.contains(i))
+                .map(|i| pages[i])
+                .collect();
+            let (anew, _) = from_summary(&summary(&text), &kept);
+            proptest::prop_assert_eq!(format!("{:?}", nav.without(&removed)), format!("{anew:?}"));
+        }
     }
 
     #[test]

@@ -407,17 +407,16 @@ fn prepare(
             .unwrap_or_else(|| fallback_title(p, &config.book.title))
     };
     let mut titles: Vec<String> = pages.iter().zip(&own).map(fallback).collect();
-    let mut nav = navigation(project, &pages, &titles, &content_dir);
-    let left_out = unlisted::left_out_as_in_mdbook(project, &pages, &nav.0, &content_dir);
+    let (mut nav, nav_problems) = navigation(project, &pages, &titles, &content_dir);
+    let left_out = unlisted::left_out_as_in_mdbook(project, &pages, &nav, &content_dir);
     if !left_out.is_empty() {
         for &i in left_out.iter().rev() {
             pages.remove(i);
             own.remove(i);
             titles.remove(i);
         }
-        nav = navigation(project, &pages, &titles, &content_dir);
+        nav = nav.without(&left_out);
     }
-    let (nav, nav_problems) = nav;
     problems.extend(nav_problems);
     problems.extend(content::check_collisions(&pages));
     // A chapter without a title of its own is called what SUMMARY.md calls
